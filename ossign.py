@@ -27,7 +27,6 @@ import threading
 import time
 from collections import namedtuple
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 __version__ = "1.0.0"
 
@@ -217,8 +216,8 @@ _AUTH_PARAMS = {
 
 #: Headers the signer sets in header mode, replacing a caller's value.
 _SIGNER_HEADERS = {
-    "v1": frozenset(("date", "x-oss-security-token", "authorization")),
-    "v2": frozenset(("date", "x-oss-security-token", "authorization")),
+    "v1": frozenset(("date", "x-oss-date", "x-oss-security-token", "authorization")),
+    "v2": frozenset(("date", "x-oss-date", "x-oss-security-token", "authorization")),
     "v4": frozenset(
         ("x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "authorization")
     ),
@@ -1977,27 +1976,53 @@ def _is_plain_host(host):
 _Target = namedtuple("_Target", "prefix path query resource bucket region product")
 
 
+def _split_url(url):
+    """``scheme://netloc/path?query#fragment`` -> (scheme, netloc, host, path, query).
+
+    A strict, fast split for the signing path: http(s) only, no user info,
+    a numeric port, host lower-cased. The fragment is dropped (never sent).
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise SigningError("URL must start with https:// or http://, got %r" % url[:40])
+    if scheme != "https" and scheme != "http":
+        scheme = scheme.lower()
+        if scheme not in ("https", "http"):
+            raise SigningError("URL scheme must be http or https, got %r" % scheme)
+    end = len(rest)
+    for mark in "/?#":
+        index = rest.find(mark, 0, end)
+        if index >= 0:
+            end = index
+    netloc, rest = rest[:end], rest[end:]
+    if "#" in rest:
+        rest = rest.partition("#")[0]
+    path, _, query = rest.partition("?")
+    if "@" in netloc:
+        raise SigningError("URL must not contain user info")
+    if netloc.startswith("["):  # IPv6 literal
+        host, bracket, port = netloc[1:].partition("]")
+        if not bracket or (port and port[0] != ":"):
+            raise SigningError("invalid IPv6 host in URL")
+        port = port[1:]
+    else:
+        host, _, port = netloc.partition(":")
+    if port and (not port.isdigit() or int(port) > 65535):
+        raise SigningError("invalid port %r in URL" % port)
+    if not host:
+        raise SigningError("URL has no host")
+    return scheme, netloc, host.lower(), path, query
+
+
 def _parse_target(url, bucket, region, product, host_cache):
     """URL + the signer's bucket/region -> _Target (SPEC 1.2, 1.3, 10)."""
-    if not isinstance(url, str):
+    if url.__class__ is not str:
         raise SigningError("url must be a str, got %s" % type(url).__name__)
     if not (url.isascii() and url.isprintable()) or " " in url:
         raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
                            "path and query (ossign.object_url does)")  # fmt: skip
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (validates the port)
-    except ValueError as exc:
-        raise SigningError("invalid URL (%s)" % exc) from None
-    scheme = parts.scheme
-    if scheme not in ("https", "http"):
-        scheme = scheme.lower()
-        if scheme not in ("https", "http"):
-            raise SigningError("URL scheme must be http or https, got %r" % (scheme or "none"))
-    host = parts.hostname
-    if not host:
-        raise SigningError("URL has no host")
-    if len(parts.query) > 65536:
+    scheme, netloc, host, path, query = _split_url(url)
+    if len(query) > 65536:
         raise SigningError("URL query is longer than 65536 characters")
     info = host_cache.get(host)
     if info is None:
@@ -2005,12 +2030,15 @@ def _parse_target(url, bucket, region, product, host_cache):
         if len(host_cache) > 256:
             host_cache.clear()
         host_cache[host] = info
-    bucket = bucket or info[0]
+    if info[0] is not None:  # the host names the bucket
+        if bucket and bucket != info[0]:
+            raise SigningError("bucket %r does not match the URL host %r" % (bucket, host))
+        bucket = info[0]
     if region is None and info[1] is not None:
         region, product = info[1], info[2]
-    path = parts.path or "/"
-    decoded = _unquote(path, "URL path")
-    if bucket and host.startswith(bucket + ".") and not (info[3] and info[0] is None):
+    path = path or "/"
+    decoded = _unquote(path, "URL path") if "%" in path else path
+    if bucket and (info[0] is not None or (not info[3] and host.startswith(bucket + "."))):
         resource = "/" + bucket + decoded  # virtual-hosted
     elif info[3] or not bucket or _is_plain_host(host):
         resource = decoded  # path-style: /<bucket>/<key>
@@ -2018,7 +2046,7 @@ def _parse_target(url, bucket, region, product, host_cache):
             resource += "/"  # /<bucket> -> /<bucket>/
     else:
         resource = "/" + bucket + decoded  # custom domain (CNAME)
-    return _Target(scheme + "://" + parts.netloc, path, parts.query, resource, bucket, region, product)
+    return _Target(scheme + "://" + netloc, path, query, resource, bucket, region, product)
 
 
 def _canonical_query(pairs):
@@ -2138,11 +2166,16 @@ SignedRequest.__doc__ = """A signed request: ``method`` (upper case), ``url`` an
 ``headers``, a new dict holding the caller's headers plus the signing ones."""
 
 
-def _replace_headers(headers, drop, add):
-    """A new dict: ``headers`` minus names in ``drop`` (any case), plus ``add``."""
-    out = {}
-    if headers:
-        items = headers.items() if hasattr(headers, "items") else headers
+def _replace_headers(headers, drop, add, replaced=True):
+    """A new dict: ``headers`` minus names in ``drop`` (any case), plus ``add``.
+
+    ``replaced`` False says no caller header is in ``drop``: a plain copy.
+    """
+    if not replaced:
+        out = dict(headers) if headers else {}
+    else:
+        out = {}
+        items = headers.items() if hasattr(headers, "items") else headers or ()
         for name, value in items:
             if name.lower() not in drop:
                 out[name] = value
@@ -2186,6 +2219,7 @@ class Signer:
         self._hosts = {}  # host -> inferred (bucket, region, product, endpoint)
         self._keys = {}  # (secret, date, region, product) -> V4 signing key
         self._date = (None, None)  # (epoch second, HTTP date) of the last signature
+        self._iso = (None, None)  # (epoch second, ISO basic time) of the last signature
         self._token = (None, None)  # (token, U(token)) of the last presign
 
     def __repr__(self):
@@ -2363,7 +2397,7 @@ class Signer:
                 if token:
                     params += "&security-token=" + self._encoded_token(token)
                 return SignedRequest(method, url + params + "&Signature=" + _quote(signature),
-                                     _replace_headers(headers, (), {}))  # fmt: skip
+                                     _replace_headers(headers, (), {}, False))  # fmt: skip
             auth = "OSS %s:%s" % (creds.access_key_id, signature)
         else:
             if additional is None:
@@ -2390,7 +2424,7 @@ class Signer:
             if query_mode:
                 query = "&".join([k + "=" + v for k, v in params])
                 return SignedRequest(method, url + query + "&x-oss-signature=" + _quote(signature),
-                                     _replace_headers(headers, (), {}))  # fmt: skip
+                                     _replace_headers(headers, (), {}, False))  # fmt: skip
             auth = "OSS2 AccessKeyId:%s,%sSignature:%s" % (
                 creds.access_key_id, "AdditionalHeaders:%s," % ";".join(extra) if extra else "", signature)
         add = {"Date": date}
@@ -2400,33 +2434,42 @@ class Signer:
         return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS[version], add))
 
     def _signing_key(self, secret, date, region, product):
+        """(V4 signing key, scope), derived once per (secret, date, region, product)."""
         cache_key = (secret, date, region, product)
-        key = self._keys.get(cache_key)
-        if key is None:
+        found = self._keys.get(cache_key)
+        if found is None:
             if len(self._keys) >= 8:
                 self._keys.clear()
-            key = self._keys[cache_key] = _v4_signing_key(secret, date, region, product)
-        return key
+            scope = "%s/%s/%s/%s" % (date, region, product, _V4_TERMINATOR)
+            found = self._keys[cache_key] = (_v4_signing_key(secret, date, region, product), scope)
+        return found
+
+    def _iso_time(self, now):
+        memo = self._iso
+        if memo[0] != now:
+            memo = self._iso = (now, _iso_basic(now))
+        return memo[1]
 
     def _sign_v4(self, method, target, headers, lowered, now, expires, additional, default_all, creds):
         query_mode = expires is not None
         token = creds.security_token
-        iso = _iso_basic(now)
-        date = iso[:8]
+        iso = self._iso_time(now)
         region = target.region
         if region.startswith("oss-"):
             region = region[4:]
-        product = target.product
-        scope = "%s/%s/%s/%s" % (date, region, product, _V4_TERMINATOR)
+        key, scope = self._signing_key(creds.access_key_secret, iso[:8], region, target.product)
         raw_pairs, url = self._query_base(target, query_mode)
         add = {}
+        replaced = False
         if query_mode:
             if "x-oss-content-sha256" in lowered:
-                lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-                add["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
+                lowered["x-oss-content-sha256"] = add["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
+                replaced = True
         else:
             for name in _SIGNER_HEADERS["v4"]:
-                lowered.pop(name, None)
+                if name in lowered:
+                    del lowered[name]
+                    replaced = True
             add["x-oss-date"] = lowered["x-oss-date"] = iso
             add["x-oss-content-sha256"] = lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
             if token:
@@ -2441,29 +2484,29 @@ class Signer:
                 signed.append((name, value))
                 extra.append(name)
         signed.sort()
-        extra.sort()
-        pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs]
         credential = creds.access_key_id + "/" + scope
+        pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs] if raw_pairs else []
         if query_mode:
             params = [("x-oss-signature-version", _V4_ALGORITHM), ("x-oss-date", iso),
                       ("x-oss-expires", str(expires)), ("x-oss-credential", _quote(credential))]  # fmt: skip
             if token:
                 params.append(("x-oss-security-token", self._encoded_token(token)))
             if extra:
+                extra.sort()
                 params.append(("x-oss-additional-headers", _quote(";".join(extra))))
             pairs.extend(params)
+        elif extra:
+            extra.sort()
         canonical = _v4_canonical_request(method, _quote_path(target.resource), _canonical_query(pairs) if pairs else "",
                                           signed, extra)  # fmt: skip
-        sts = _v4_string_to_sign(iso, scope, canonical)
-        key = self._signing_key(creds.access_key_secret, date, region, product)
-        signature = hmac.new(key, sts.encode("utf-8"), hashlib.sha256).hexdigest()
+        signature = hmac.digest(key, _v4_string_to_sign(iso, scope, canonical).encode("utf-8"), "sha256").hex()
         if query_mode:
             query = "&".join([k + "=" + v for k, v in params])
             return SignedRequest(method, url + query + "&x-oss-signature=" + signature,
-                                 _replace_headers(headers, add, add))  # fmt: skip
+                                 _replace_headers(headers, add, add, replaced))  # fmt: skip
         add["Authorization"] = "%s Credential=%s,%sSignature=%s" % (
             _V4_ALGORITHM, credential, "AdditionalHeaders=%s," % ";".join(extra) if extra else "", signature)
-        return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS["v4"], add))
+        return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS["v4"], add, replaced))
 
 
 def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint):
@@ -2522,7 +2565,7 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
     policy = base64.b64encode(document.encode("utf-8")).decode("ascii")
     secret = creds.access_key_secret
     if signer.version == "v4":
-        key_bytes = signer._signing_key(secret, date, region, signer.product)
+        key_bytes = signer._signing_key(secret, date, region, signer.product)[0]
         form.update(auth)
         form["policy"] = policy
         form["x-oss-signature"] = hmac.new(key_bytes, policy.encode("ascii"), hashlib.sha256).hexdigest()
