@@ -2285,11 +2285,14 @@ class Signer:
         explicitly first, so that what is signed is what urllib sends.
         """
         headers = dict(request.header_items())
-        if request.data is not None and not any(k.lower() == "content-type" for k in headers):
-            request.add_unredirected_header("Content-type", "application/x-www-form-urlencoded")
+        default_type = request.data is not None and not any(k.lower() == "content-type" for k in headers)
+        if default_type:
             headers["Content-type"] = "application/x-www-form-urlencoded"
         signed = self._sign(request.get_method(), request.full_url, headers, expires,
                             self.additional_headers, False)  # fmt: skip
+        # Only now that signing succeeded is the request changed.
+        if default_type:
+            request.add_unredirected_header("Content-type", "application/x-www-form-urlencoded")
         if expires is not None:
             request.full_url = signed.url
             return request
