@@ -2351,7 +2351,7 @@ class Signer:
             raise
 
     def _sign(self, method, url, headers, expires, additional, default_all):
-        if method.__class__ is not str or not method.isalpha():
+        if method.__class__ is not str or not (method.isascii() and method.isalpha()):
             raise SigningError("method must be an HTTP method name, got %r" % (method,))
         method = method.upper()
         version = self.version
@@ -2607,33 +2607,56 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
 # ==== Integrations ==========================================================
 
 def object_url(bucket, key="", region=None, *, endpoint=None, internal=False, dualstack=False,
-               accelerate=False, path_style=False, scheme="https"):  # fmt: skip
+               accelerate=False, path_style=False, scheme=None):  # fmt: skip
     """Build the URL of an object, quoting ``key`` once as the signers expect.
 
     ``region`` is the plain id (``cn-hangzhou``; an ``oss-`` prefix is
     dropped). The host is ``endpoint`` when given, else the public endpoint,
     or ``internal`` (VPC), ``dualstack`` or ``accelerate`` ones. The bucket
-    goes into the host unless ``path_style``.
+    goes into the host unless ``path_style``, the endpoint is an IP address or
+    ``localhost`` (always path-style), or the endpoint already starts with
+    ``<bucket>.``. ``scheme`` defaults to the endpoint's own (``http://...``),
+    else ``https``.
     """
     if not isinstance(bucket, str) or not _is_bucket_name(bucket):
         raise SigningError("invalid bucket name %r (3-63 lower-case letters, digits and '-')" % (bucket,))
-    if scheme not in ("https", "http"):
-        raise SigningError("scheme must be http or https, got %r" % (scheme,))
+    if not isinstance(key, str):
+        raise SigningError("key must be a str, got %s" % type(key).__name__)
     if endpoint:
-        host = endpoint.split("://", 1)[-1].strip().rstrip("/")
+        head, sep, host = str(endpoint).strip().partition("://")
+        if not sep:
+            head, host = None, head
+        host = host.rstrip("/")
+        if scheme is None and head:
+            scheme = head.lower()
+        if not host or any(c in host for c in "/?#@ \t"):
+            raise SigningError("endpoint must be a host name with an optional scheme and port, got %r"
+                               % (endpoint,))  # fmt: skip
     elif accelerate:
         host = "oss-accelerate.aliyuncs.com"
     else:
         if not region:
             raise SigningError("object_url needs a region or an endpoint")
         region = region[4:] if region.startswith("oss-") else region
+        if not _is_region_label(region):
+            raise SigningError("invalid region %r (e.g. cn-hangzhou)" % (region,))
         if dualstack:
             host = "%s.oss.aliyuncs.com" % region
         else:
             host = "oss-%s%s.aliyuncs.com" % (region, "-internal" if internal else "")
-    path = _quote_path(key) if key else ""
-    if path_style:
+    scheme = scheme or "https"
+    if scheme not in ("https", "http"):
+        raise SigningError("scheme must be http or https, got %r" % (scheme,))
+    try:
+        path = _quote_path(key) if key else ""
+    except UnicodeEncodeError:
+        raise SigningError("key is not valid Unicode text") from None
+    name = host.lower()
+    plain = name.startswith("[") or _is_plain_host(name.partition(":")[0])
+    if path_style or plain:
         return "%s://%s/%s/%s" % (scheme, host, bucket, path)
+    if name.startswith(bucket + "."):
+        return "%s://%s/%s" % (scheme, host, path)
     return "%s://%s.%s/%s" % (scheme, bucket, host, path)
 
 
@@ -2645,7 +2668,9 @@ def _make_signing_handler():
 
         ``urllib.request.build_opener(ossign.SigningHandler(signer)).open(url)``.
         It runs after urllib has added its own headers (Host, Content-Type,
-        Content-Length), so what is signed is what is sent.
+        Content-Length), so what is signed is what is sent. A redirect to the
+        same host is signed again; one to another host is sent without the
+        signing headers (urllib copies them into the redirected request).
         """
 
         handler_order = 900  # after AbstractHTTPHandler.do_request_ (500)
@@ -2657,6 +2682,12 @@ def _make_signing_handler():
             return "SigningHandler(%r)" % (self.signer,)
 
         def http_request(self, request):
+            if request.unverifiable and request.origin_req_host != urllib.request.request_host(request):
+                own = _SIGNER_HEADERS[self.signer.version]
+                for store in (request.headers, request.unredirected_hdrs):
+                    for key in [k for k in store if k.lower() in own]:
+                        del store[key]
+                return request
             return self.signer.sign_request(request)
 
         https_request = http_request
@@ -2682,8 +2713,15 @@ _EXIT_OK, _EXIT_ERROR, _EXIT_USAGE = 0, 1, 2
 def _build_parser():
     import argparse
 
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message):
+            # A usage error is one line on stderr, exit status 2 (argparse
+            # would print the whole usage block first). Subparsers inherit this.
+            self.exit(_EXIT_USAGE, "%s: error: %s (see '%s --help')\n"
+                      % (self.prog, " ".join(message.split()), self.prog))  # fmt: skip
+
     env_lines = "\n".join("  %-44s %s" % pair for pair in ENVIRONMENT_VARIABLES)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="ossign",
         description="Sign Alibaba Cloud OSS requests (V1, V2, V4) with credentials from the default chain.",
         epilog="environment variables read:\n" + env_lines,
@@ -2705,7 +2743,8 @@ def _build_parser():
     p = sub.add_parser("presign", parents=[common, signing], help="print a presigned URL",
                        description="Print a presigned URL for oss://BUCKET/KEY.")  # fmt: skip
     p.add_argument("target", metavar="oss://BUCKET/KEY")
-    p.add_argument("--endpoint", help="host to use instead of BUCKET.oss-REGION.aliyuncs.com")
+    p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
+                   "prepended unless the host starts with it or is an IP address)")  # fmt: skip
     p.add_argument("--expires", type=int, default=3600, help="seconds the URL stays valid (default 3600)")
     p.add_argument("--method", default="GET", help="HTTP method the URL is for (default GET)")
 
@@ -2724,7 +2763,8 @@ def _build_parser():
                        description="Print the fields of a POST policy for oss://BUCKET/KEY "
                                    "(a KEY ending in / allows any key under it).")  # fmt: skip
     p.add_argument("target", metavar="oss://BUCKET/KEY")
-    p.add_argument("--endpoint", help="host to use instead of BUCKET.oss-REGION.aliyuncs.com")
+    p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
+                   "prepended unless the host starts with it or is an IP address)")  # fmt: skip
     p.add_argument("--expires", type=int, default=3600, help="seconds the policy stays valid (default 3600)")
     p.add_argument("--max-size", type=int, help="largest upload in bytes (content-length-range)")
     p.add_argument("--html", action="store_true", help="print a minimal HTML upload form")
@@ -2776,6 +2816,7 @@ def _cmd_presign(args, out):
 def _cmd_sign(args, out):
     import json
 
+    _split_url(args.url)  # a bad URL says so, rather than "V4 needs a region"
     signer = _cli_signer(args, args.bucket, args.url.split("://", 1)[-1])
     if signer.region is None and args.version == "v4":
         raise SigningError("V4 needs a region: pass --region")
@@ -2858,6 +2899,7 @@ def main(argv=None):
         handler.setFormatter(logging.Formatter("debug: %(message)s"))
         log = _logger()
         log.addHandler(handler)
+        old_level = log.level
         log.setLevel(logging.DEBUG)
     try:
         _COMMANDS[args.command](args, sys.stdout)
@@ -2869,6 +2911,7 @@ def main(argv=None):
     finally:
         if handler is not None:
             _logger().removeHandler(handler)
+            _logger().setLevel(old_level)  # main() may run inside an application
     return _EXIT_OK
 
 
