@@ -507,7 +507,8 @@ class Credentials:
     def __setattr__(self, name, value):
         raise AttributeError("Credentials are immutable")
 
-    __delattr__ = __setattr__
+    def __delattr__(self, name):
+        raise AttributeError("Credentials are immutable")
 
     def _key(self):
         return (self.access_key_id, self.access_key_secret, self.security_token, self.expiration)
@@ -645,7 +646,13 @@ def _run_real_command(argv, timeout):
             except OSError:
                 pass
         proc.kill()
-        proc.communicate()
+        try:
+            proc.communicate(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            # A grandchild that left the group still holds the pipes: drop them.
+            for pipe in (proc.stdout, proc.stderr):
+                pipe.close()
+            proc.wait()
         raise
     return proc.returncode, out, err
 
@@ -1242,7 +1249,11 @@ class ConfigFileCredentialProvider(_Provider):
             command = fields.get("process_command")
             if not command:
                 raise _cred_error(source, "%s: mode External needs process_command" % where)
-            return ProcessCredentialProvider(command).provide(ctx)
+            try:
+                process = ProcessCredentialProvider(command if isinstance(command, str) else str(command))
+            except ValueError as exc:  # unbalanced quotes, or only blanks
+                raise _cred_error(source, "%s: invalid process_command" % where, exc) from None
+            return process.provide(ctx)
         if lowered in self._BROWSER_MODES:
             raise _cred_error(source, "%s: mode %s needs a browser sign-in and writes back to the file; "
                               "run the official 'aliyun' CLI to obtain credentials and export them "
@@ -1997,6 +2008,7 @@ def _is_plain_host(host):
 
 
 _Target = namedtuple("_Target", "prefix path query resource bucket region product")
+_tuple_new = tuple.__new__
 
 
 def _split_url(url):
@@ -2012,11 +2024,14 @@ def _split_url(url):
         scheme = scheme.lower()
         if scheme not in ("https", "http"):
             raise SigningError("URL scheme must be http or https, got %r" % scheme)
-    end = len(rest)
-    for mark in "/?#":
-        index = rest.find(mark, 0, end)
-        if index >= 0:
-            end = index
+    end = rest.find("/")
+    if end < 0:
+        end = len(rest)
+    if "?" in rest[:end] or "#" in rest[:end]:  # no path: netloc ends at ? or #
+        for mark in "?#":
+            index = rest.find(mark, 0, end)
+            if index >= 0:
+                end = index
     netloc, rest = rest[:end], rest[end:]
     if "#" in rest:
         rest = rest.partition("#")[0]
@@ -2069,7 +2084,8 @@ def _parse_target(url, bucket, region, product, host_cache):
             resource += "/"  # /<bucket> -> /<bucket>/
     else:
         resource = "/" + bucket + decoded  # custom domain (CNAME)
-    return _Target(scheme + "://" + netloc, path, query, resource, bucket, region, product)
+    # tuple.__new__ skips the named tuple's Python-level __new__ (hot path).
+    return _tuple_new(_Target, (scheme + "://" + netloc, path, query, resource, bucket, region, product))
 
 
 def _canonical_query(pairs):
@@ -2094,29 +2110,41 @@ def _v1_canonical_resource(resource, raw_pairs, token=None):
     return resource + "?" + "&".join([k + "=" + v if v else k for k, v in subs])
 
 
-def _v1_string_to_sign(method, content_md5, content_type, date, oss_headers, resource):
+# The builders below take the lower-cased header dict and the sorted names
+# to sign, and use plain loops: in CPython before 3.12 every comprehension
+# costs a function call, and this is the per-request path.
+
+
+def _v1_string_to_sign(method, date, headers, resource):
     """V1: method, MD5, type, date (or expiry), ``x-oss-*`` lines, resource."""
-    lines = [method, content_md5, content_type, date]
-    lines.extend([n + ":" + v for n, v in oss_headers])
-    lines.append(resource)
-    return "\n".join(lines)
+    parts = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
+    for name in sorted(headers):
+        if name.startswith("x-oss-"):
+            parts.append(name + ":" + headers[name])
+    parts.append(resource)
+    return "\n".join(parts)
 
 
-def _v2_string_to_sign(method, content_md5, content_type, date, headers, additional, resource):
-    """V2: as V1 plus the additional headers, their names, and the full query."""
-    lines = [method, content_md5, content_type, date]
-    lines.extend([n + ":" + v for n, v in headers])
-    lines.append(";".join(additional))
-    lines.append(resource)
-    return "\n".join(lines)
+def _v2_string_to_sign(method, date, headers, names, additional, resource):
+    """V2: as V1, with the additional headers among the signed ones, their
+    names on a line of their own, and the full canonical query."""
+    parts = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
+    for name in names:
+        parts.append(name + ":" + headers[name])
+    parts.append(";".join(additional))
+    parts.append(resource)
+    return "\n".join(parts)
 
 
-def _v4_canonical_request(method, uri, query, headers, additional):
+def _v4_canonical_request(method, uri, query, headers, names, additional):
     """V4 canonical request; the payload line is always UNSIGNED-PAYLOAD."""
-    return "%s\n%s\n%s\n%s\n%s\n%s" % (
-        method, uri, query, "".join([n + ":" + v + "\n" for n, v in headers]),
-        ";".join(additional), _UNSIGNED_PAYLOAD,
-    )  # fmt: skip
+    parts = [method, uri, query]
+    for name in names:
+        parts.append(name + ":" + headers[name])
+    parts.append("")
+    parts.append(";".join(additional))
+    parts.append(_UNSIGNED_PAYLOAD)
+    return "\n".join(parts)
 
 
 def _v4_string_to_sign(iso_now, scope, canonical_request):
@@ -2241,9 +2269,10 @@ class Signer:
         self.provider = provider
         self._hosts = {}  # host -> inferred (bucket, region, product, endpoint)
         self._keys = {}  # (secret, date, region, product) -> V4 signing key
-        self._date = (None, None)  # (epoch second, HTTP date) of the last signature
-        self._iso = (None, None)  # (epoch second, ISO basic time) of the last signature
-        self._token = (None, None)  # (token, U(token)) of the last presign
+        # One-entry memos, each replaced by one assignment (thread-safe):
+        self._time_memo = (None, None, None)  # (second, HTTP date, ISO basic time)
+        self._creds_memo = (None, None, None)  # (credentials, U(id), U(token))
+        self._v4_memo = (None,) * 8  # (credentials, date, region, product, key, scope, ...)
 
     def __repr__(self):
         return "Signer(bucket=%r, region=%r, version=%r, product=%r)" % (
@@ -2359,24 +2388,29 @@ class Signer:
         if version == "v4" and not target.region:
             raise SigningError("V4 signing needs a region: pass region= to Signer (none can be inferred "
                                "from host %r)" % target.prefix.split("://", 1)[1])  # fmt: skip
-        query_mode = expires is not None
-        if query_mode:
+        if expires is not None:
             expires = _expires_seconds(expires, version)
-        lowered = _lower_headers(headers)
+        lowered = _lower_headers(headers) if headers else {}
         clock_now = self.context.clock()
         now = int(clock_now)
-        need = now + (expires if query_mode else _HEADER_HEADROOM)
-        creds = self._credentials_for(need, clock_now, query_mode)
+        if expires is None:
+            creds = self._credentials_for(now + _HEADER_HEADROOM, clock_now, False)
+        else:
+            creds = self._credentials_for(now + expires, clock_now, True)
         if version == "v4":
             return self._sign_v4(method, target, headers, lowered, now, expires, additional, default_all, creds)
-        return self._sign_v1v2(method, target, headers, lowered, now, expires, additional, creds, version)
+        if version == "v2":
+            return self._sign_v2(method, target, headers, lowered, now, expires, additional, creds)
+        return self._sign_v1(method, target, headers, lowered, now, expires, creds)
 
     def _query_base(self, target, query_mode):
         """Raw query pairs to sign and the URL to append to."""
-        raw = _split_query(target.query) if target.query else []
+        if not target.query:
+            return (), target.prefix + target.path + ("?" if query_mode else "")
+        raw = _split_query(target.query)
         base = target.prefix + target.path
         if not query_mode:
-            return raw, base + ("?" + target.query if target.query else "")
+            return raw, base + "?" + target.query
         owned = _AUTH_PARAMS[self.version]
         kept = [(k, v) for k, v in raw if _unquote(k, "query") not in owned]
         if len(kept) != len(raw):
@@ -2387,77 +2421,114 @@ class Signer:
             query = target.query
         return kept, base + ("?" + query + "&" if query else "?")
 
-    def _encoded_token(self, token):
-        memo = self._token
-        if memo[0] != token:
-            memo = self._token = (token, _quote(token))
-        return memo[1]
+    def _quoted(self, creds):
+        """(U(access key id), U(token)) of these credentials, computed once."""
+        memo = self._creds_memo
+        if memo[0] is not creds:
+            token = creds.security_token
+            memo = self._creds_memo = (creds, _quote(creds.access_key_id), _quote(token) if token else None)
+        return memo
 
-    def _http_date(self, now):
-        memo = self._date
+    def _times(self, now):
+        """(HTTP date, ISO basic time) of ``now``, computed once per second."""
+        memo = self._time_memo
         if memo[0] != now:
-            memo = self._date = (now, _http_date(now))
-        return memo[1]
+            memo = self._time_memo = (now, _http_date(now), _iso_basic(now))
+        return memo
 
-    def _sign_v1v2(self, method, target, headers, lowered, now, expires, additional, creds, version):
-        query_mode = expires is not None
+    @staticmethod
+    def _drop_signer_headers(lowered, version):
+        """Remove headers the signer sets; True when the caller had any."""
+        replaced = False
+        for name in _SIGNER_HEADERS[version]:
+            if name in lowered:
+                del lowered[name]
+                replaced = True
+        return replaced
+
+    def _sign_v1(self, method, target, headers, lowered, now, expires, creds):
         token = creds.security_token
-        raw_pairs, url = self._query_base(target, query_mode)
-        if query_mode:
-            date = str(now + expires)
-        else:
-            date = self._http_date(now)
-            for name in _SIGNER_HEADERS[version]:
-                lowered.pop(name, None)
+        raw_pairs, url = self._query_base(target, expires is not None)
+        if expires is None:
+            date = self._times(now)[1]
+            replaced = self._drop_signer_headers(lowered, "v1")
             if token:
                 lowered["x-oss-security-token"] = token
-        oss = sorted([(n, v) for n, v in lowered.items() if n.startswith("x-oss-")])
-        secret = creds.access_key_secret.encode("utf-8")
-        if version == "v1":
-            resource = _v1_canonical_resource(target.resource, raw_pairs, token if query_mode else None)
-            sts = _v1_string_to_sign(method, lowered.get("content-md5", ""), lowered.get("content-type", ""),
-                                     date, oss, resource)  # fmt: skip
-            signature = _b64(hmac.digest(secret, sts.encode("utf-8"), "sha1")).decode("ascii")
-            if query_mode:
-                params = "OSSAccessKeyId=%s&Expires=%s" % (_quote(creds.access_key_id), date)
-                if token:
-                    params += "&security-token=" + self._encoded_token(token)
-                return SignedRequest(method, url + params + "&Signature=" + _quote(signature),
-                                     _replace_headers(headers, (), {}, False))  # fmt: skip
-            auth = "OSS %s:%s" % (creds.access_key_id, signature)
+            resource = _v1_canonical_resource(target.resource, raw_pairs) if raw_pairs else target.resource
         else:
-            if additional is None:
-                additional = () if query_mode else _V2_DEFAULT_ADDITIONAL
-            extra = [n for n in additional if n in lowered and n not in _NOT_ADDITIONAL
-                     and not n.startswith("x-oss-")]  # fmt: skip
-            signed = sorted(oss + [(n, lowered[n]) for n in extra])
-            pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs]
-            params = []
-            if query_mode:
-                params = [("x-oss-signature-version", "OSS2"), ("x-oss-expires", date),
-                          ("x-oss-access-key-id", _quote(creds.access_key_id))]  # fmt: skip
-                if extra:
-                    params.append(("x-oss-additional-headers", _quote(";".join(extra))))
-                if token:
-                    params.append(("security-token", self._encoded_token(token)))
-                pairs.extend(params)
-            resource = _quote(target.resource)
-            if pairs:
-                resource += "?" + _canonical_query(pairs)
-            sts = _v2_string_to_sign(method, lowered.get("content-md5", ""), lowered.get("content-type", ""),
-                                     date, signed, extra, resource)  # fmt: skip
-            signature = _b64(hmac.digest(secret, sts.encode("utf-8"), "sha256")).decode("ascii")
-            if query_mode:
-                query = "&".join([k + "=" + v for k, v in params])
-                return SignedRequest(method, url + query + "&x-oss-signature=" + _quote(signature),
-                                     _replace_headers(headers, (), {}, False))  # fmt: skip
-            auth = "OSS2 AccessKeyId:%s,%sSignature:%s" % (
-                creds.access_key_id, "AdditionalHeaders:%s," % ";".join(extra) if extra else "", signature)
+            date = str(now + expires)
+            resource = _v1_canonical_resource(target.resource, raw_pairs, token)
+        sts = _v1_string_to_sign(method, date, lowered, resource)
+        signature = binascii.b2a_base64(
+            hmac.digest(creds.access_key_secret.encode("utf-8"), sts.encode("utf-8"), "sha1"), newline=False,
+        ).decode("ascii")  # fmt: skip
+        if expires is not None:
+            _, key_id, quoted_token = self._quoted(creds)
+            params = "OSSAccessKeyId=" + key_id + "&Expires=" + date
+            if token:
+                params += "&security-token=" + quoted_token
+            return SignedRequest(method, url + params + "&Signature=" + _quote(signature),
+                                 _replace_headers(headers, (), {}, False))  # fmt: skip
         add = {"Date": date}
         if token:
             add["x-oss-security-token"] = token
-        add["Authorization"] = auth
-        return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS[version], add))
+        add["Authorization"] = "OSS " + creds.access_key_id + ":" + signature
+        return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS["v1"], add, replaced))
+
+    def _sign_v2(self, method, target, headers, lowered, now, expires, additional, creds):
+        token = creds.security_token
+        query_mode = expires is not None
+        raw_pairs, url = self._query_base(target, query_mode)
+        replaced = False
+        if query_mode:
+            date = str(now + expires)
+        else:
+            date = self._times(now)[1]
+            replaced = self._drop_signer_headers(lowered, "v2")
+            if token:
+                lowered["x-oss-security-token"] = token
+        if additional is None:
+            additional = () if query_mode else _V2_DEFAULT_ADDITIONAL
+        extra = []
+        for name in additional:
+            if name in lowered and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-"):
+                extra.append(name)
+        names = []
+        for name in lowered:
+            if name.startswith("x-oss-"):
+                names.append(name)
+        names.extend(extra)
+        names.sort()
+        pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs] if raw_pairs else []
+        resource = _quote(target.resource)
+        if query_mode:
+            # The auth parameters in canonical (sorted) order, as for V4.
+            _, key_id, quoted_token = self._quoted(creds)
+            query = ("security-token=" + quoted_token + "&") if token else ""
+            query += "x-oss-access-key-id=" + key_id
+            if extra:
+                query += "&x-oss-additional-headers=" + _quote(";".join(extra))
+            query += "&x-oss-expires=" + date + "&x-oss-signature-version=OSS2"
+            if pairs:
+                pairs.extend(_split_query(query))
+                resource += "?" + _canonical_query(pairs)
+            else:
+                resource += "?" + query
+        elif pairs:
+            resource += "?" + _canonical_query(pairs)
+        sts = _v2_string_to_sign(method, date, lowered, names, extra, resource)
+        signature = binascii.b2a_base64(
+            hmac.digest(creds.access_key_secret.encode("utf-8"), sts.encode("utf-8"), "sha256"), newline=False,
+        ).decode("ascii")  # fmt: skip
+        if query_mode:
+            return SignedRequest(method, url + query + "&x-oss-signature=" + _quote(signature),
+                                 _replace_headers(headers, (), {}, False))  # fmt: skip
+        add = {"Date": date}
+        if token:
+            add["x-oss-security-token"] = token
+        add["Authorization"] = "OSS2 AccessKeyId:%s,%sSignature:%s" % (
+            creds.access_key_id, "AdditionalHeaders:%s," % ";".join(extra) if extra else "", signature)
+        return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS["v2"], add, replaced))
 
     def _signing_key(self, secret, date, region, product):
         """(V4 signing key, scope), derived once per (secret, date, region, product)."""
@@ -2470,20 +2541,23 @@ class Signer:
             found = self._keys[cache_key] = (_v4_signing_key(secret, date, region, product), scope)
         return found
 
-    def _iso_time(self, now):
-        memo = self._iso
-        if memo[0] != now:
-            memo = self._iso = (now, _iso_basic(now))
-        return memo[1]
+    def _v4_scope(self, creds, date, region, product):
+        """(key, scope, credential, U(credential)) for these credentials and scope."""
+        memo = self._v4_memo
+        if memo[0] is not creds or memo[1] != date or memo[2] != region or memo[3] != product:
+            key, scope = self._signing_key(creds.access_key_secret, date, region, product)
+            credential = creds.access_key_id + "/" + scope
+            memo = self._v4_memo = (creds, date, region, product, key, scope, credential, _quote(credential))
+        return memo[4:]
 
     def _sign_v4(self, method, target, headers, lowered, now, expires, additional, default_all, creds):
         query_mode = expires is not None
         token = creds.security_token
-        iso = self._iso_time(now)
+        iso = self._times(now)[2]
         region = target.region
         if region.startswith("oss-"):
             region = region[4:]
-        key, scope = self._signing_key(creds.access_key_secret, iso[:8], region, target.product)
+        key, scope, credential, quoted_credential = self._v4_scope(creds, iso[:8], region, target.product)
         raw_pairs, url = self._query_base(target, query_mode)
         add = {}
         replaced = False
@@ -2492,46 +2566,53 @@ class Signer:
                 lowered["x-oss-content-sha256"] = add["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
                 replaced = True
         else:
-            for name in _SIGNER_HEADERS["v4"]:
-                if name in lowered:
-                    del lowered[name]
-                    replaced = True
+            replaced = self._drop_signer_headers(lowered, "v4")
             add["x-oss-date"] = lowered["x-oss-date"] = iso
             add["x-oss-content-sha256"] = lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
             if token:
                 add["x-oss-security-token"] = lowered["x-oss-security-token"] = token
-        signed = []
+        names = []
         extra = []
-        for name, value in lowered.items():
+        for name in lowered:
             if name.startswith("x-oss-") or name == "content-type" or name == "content-md5":
-                signed.append((name, value))
-            elif value and (name in additional if additional is not None else default_all) and \
+                names.append(name)
+            elif (name in additional if additional is not None else default_all) and lowered[name] and \
                     name not in _NOT_ADDITIONAL:  # fmt: skip
-                signed.append((name, value))
+                names.append(name)
                 extra.append(name)
-        signed.sort()
-        credential = creds.access_key_id + "/" + scope
+        names.sort()
+        if extra:
+            extra.sort()
         pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs] if raw_pairs else []
         if query_mode:
-            params = [("x-oss-signature-version", _V4_ALGORITHM), ("x-oss-date", iso),
-                      ("x-oss-expires", str(expires)), ("x-oss-credential", _quote(credential))]  # fmt: skip
+            # The auth parameters, already in canonical (sorted) order: the
+            # same string serves the URL and, without caller pairs, the
+            # canonical query.
+            query = ("x-oss-additional-headers=" + _quote(";".join(extra)) + "&") if extra else ""
+            query += "x-oss-credential=" + quoted_credential + "&x-oss-date=" + iso + "&x-oss-expires=" + \
+                str(expires)  # fmt: skip
             if token:
-                params.append(("x-oss-security-token", self._encoded_token(token)))
-            if extra:
-                extra.sort()
-                params.append(("x-oss-additional-headers", _quote(";".join(extra))))
-            pairs.extend(params)
-        elif extra:
-            extra.sort()
-        canonical = _v4_canonical_request(method, _quote_path(target.resource), _canonical_query(pairs) if pairs else "",
-                                          signed, extra)  # fmt: skip
+                query += "&x-oss-security-token=" + self._quoted(creds)[2]
+            query += "&x-oss-signature-version=" + _V4_ALGORITHM
+            if pairs:
+                pairs.extend(_split_query(query))
+                canonical_query = _canonical_query(pairs)
+            else:
+                canonical_query = query
+        else:
+            canonical_query = _canonical_query(pairs) if pairs else ""
+        canonical = _v4_canonical_request(method, _quote_path(target.resource), canonical_query, lowered, names,
+                                          extra)  # fmt: skip
         signature = hmac.digest(key, _v4_string_to_sign(iso, scope, canonical).encode("utf-8"), "sha256").hex()
         if query_mode:
-            query = "&".join([k + "=" + v for k, v in params])
             return SignedRequest(method, url + query + "&x-oss-signature=" + signature,
                                  _replace_headers(headers, add, add, replaced))  # fmt: skip
-        add["Authorization"] = "%s Credential=%s,%sSignature=%s" % (
-            _V4_ALGORITHM, credential, "AdditionalHeaders=%s," % ";".join(extra) if extra else "", signature)
+        if extra:
+            auth = _V4_ALGORITHM + " Credential=" + credential + ",AdditionalHeaders=" + ";".join(extra) + \
+                ",Signature=" + signature  # fmt: skip
+        else:
+            auth = _V4_ALGORITHM + " Credential=" + credential + ",Signature=" + signature
+        add["Authorization"] = auth
         return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS["v4"], add, replaced))
 
 
