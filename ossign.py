@@ -772,24 +772,25 @@ def _loads(body):
         return None
 
 
-def _json_object(body, source, what):
-    """A JSON object from a credential service's body, else a CredentialError."""
+def _json_object(body, source, what, noun="response"):
+    """A JSON object from a service's body (or a file's), else a CredentialError."""
     import json
 
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise _cred_error(source, "%s: response is not UTF-8" % what) from None
+        raise _cred_error(source, "%s: %s is not UTF-8" % (what, noun)) from None
     if not text.strip():
-        raise _cred_error(source, "%s: empty response" % what)
+        raise _cred_error(source, "%s: empty %s" % (what, noun))
     try:
         data = json.loads(text)
-    except (ValueError, RecursionError):
-        kind = "HTML" if text.lstrip()[:1] == "<" else "not JSON"
-        raise _cred_error(source, "%s: response is %s" % (what, kind)) from None
+    except (ValueError, RecursionError) as exc:
+        kind = "HTML" if text.lstrip()[:1] == "<" else "not valid JSON"
+        detail = None if noun == "response" else "line %s" % getattr(exc, "lineno", "?")
+        raise _cred_error(source, "%s: %s is %s" % (what, noun, kind), detail) from None
     if not isinstance(data, dict):
-        raise _cred_error(source, "%s: response is a JSON %s, not an object"
-                          % (what, type(data).__name__))  # fmt: skip
+        raise _cred_error(source, "%s: %s is a JSON %s, not an object"
+                          % (what, noun, type(data).__name__))  # fmt: skip
     return data
 
 
@@ -1043,10 +1044,12 @@ class CredentialsFileCredentialProvider(_Provider):
         paths, required = _resolve_path(context, self.path, ENV_CREDENTIALS_FILE, _CREDENTIALS_INI_PATHS)
         named = self.profile or _env(context.environ, ENV_PROFILE)
         profile = named or "default"
+        searched, disabled = [], False
         for path in paths:
             text = _read_text(context, path, self._source, required)
             if text is None:
                 continue
+            searched.append(path)
             section = _parse_ini(text, path, self._source).get(profile)
             if section is None:
                 if required:
@@ -1054,8 +1057,12 @@ class CredentialsFileCredentialProvider(_Provider):
                 continue  # the second default file may have it
             enable = section.get("enable")
             if enable is not None and enable.lower() not in _TRUE:
-                continue
+                disabled = True
+                continue  # the second default file may have an enabled one
             return self._from_section(context, section, "%s [%s]" % (path, profile))
+        if named and searched and not disabled:
+            # A profile asked for by name must exist (as in the OSS profile file).
+            raise _cred_error(self._source, "profile %r not found in %s" % (profile, " or ".join(searched)))
         return None
 
     def _from_section(self, ctx, section, where):
@@ -1190,7 +1197,7 @@ class ConfigFileCredentialProvider(_Provider):
             text = _read_text(context, path, self._source, required)
             if text is None:
                 continue
-            config = _json_object(text.encode("utf-8"), self._source, path)
+            config = _json_object(text.encode("utf-8"), self._source, path, "file")
             profiles = config.get("profiles", [])
             if not isinstance(profiles, list):
                 raise _cred_error(self._source, "%s: profiles is not a list" % path)
