@@ -491,7 +491,8 @@ class Credentials:
 
     __slots__ = ("access_key_id", "access_key_secret", "security_token", "expiration", "_expires_at")
 
-    def __init__(self, access_key_id, access_key_secret, security_token=None, expiration=None):
+    def __init__(self, access_key_id: str, access_key_secret: str, security_token: Optional[str] = None,
+                 expiration: Optional[datetime] = None) -> None:
         if expiration is not None:
             if not isinstance(expiration, datetime) or expiration.tzinfo is None:
                 raise TypeError("expiration must be a timezone-aware datetime or None")
@@ -534,7 +535,7 @@ class Credentials:
 
     __str__ = __repr__
 
-    def is_valid(self, at=None):
+    def is_valid(self, at: Union[datetime, float, None] = None) -> bool:
         """True when id and secret are set and the credentials outlive ``at``.
 
         ``at`` is an aware datetime or epoch seconds; the default is now.
@@ -569,8 +570,10 @@ class Context:
 
     __slots__ = ("_opener", "_read_file", "_environ", "_home_dir", "clock", "timeout", "_run_command")
 
-    def __init__(self, *, opener=None, read_file=None, environ=None, home_dir=None,
-                 clock=None, timeout=None, run_command=None):  # fmt: skip
+    def __init__(self, *, opener: Any = None, read_file: Optional[Callable[[str], bytes]] = None,
+                 environ: Optional[Mapping[str, str]] = None, home_dir: Optional[str] = None,
+                 clock: Optional[Callable[[], float]] = None, timeout: Optional[float] = None,
+                 run_command: Optional[Callable[..., Any]] = None) -> None:  # fmt: skip
         if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
             raise ValueError("timeout must be a positive number of seconds")
         self._opener = opener
@@ -883,13 +886,13 @@ class StaticCredentialProvider(_Provider):
 
     _source = "static"
 
-    def __init__(self, access_key_id, access_key_secret, security_token=None):
+    def __init__(self, access_key_id: str, access_key_secret: str, security_token: Optional[str] = None) -> None:
         self._credentials = Credentials(access_key_id, access_key_secret, security_token)
 
     def __repr__(self):
         return "StaticCredentialProvider(access_key_id=%r)" % _mask(self._credentials.access_key_id)
 
-    def provide(self, context=None):
+    def provide(self, context: Optional[Context] = None) -> Credentials:
         """Return the given credentials; empty id or secret is a CredentialError."""
         creds = self._credentials
         if not creds.access_key_id or not creds.access_key_secret:
@@ -927,7 +930,7 @@ class EnvCredentialProvider(_Provider):
         (ENV_OSS_ACCESS_KEY_ID, ENV_OSS_ACCESS_KEY_SECRET, ENV_OSS_SESSION_TOKEN),
     )
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Return credentials from the environment, or ``None`` when none are set."""
         environ = context.environ
         for id_name, secret_name, token_name in self._FAMILIES:
@@ -994,11 +997,11 @@ class OssProfileCredentialProvider(_Provider):
     _SECRET_KEYS = ("access_key_secret", "accesskeysecret")
     _TOKEN_KEYS = ("session_token", "security_token", "sts_token", "token")
 
-    def __init__(self, path=None, profile=None):
+    def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
         self.path = path
         self.profile = profile
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Return the profile's credentials, or ``None`` when there is no file."""
         paths, required = _resolve_path(context, self.path, ENV_OSS_PROFILES_FILE, (_OSS_PROFILE_PATH,))
         named = self.profile or _env(context.environ, ENV_OSS_PROFILE)
@@ -1035,11 +1038,11 @@ class CredentialsFileCredentialProvider(_Provider):
     _shown = ("path", "profile")
     _TYPES = ("access_key", "sts", "sts_token", "ram_role_arn", "oidc_role_arn", "ecs_ram_role")
 
-    def __init__(self, path=None, profile=None):
+    def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
         self.path = path
         self.profile = profile
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Return the profile's credentials, or ``None`` when not configured."""
         paths, required = _resolve_path(context, self.path, ENV_CREDENTIALS_FILE, _CREDENTIALS_INI_PATHS)
         named = self.profile or _env(context.environ, ENV_PROFILE)
@@ -1165,7 +1168,7 @@ class _Fixed(_Provider):
     def __init__(self, credentials):
         self._credentials = credentials
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         return self._credentials
 
 
@@ -1184,11 +1187,11 @@ class ConfigFileCredentialProvider(_Provider):
     _MODES = ("AK", "StsToken", "RamRoleArn", "ChainableRamRoleArn", "EcsRamRole", "OIDC", "External")
     _BROWSER_MODES = ("cloudsso", "oauth")
 
-    def __init__(self, path=None, profile=None):
+    def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
         self.path = path
         self.profile = profile
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Return the profile's credentials, or ``None`` when not configured."""
         if _env_flag(context.environ, ENV_CLI_PROFILE_DISABLED):
             return None
@@ -1300,13 +1303,13 @@ class CredentialsUriCredentialProvider(_Provider):
 
     _source = "credentials_uri"
 
-    def __init__(self, uri=None):
+    def __init__(self, uri: Optional[str] = None) -> None:
         self.uri = uri
 
     def __repr__(self):
         return "CredentialsUriCredentialProvider(uri=%r)" % (_strip_query(self.uri) if self.uri else None)
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Return the credentials the URL serves, or ``None`` when no URL is set."""
         uri = self.uri or _env(context.environ, ENV_CREDENTIALS_URI)
         if not uri:
@@ -1333,12 +1336,13 @@ class EcsRamRoleCredentialProvider(_Provider):
     _source = "ecs_ram_role"
     _shown = ("role_name", "endpoint")
 
-    def __init__(self, role_name=None, endpoint=None, imdsv1_disabled=None):
+    def __init__(self, role_name: Optional[str] = None, endpoint: Optional[str] = None,
+                 imdsv1_disabled: Optional[bool] = None) -> None:
         self.role_name = role_name
         self.endpoint = endpoint
         self.imdsv1_disabled = imdsv1_disabled
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Return the role's credentials, or ``None`` off ECS."""
         environ = context.environ
         if _env_flag(environ, ENV_ECS_METADATA_DISABLED):
@@ -1468,9 +1472,11 @@ class AssumeRoleCredentialProvider(_Provider):
     _source = "assume_role"
     _shown = ("role_arn", "role_session_name", "sts_endpoint", "sts_region")
 
-    def __init__(self, base_provider=None, role_arn=None, role_session_name=None, external_id=None,
-                 sts_endpoint=None, duration_seconds=None, policy=None, *, sts_region=None,
-                 enable_vpc=None):  # fmt: skip
+    def __init__(self, base_provider: Any = None, role_arn: Optional[str] = None,
+                 role_session_name: Optional[str] = None, external_id: Optional[str] = None,
+                 sts_endpoint: Optional[str] = None, duration_seconds: Optional[int] = None,
+                 policy: Optional[str] = None, *, sts_region: Optional[str] = None,
+                 enable_vpc: Optional[bool] = None) -> None:  # fmt: skip
         self.base_provider = base_provider
         self.role_arn = role_arn
         self.role_session_name = role_session_name
@@ -1481,7 +1487,7 @@ class AssumeRoleCredentialProvider(_Provider):
         self.sts_region = sts_region
         self.enable_vpc = enable_vpc
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Assume the role, or return ``None`` when no role ARN is configured."""
         environ = context.environ
         role_arn = self.role_arn
@@ -1526,9 +1532,11 @@ class AssumeRoleWithOidcCredentialProvider(_Provider):
     _source = "oidc"
     _shown = ("role_arn", "oidc_provider_arn", "oidc_token_file", "sts_endpoint", "sts_region")
 
-    def __init__(self, role_arn=None, oidc_provider_arn=None, oidc_token_file=None, role_session_name=None,
-                 sts_endpoint=None, duration_seconds=None, policy=None, *, sts_region=None,
-                 enable_vpc=None):  # fmt: skip
+    def __init__(self, role_arn: Optional[str] = None, oidc_provider_arn: Optional[str] = None,
+                 oidc_token_file: Optional[str] = None, role_session_name: Optional[str] = None,
+                 sts_endpoint: Optional[str] = None, duration_seconds: Optional[int] = None,
+                 policy: Optional[str] = None, *, sts_region: Optional[str] = None,
+                 enable_vpc: Optional[bool] = None) -> None:  # fmt: skip
         self.role_arn = role_arn
         self.oidc_provider_arn = oidc_provider_arn
         self.oidc_token_file = oidc_token_file
@@ -1539,7 +1547,7 @@ class AssumeRoleWithOidcCredentialProvider(_Provider):
         self.sts_region = sts_region
         self.enable_vpc = enable_vpc
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Exchange the OIDC token for credentials, or ``None`` when not configured."""
         environ = context.environ
         role_arn = self.role_arn or _env(environ, ENV_ROLE_ARN)
@@ -1579,7 +1587,7 @@ class ProcessCredentialProvider(_Provider):
 
     _source = "process"
 
-    def __init__(self, command, timeout=None):
+    def __init__(self, command: Union[str, Iterable[str]], timeout: Optional[float] = None) -> None:
         if isinstance(command, str):
             import shlex
 
@@ -1596,7 +1604,7 @@ class ProcessCredentialProvider(_Provider):
     def __repr__(self):
         return "ProcessCredentialProvider(command=%r, timeout=%s)" % (os.path.basename(self.argv[0]), self.timeout)
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Run the command and return the credentials it prints."""
         import subprocess
 
@@ -1647,13 +1655,13 @@ class ChainCredentialProvider(_Provider):
 
     _source = "chain"
 
-    def __init__(self, *providers):
+    def __init__(self, *providers: Any) -> None:
         self.providers = tuple(providers)
 
     def __repr__(self):
         return "%s(%s)" % (type(self).__name__, ", ".join(repr(p) for p in self.providers))
 
-    def provide(self, context):
+    def provide(self, context: Context) -> Optional[Credentials]:
         """Return the first credentials found, or raise CredentialError."""
         return self._resolve(context)[1]
 
@@ -1733,7 +1741,7 @@ class DefaultCredentialProvider(ChainCredentialProvider):
         self._front = ()
         super().__init__(*[slots[s] for s in _SLOTS if slots[s] is not None])
 
-    def push_front(self, provider):
+    def push_front(self, provider: Any) -> DefaultCredentialProvider:
         """A new chain that tries ``provider`` before every other source."""
         chain = ChainCredentialProvider.__new__(DefaultCredentialProvider)
         chain._slots = self._slots
@@ -1802,8 +1810,9 @@ class CredentialCache:
     signers to share the credentials.
     """
 
-    def __init__(self, provider, context=None, *, advisory_refresh=_ADVISORY_REFRESH,
-                 mandatory_refresh=_MANDATORY_REFRESH):  # fmt: skip
+    def __init__(self, provider: Any, context: Optional[Context] = None, *,
+                 advisory_refresh: Union[float, timedelta] = _ADVISORY_REFRESH,
+                 mandatory_refresh: Union[float, timedelta] = _MANDATORY_REFRESH) -> None:  # fmt: skip
         if not callable(getattr(provider, "provide", None)):
             raise TypeError("provider must have a provide(context) method")
         self.provider = provider
@@ -1828,7 +1837,7 @@ class CredentialCache:
             ctx = self._context = Context()
         return ctx
 
-    def get(self, valid_until=None):
+    def get(self, valid_until: Union[datetime, float, None] = None) -> Credentials:
         """Credentials valid at least until ``valid_until`` (aware datetime or
         epoch seconds; default now), refreshing when needed.
 
@@ -1839,13 +1848,13 @@ class CredentialCache:
         need = now if valid_until is None else _to_epoch(valid_until, "valid_until")
         return self._get(need, now, ctx)
 
-    def provide(self, context=None):
+    def provide(self, context: Optional[Context] = None) -> Credentials:
         """The provider interface: credentials valid now."""
         ctx = self._ctx(context)
         now = ctx.clock()
         return self._get(now, now, ctx)
 
-    def invalidate(self):
+    def invalidate(self) -> None:
         """Drop the cached credentials; the next call fetches new ones."""
         with self._cond:
             self._entry = None
@@ -2251,8 +2260,9 @@ class Signer:
     signs (``None`` keeps each version's default; see the README).
     """
 
-    def __init__(self, bucket=None, provider=None, *, region=None, version="v4", context=None,
-                 product="oss", additional_headers=None):  # fmt: skip
+    def __init__(self, bucket: Optional[str] = None, provider: Any = None, *, region: Optional[str] = None,
+                 version: str = "v4", context: Optional[Context] = None, product: str = "oss",
+                 additional_headers: Optional[Iterable[str]] = None) -> None:  # fmt: skip
         version = str(version).lower()
         if version not in _VERSIONS:
             raise ValueError("version must be one of v1, v2, v4, got %r" % version)
@@ -2287,7 +2297,9 @@ class Signer:
 
     # -- public API ---------------------------------------------------------
 
-    def sign(self, method, url, headers=None, *, expires=None, additional_headers=None):
+    def sign(self, method: str, url: str, headers: Optional[Mapping[str, str]] = None, *,
+             expires: Union[int, timedelta, None] = None,
+             additional_headers: Optional[Iterable[str]] = None) -> SignedRequest:
         """Sign a request: header signing, or with ``expires`` a presigned URL.
 
         ``url``'s path and query must be percent-encoded exactly once. With
@@ -2302,18 +2314,20 @@ class Signer:
         extra = self.additional_headers if additional_headers is None else _names(additional_headers)
         return self._sign(method, url, headers, expires, extra, extra is None)
 
-    def presign(self, url, *, method="GET", expires=3600, headers=None, additional_headers=None):
+    def presign(self, url: str, *, method: str = "GET", expires: Union[int, timedelta] = 3600,
+                headers: Optional[Mapping[str, str]] = None,
+                additional_headers: Optional[Iterable[str]] = None) -> str:
         """Return a presigned URL valid for ``expires`` seconds (default 1 hour)."""
         if expires is None:
             raise SigningError("expires is required to presign a URL")
         return self.sign(method, url, headers, expires=expires, additional_headers=additional_headers).url
 
-    def credentials(self):
+    def credentials(self) -> Credentials:
         """The cached credentials the next signature would use."""
         now = self.context.clock()
         return self.provider._get(now + _HEADER_HEADROOM, now, self.provider._ctx(self.context))
 
-    def sign_request(self, request, *, expires=None):
+    def sign_request(self, request: Any, *, expires: Union[int, timedelta, None] = None) -> Any:
         """Sign a :class:`urllib.request.Request` in place and return it.
 
         Header signing, or with ``expires`` its URL is presigned. A request
@@ -2341,7 +2355,7 @@ class Signer:
                 request.add_header(name, value)
         return request
 
-    def __call__(self, request):
+    def __call__(self, request: Any) -> Any:
         """Auth hook for ``requests`` and ``httpx``: ``auth=signer``.
 
         Signs ``request.method``, ``request.url`` and ``request.headers`` (header
@@ -2358,8 +2372,9 @@ class Signer:
                 headers[name] = value
         return request
 
-    def post_policy(self, key=None, *, key_prefix=None, expires=3600, conditions=(), fields=None,
-                    endpoint=None):  # fmt: skip
+    def post_policy(self, key: Optional[str] = None, *, key_prefix: Optional[str] = None,
+                    expires: Union[int, timedelta] = 3600, conditions: Iterable[Any] = (),
+                    fields: Optional[Mapping[str, str]] = None, endpoint: Optional[str] = None) -> dict:  # fmt: skip
         """Sign a POST policy for a browser form upload (PostObject).
 
         Give ``key`` (exact object key) or ``key_prefix`` (any key under it; the
@@ -2694,8 +2709,9 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
 
 # ==== Integrations ==========================================================
 
-def object_url(bucket, key="", region=None, *, endpoint=None, internal=False, dualstack=False,
-               accelerate=False, path_style=False, scheme=None):  # fmt: skip
+def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endpoint: Optional[str] = None,
+               internal: bool = False, dualstack: bool = False, accelerate: bool = False,
+               path_style: bool = False, scheme: Optional[str] = None) -> str:  # fmt: skip
     """Build the URL of an object, quoting ``key`` once as the signers expect.
 
     ``region`` is the plain id (``cn-hangzhou``; an ``oss-`` prefix is
@@ -2968,7 +2984,7 @@ _COMMANDS = {
 }
 
 
-def main(argv=None):
+def main(argv: Optional[Iterable[str]] = None) -> int:
     """Run the command line (``ossign --help``); returns the exit status.
 
     0 on success, 1 for credential or signing errors, 2 for usage errors, with
