@@ -306,6 +306,16 @@ def _cred_error(source, what, detail=None, cls=CredentialError):
     return cls(message, source)
 
 
+def _scrub(text, secrets):
+    """``text`` with each secret (raw or percent-encoded once or twice) masked."""
+    for secret in secrets:
+        if secret:
+            once = _quote(secret)
+            for form in (secret, once, _quote(once)):
+                text = text.replace(form, "****")
+    return text
+
+
 def _excerpt(body, limit=200):
     """A short printable excerpt of an error body, for messages."""
     if isinstance(body, bytes):
@@ -1440,6 +1450,12 @@ def _call_sts(ctx, source, endpoint, params, base=None):
     action = params["Action"]
     status, body = _fetch(ctx, "GET", url, source)
     if status != 200:
+        # STS echoes its string to sign on SignatureDoesNotMatch: it holds the
+        # key id and the token, percent-encoded once or twice. Mask them
+        # before anything is excerpted.
+        secrets = (base.access_key_id, base.security_token) if base is not None else ()
+        secrets += (params.get("OIDCToken"),)
+        body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
         raise _http_error(source, action + " GET", endpoint + "/", status, body)
     what = "%s %s" % (action, endpoint)
     data = _json_object(body, source, what)
