@@ -23,7 +23,7 @@ from collections.abc import MutableMapping
 import pytest
 
 import ossign
-from test_ossign import HERE, VECTORS, _hermetic_environment, LoopbackServer, FakeClock, static, assert_no_secret, SECRET, TOKEN, KEY_ID  # noqa: F401,E501
+from test_ossign import HERE, VECTORS, _hermetic_environment, LoopbackServer, FakeClock, FakeFiles, static, assert_no_secret, SECRET, TOKEN, KEY_ID  # noqa: F401,E501
 
 
 # ==== An independent OSS signature verifier (SPEC 2-4) ======================
@@ -1404,7 +1404,17 @@ def _intg_snippet_errors(code, heading, mp, tmp_path, capsys, server):
     assert_no_secret(out)
 
 
+def _intg_snippet_own_chain(code, heading, mp, tmp_path, capsys, server):
+    ns = _intg_exec(code, heading)
+    providers = ns["provider"].providers
+    assert isinstance(providers[0], ossign.ProcessCredentialProvider)
+    assert providers[0].argv == ["vault-aliyun-creds", "--json"] and providers[0].timeout == 5
+    assert not any(isinstance(p, ossign.EcsRamRoleCredentialProvider) for p in providers)
+    assert ns["signer"].context.timeout == 1.0 and ns["signer"].provider.provider is ns["provider"]
+
+
 _INTG_SNIPPET_RUNNERS = {
+    "A credential command, your own chain, and the hooks": _intg_snippet_own_chain,
     "urllib: sign every request of an opener": _intg_snippet_urllib,
     "requests": _intg_snippet_http_library("requests"),
     "httpx": _intg_snippet_http_library("httpx"),
@@ -1524,3 +1534,65 @@ class TestIntgReadme:
     def test_python_snippet_runs(self, heading, intg_readme_env, tmp_path, capsys, intg_loop):
         (code,) = [code for h, code in _intg_readme_blocks("python") if h == heading]
         _INTG_SNIPPET_RUNNERS[heading](code, heading, intg_readme_env, tmp_path, capsys, intg_loop)
+
+
+class _IntgStsOpener:
+    """An injected opener that answers every call as STS does, and records the actions."""
+
+    def __init__(self):
+        self.actions = []
+
+    def open(self, request, timeout=None):
+        import io
+        import urllib.response
+
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.full_url).query))
+        self.actions.append((query.get("Action"), query.get("AccessKeyId"), query.get("RoleArn")))
+        body = json.dumps({"RequestId": "r", "Credentials": {
+            "AccessKeyId": "STS.assumed%d" % len(self.actions), "AccessKeySecret": "assumed-secret",
+            "SecurityToken": "assumed-token", "Expiration": "2030-01-01T00:00:00Z"}}).encode()
+        response = urllib.response.addinfourl(io.BytesIO(body), {}, request.full_url, 200)
+        return response
+
+
+class TestIntgReadmeProfiles:
+    """The profile files shown in the README resolve as the README says."""
+
+    def _blocks(self, lang):
+        return [code for heading, code in _intg_readme_blocks(lang)
+                if heading == "Profiles that assume a role, use the instance role or run a command"]
+
+    def test_config_json_example_resolves_every_mode(self):
+        (text,) = self._blocks("json")
+        files = FakeFiles({"/home/u/.aliyun/config.json": text.encode()})
+        opener = _IntgStsOpener()
+        ran = []
+
+        def run(argv, timeout):
+            ran.append(argv)
+            return 0, json.dumps({"mode": "AK", "access_key_id": "LTAI5tFromVault", "access_key_secret": "v"}).encode(), b""
+
+        context = ossign.Context(environ={}, read_file=files, home_dir="/home/u", opener=opener, run_command=run,
+                                 clock=FakeClock())  # fmt: skip
+        expected = {"base": ("LTAI5tExampleKeyId", []),
+                    "deploy": ("STS.assumed1", [("AssumeRole", "LTAI5tExampleKeyId", "acs:ram::123456789012:role/deployer")]),
+                    "admin": ("STS.assumed1", [("AssumeRole", "LTAI5tExampleKeyId", "acs:ram::123456789012:role/admin")]),
+                    "vault": ("LTAI5tFromVault", [])}  # fmt: skip
+        for profile, (key_id, actions) in expected.items():
+            opener.actions.clear()
+            got = ossign.ConfigFileCredentialProvider(profile=profile).provide(context)
+            assert got.access_key_id == key_id, profile
+            assert opener.actions == actions, profile
+        assert ran == [["vault-aliyun-creds", "--json"]]
+        opener.actions.clear()
+        assert ossign.ConfigFileCredentialProvider().provide(context).access_key_id == "STS.assumed1"  # current
+        assert opener.actions[0][2].endswith("role/deployer")
+
+    def test_credentials_ini_example_resolves(self):
+        (text,) = self._blocks("ini")
+        files = FakeFiles({"/home/u/.alibabacloud/credentials.ini": text.encode()})
+        opener = _IntgStsOpener()
+        context = ossign.Context(environ={}, read_file=files, home_dir="/home/u", opener=opener, clock=FakeClock())
+        assert ossign.CredentialsFileCredentialProvider().provide(context).access_key_id == "LTAI5tExampleKeyId"
+        deployer = ossign.CredentialsFileCredentialProvider(profile="deployer").provide(context)
+        assert deployer.access_key_id == "STS.assumed1" and opener.actions[0][2].endswith("role/deployer")
