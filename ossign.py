@@ -2802,6 +2802,7 @@ def _make_signing_handler():
             return "SigningHandler(%r)" % (self.signer,)
 
         def http_request(self, request):
+            """Sign ``request`` (urllib calls this for HTTP and HTTPS)."""
             if request.unverifiable and request.origin_req_host != urllib.request.request_host(request):
                 own = _SIGNER_HEADERS[self.signer.version]
                 for store in (request.headers, request.unredirected_hdrs):
