@@ -2477,12 +2477,10 @@ class Signer:
     @staticmethod
     def _drop_signer_headers(lowered, version):
         """Remove headers the signer sets; True when the caller had any."""
-        replaced = False
-        for name in _SIGNER_HEADERS[version]:
-            if name in lowered:
-                del lowered[name]
-                replaced = True
-        return replaced
+        collisions = _SIGNER_HEADERS[version].intersection(lowered)
+        for name in collisions:
+            del lowered[name]
+        return bool(collisions)
 
     def _sign_v1(self, method, target, headers, lowered, now, expires, creds):
         token = creds.security_token
