@@ -2405,7 +2405,7 @@ class Signer:
 
     # -- glue ---------------------------------------------------------------
 
-    def _credentials_for(self, need, now, query_mode):
+    def _credentials_for(self, need, now, query_mode, what="the presigned URL"):
         cache = self.provider
         entry = cache._entry
         if entry is not None and (entry.expires_at is None or (now < entry.advisory_at and need < entry.expires_at)):
@@ -2414,7 +2414,7 @@ class Signer:
             return cache._get(need, now, cache._ctx(self.context))
         except _ShortCredentials as exc:
             if query_mode:
-                raise SigningError("the presigned URL would outlive its credentials (%s)" % exc) from None
+                raise SigningError("%s would outlive its credentials (%s)" % (what, exc)) from None
             raise
 
     def _sign(self, method, url, headers, expires, additional, default_all):
@@ -2671,7 +2671,7 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
     url = object_url(bucket, "", region, endpoint=endpoint)
     clock_now = signer.context.clock()
     now = int(clock_now)
-    creds = signer._credentials_for(now + expires, clock_now, True)
+    creds = signer._credentials_for(now + expires, clock_now, True, "the POST policy")
     token = creds.security_token
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now + expires))
     form = {"key": key if key is not None else key_prefix + "${filename}"}
