@@ -683,7 +683,9 @@ def _default_opener():
     class _Proxy(urllib.request.ProxyHandler):
         # Metadata requests must never go through a proxy.
         def proxy_open(self, req, proxy, type):  # noqa: A002 (urllib's name)
-            if req.host.split(":")[0] in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
+            host = req.host
+            host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
+            if host.lower() in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
                 return None
             return super().proxy_open(req, proxy, type)
 
@@ -717,6 +719,10 @@ def _fetch(ctx, method, url, source, headers=None):
     import urllib.request
 
     safe_url = _strip_query(url)
+    if not url[:8].lower().startswith(("http://", "https://")):
+        # Credential services speak HTTP(S) only: never read a file: or ftp: URL.
+        scheme = url.split(":", 1)[0] if ":" in url else ""
+        raise _cred_error(source, "only http:// and https:// URLs are fetched, not %s:" % _excerpt(scheme, 16))
     request = urllib.request.Request(url, method=method, headers=headers or {})
     deadline = time.monotonic() + ctx.timeout
     _logger().debug("%s: %s %s", source, method, safe_url)
@@ -725,6 +731,9 @@ def _fetch(ctx, method, url, source, headers=None):
             response = ctx.opener.open(request, timeout=ctx.timeout)
         except urllib.error.HTTPError as exc:
             response = exc
+        if response is None:  # an OpenerDirector with no handler for the scheme
+            raise _cred_error(source, "%s %s failed" % (method, safe_url), "the opener returned no response",
+                              _TransportError)  # fmt: skip
         status = getattr(response, "status", None) or response.getcode()
         try:
             body = _read_bounded(response, deadline, source, method, safe_url)
@@ -1159,6 +1168,10 @@ def _oidc_from(ctx, source, where, fields, token_key, session_key, duration_key)
 def _ecs_from(ctx, source, where, role_name):
     if not role_name:
         raise _cred_error(source, "%s has no ECS role name" % where)
+    if _env_flag(ctx.environ, ENV_ECS_METADATA_DISABLED):
+        # The profile asks for the instance role by name: saying "not
+        # configured" would hide why it cannot work.
+        raise _cred_error(source, "%s uses the ECS instance role but %s is set" % (where, ENV_ECS_METADATA_DISABLED))
     return EcsRamRoleCredentialProvider(role_name=role_name).provide(ctx)
 
 
@@ -1512,10 +1525,19 @@ class AssumeRoleCredentialProvider(_Provider):
             # With the OIDC variables set, that ARN is the OIDC provider's.
             if not role_arn or (_env(environ, ENV_OIDC_PROVIDER_ARN) and _env(environ, ENV_OIDC_TOKEN_FILE)):
                 return None
-        base_provider = self.base_provider or _base_chain()
-        base = base_provider.provide(context)
+        tried = None
+        if self.base_provider is not None:
+            base = self.base_provider.provide(context)
+        else:
+            try:
+                base = _base_chain().provide(context)
+            except CredentialError as exc:
+                if exc.source != "chain":
+                    raise
+                base, tried = None, "; ".join(a.reason for a in exc.attempts)  # the base chain found nothing
         if base is None:
-            raise _cred_error(self._source, "role ARN %s is set but no base credentials were found" % role_arn)
+            raise _cred_error(self._source, "role ARN %s is set but no base credentials were found" % role_arn,
+                              tried and "tried " + tried)  # fmt: skip
         params = {
             "Action": "AssumeRole",
             "RoleArn": role_arn,
