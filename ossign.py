@@ -234,11 +234,14 @@ _PRODUCTS = ("oss", "oss-cloudbox")
 _UNRESERVED = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
 )
-_UNRESERVED_SLASH = _UNRESERVED | {"/"}
 _QUOTE_BYTE = tuple(
     chr(b) if chr(b) in _UNRESERVED else "%%%02X" % b for b in range(256)
 )
 _QUOTE_BYTE_SLASH = tuple("/" if b == 0x2F else q for b, q in enumerate(_QUOTE_BYTE))
+# The same sets as bytes, for bytes.translate(None, delete): what survives the
+# deletion needs encoding. One C call, where a set test walks the string.
+_UNRESERVED_BYTES = "".join(sorted(_UNRESERVED)).encode("ascii")
+_UNRESERVED_SLASH_BYTES = _UNRESERVED_BYTES + b"/"
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -399,16 +402,16 @@ def _to_epoch(value, name="time"):
     return float(value)
 
 
-def _quote(text, table=_QUOTE_BYTE, safe=_UNRESERVED):
+def _quote(text, table=_QUOTE_BYTE, safe=_UNRESERVED_BYTES):
     """``U(s)``: percent-encode every byte but the unreserved ones."""
-    if text.isascii() and safe.issuperset(text):
+    if text.isascii() and not text.encode("ascii").translate(None, safe):
         return text
     return "".join([table[b] for b in text.encode("utf-8")])
 
 
 def _quote_path(text):
     """``U/(s)``: as :func:`_quote`, leaving ``/`` as is."""
-    return _quote(text, _QUOTE_BYTE_SLASH, _UNRESERVED_SLASH)
+    return _quote(text, _QUOTE_BYTE_SLASH, _UNRESERVED_SLASH_BYTES)
 
 
 def _unquote(text, what="URL"):
@@ -436,7 +439,7 @@ def _requote(text):
     ``U(D(piece))`` for each piece between raw ``+`` signs, re-joined with
     ``+``: ``%2B`` stays ``%2B`` and a raw ``+`` stays ``+`` (oss2, SPEC 3.3).
     """
-    if "%" not in text and text.isascii() and _UNRESERVED.issuperset(text):
+    if "%" not in text and text.isascii() and not text.encode("ascii").translate(None, _UNRESERVED_BYTES):
         return text
     return "+".join([_quote(_unquote(p, "query")) for p in text.split("+")])
 
@@ -2202,9 +2205,8 @@ def _v4_canonical_request(method, uri, query, headers, names, additional):
 
 
 def _v4_string_to_sign(iso_now, scope, canonical_request):
-    return "%s\n%s\n%s\n%s" % (
-        _V4_ALGORITHM, iso_now, scope, hashlib.sha256(canonical_request.encode("utf-8")).hexdigest(),
-    )  # fmt: skip
+    return _V4_ALGORITHM + "\n" + iso_now + "\n" + scope + "\n" + \
+        hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()  # fmt: skip
 
 
 def _v4_signing_key(secret, date, region, product):
@@ -2525,13 +2527,14 @@ class Signer:
             params = "OSSAccessKeyId=" + key_id + "&Expires=" + date
             if token:
                 params += "&security-token=" + quoted_token
-            return SignedRequest(method, url + params + "&Signature=" + _quote(signature),
-                                 _replace_headers(headers, (), {}, False))  # fmt: skip
+            return _tuple_new(SignedRequest, (method, url + params + "&Signature=" + _quote(signature),
+                                              _replace_headers(headers, (), {}, False)))  # fmt: skip
         add = {"Date": date}
         if token:
             add["x-oss-security-token"] = token
         add["Authorization"] = "OSS " + creds.access_key_id + ":" + signature
-        return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS["v1"], add, replaced))
+        signed = _replace_headers(headers, _SIGNER_HEADERS["v1"], add, replaced)
+        return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
 
     def _sign_v2(self, method, target, headers, lowered, now, expires, additional, creds):
         token = creds.security_token
@@ -2579,14 +2582,15 @@ class Signer:
             hmac.digest(creds.access_key_secret.encode("utf-8"), sts.encode("utf-8"), "sha256"), newline=False,
         ).decode("ascii")  # fmt: skip
         if query_mode:
-            return SignedRequest(method, url + query + "&x-oss-signature=" + _quote(signature),
-                                 _replace_headers(headers, (), {}, False))  # fmt: skip
+            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + _quote(signature),
+                                              _replace_headers(headers, (), {}, False)))  # fmt: skip
         add = {"Date": date}
         if token:
             add["x-oss-security-token"] = token
         add["Authorization"] = "OSS2 AccessKeyId:%s,%sSignature:%s" % (
             creds.access_key_id, "AdditionalHeaders:%s," % ";".join(extra) if extra else "", signature)
-        return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS["v2"], add, replaced))
+        signed = _replace_headers(headers, _SIGNER_HEADERS["v2"], add, replaced)
+        return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
 
     def _signing_key(self, secret, date, region, product):
         """(V4 signing key, scope), derived once per (secret, date, region, product)."""
@@ -2663,15 +2667,16 @@ class Signer:
                                           extra)  # fmt: skip
         signature = hmac.digest(key, _v4_string_to_sign(iso, scope, canonical).encode("utf-8"), "sha256").hex()
         if query_mode:
-            return SignedRequest(method, url + query + "&x-oss-signature=" + signature,
-                                 _replace_headers(headers, add, add, replaced))  # fmt: skip
+            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + signature,
+                                              _replace_headers(headers, add, add, replaced)))  # fmt: skip
         if extra:
             auth = _V4_ALGORITHM + " Credential=" + credential + ",AdditionalHeaders=" + ";".join(extra) + \
                 ",Signature=" + signature  # fmt: skip
         else:
             auth = _V4_ALGORITHM + " Credential=" + credential + ",Signature=" + signature
         add["Authorization"] = auth
-        return SignedRequest(method, url, _replace_headers(headers, _SIGNER_HEADERS["v4"], add, replaced))
+        signed = _replace_headers(headers, _SIGNER_HEADERS["v4"], add, replaced)
+        return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
 
 
 def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint):

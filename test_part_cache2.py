@@ -5,6 +5,7 @@ import threading
 import time
 import urllib.parse
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -583,3 +584,40 @@ def test_cache_stress_16_threads_20000_signatures_with_rotation_all_verify(ccloc
         assert need < provider.issued[key_id], "signed with credentials that do not cover the request"
     assert len(used) >= 40, "credentials rotated only %d times" % len(used)
     assert provider.calls >= len(used)
+
+
+# ==== Cache: the README's section ===========================================
+
+
+def _cache_readme_blocks():
+    """The python blocks of the README's "Credential cache" section."""
+    text = (Path(__file__).resolve().parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Credential cache\n", 1)[1].split("\n## ", 1)[0]
+    return [block.split("```", 1)[0] for block in section.split("```python\n")[1:]]
+
+
+def test_readme_cache_section_example_runs_and_shares_one_cache(monkeypatch, tmp_path):
+    blocks = _cache_readme_blocks()
+    assert blocks, "the README has no python example in its cache section"
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+    namespace = {}
+    exec(compile(blocks[0], "README.md#credential-cache", "exec"), namespace)  # noqa: S102 - our own README
+    cache, v4, v1 = namespace["cache"], namespace["v4"], namespace["v1"]
+    assert v4.provider is cache and v1.provider is cache
+    assert namespace["creds"].access_key_id == KEY_ID
+    assert cache._entry is None  # invalidated last
+    auth = v1.sign("GET", "https://my-bucket.oss-cn-hangzhou.aliyuncs.com/k").headers["Authorization"]
+    assert auth.startswith("OSS %s:" % KEY_ID)
+
+
+def test_readme_cache_section_states_the_defaults_the_code_uses():
+    text = (Path(__file__).resolve().parent / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Credential cache\n", 1)[1].split("\n## ", 1)[0]
+    cache = ossign.CredentialCache(static())
+    assert "`advisory_refresh` (%d s)" % cache.advisory_refresh in section
+    assert "`mandatory_refresh` (%d s)" % cache.mandatory_refresh in section
+    assert "every %d s" % ossign._ADVISORY_RETRY in section
+    assert "valid for %d more seconds" % ossign._HEADER_HEADROOM in section
