@@ -314,8 +314,8 @@ def main(argv=None):
                         if failures >= 20:
                             print("stopping after 20 mismatches")
                             return 1
-            print("%s/%-6s %s in %.0f s" % (version, mode, ", ".join("%s: %d compared" % kv for kv in counts.items()),
-                                          time.monotonic() - started))
+            compared = ", ".join("%s: %d compared" % kv for kv in counts.items())
+            print("%s/%-6s %s in %.0f s" % (version, mode, compared, time.monotonic() - started))
     print("mismatches: %d" % failures)
     return 1 if failures else 0
 
