@@ -2116,15 +2116,26 @@ def _parse_target(url, bucket, region, product, host_cache):
     if not (url.isascii() and url.isprintable()) or " " in url:
         raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
                            "path and query (ossign.object_url does)")  # fmt: skip
-    scheme, netloc, host, path, query = _split_url(url)
+    # Requests of one signer mostly share "scheme://netloc": its split, checks
+    # and inferred bucket/region are kept per prefix, and only the path and
+    # query are split on each call.
+    slash = url.find("/", url.find("://") + 3)
+    cached = host_cache.get(url[:slash]) if slash > 0 else None
+    if cached is not None:
+        scheme, netloc, host, info = cached
+        rest = url[slash:]
+        if "#" in rest:
+            rest = rest.partition("#")[0]
+        path, _, query = rest.partition("?")
+    else:
+        scheme, netloc, host, path, query = _split_url(url)
+        info = _infer_host(host)
+        if slash > 0 and url[:slash] == scheme + "://" + netloc:
+            if len(host_cache) > 256:
+                host_cache.clear()
+            host_cache[url[:slash]] = (scheme, netloc, host, info)
     if len(query) > 65536:
         raise SigningError("URL query is longer than 65536 characters")
-    info = host_cache.get(host)
-    if info is None:
-        info = _infer_host(host)
-        if len(host_cache) > 256:
-            host_cache.clear()
-        host_cache[host] = info
     if info[0] is not None:  # the host names the bucket
         if bucket and bucket != info[0]:
             raise SigningError("bucket %r does not match the URL host %r" % (bucket, host))
@@ -2324,7 +2335,7 @@ class Signer:
         if not isinstance(provider, CredentialCache):
             provider = CredentialCache(provider, self.context)
         self.provider = provider
-        self._hosts = {}  # host -> inferred (bucket, region, product, endpoint)
+        self._hosts = {}  # "scheme://netloc" -> (scheme, netloc, host, inferred host info)
         self._keys = {}  # (secret, date, region, product) -> V4 signing key
         # One-entry memos, each replaced by one assignment (thread-safe):
         self._time_memo = (None, None, None)  # (second, HTTP date, ISO basic time)

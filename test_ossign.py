@@ -4929,6 +4929,42 @@ _SG_MODES = [("v1", None), ("v1", 60), ("v2", None), ("v2", 60), ("v4", None), (
 _SG_MODE_IDS = ["v1-header", "v1-query", "v2-header", "v2-query", "v4-header", "v4-query"]
 
 
+_SG_PREFIX_URLS = [
+    _SG_HOST + "/a/b.txt",
+    _SG_HOST + "?acl",
+    _SG_HOST + "?prefix=dir/sub/&delimiter=/",
+    _SG_HOST + "#frag/ment",
+    _SG_HOST + "/",
+    _SG_HOST + "/k?versionId=1#x/y",
+    "HTTPS://bkt.oss-cn-hangzhou.aliyuncs.com/a/b.txt",
+    "http://bkt.oss-cn-hangzhou.aliyuncs.com/a/b.txt",
+    "https://bkt.oss-cn-hangzhou.aliyuncs.com:443/a/b.txt",
+    "https://oss-cn-hangzhou.aliyuncs.com/bkt/a/b.txt",
+    "https://BKT.OSS-CN-HANGZHOU.ALIYUNCS.COM/a/b.txt",
+]
+
+
+class TestSignerHostMemo:
+    @pytest.mark.parametrize("version, expires", _SG_MODES, ids=_SG_MODE_IDS)
+    def test_warm_signer_signs_every_url_as_a_fresh_one_does(self, version, expires):
+        warm = _sg_signer(version)
+        for _ in range(2):
+            for url in _SG_PREFIX_URLS + _SG_PREFIX_URLS[::-1]:
+                assert warm.sign("GET", url, expires=expires) == _sg_signer(version).sign("GET", url, expires=expires)
+
+    def test_query_with_slashes_and_no_path_is_not_taken_for_a_path(self):
+        signer = _sg_signer("v1")
+        signer.sign("GET", _SG_HOST + "/warm")
+        signed = signer.sign("GET", _SG_HOST + "?prefix=a/b", expires=60)
+        assert signed.url.startswith(_SG_HOST + "/?prefix=a/b&OSSAccessKeyId=")
+
+    def test_memo_is_bounded(self):
+        signer = _sg_signer("v4")
+        for n in range(600):
+            signer.sign("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com:%d/k" % (1000 + n))
+        assert len(signer._hosts) <= 257
+
+
 class TestSignerApi:
     @pytest.mark.parametrize("version, expires", _SG_MODES, ids=_SG_MODE_IDS)
     def test_sign_returns_named_tuple_with_upper_case_method_and_new_headers(self, version, expires):
