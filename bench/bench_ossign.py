@@ -163,13 +163,22 @@ def floor_ops():
 # ---- measuring --------------------------------------------------------------
 
 
-def per_call_us(func, quick):
-    """Median microseconds per call over several timeit repeats."""
-    timer = timeit.Timer(func)
-    number, _ = timer.autorange()
-    number = max(number, 200)
-    runs = timer.repeat(repeat=5 if quick else 11, number=number)
-    return statistics.median(runs) / number * 1e6
+def per_call_us(funcs, quick):
+    """{name: median microseconds per call} for ``funcs`` ({name: callable}).
+
+    The repeats are interleaved (one round times every contender once) so
+    that drift of a shared machine hits all of them alike.
+    """
+    timers = {}
+    for name, func in funcs.items():
+        timer = timeit.Timer(func)
+        number, _ = timer.autorange()
+        timers[name] = (timer, max(number, 200))
+    runs = {name: [] for name in funcs}
+    for _ in range(5 if quick else 15):
+        for name, (timer, number) in timers.items():
+            runs[name].append(timer.timeit(number) / number)
+    return {name: statistics.median(values) * 1e6 for name, values in runs.items()}
 
 
 def load_sdks(path):
@@ -259,11 +268,7 @@ def main(argv=None):
     operations = list(contenders["ossign"])
     results = {}
     for op in operations:
-        results[op] = {}
-        # Interleave contenders per operation so that drift hits all alike.
-        for name, ops in contenders.items():
-            if op in ops:
-                results[op][name] = per_call_us(ops[op], args.quick)
+        results[op] = per_call_us({name: ops[op] for name, ops in contenders.items() if op in ops}, args.quick)
 
     names = [n for n in contenders if n not in ("ossign", "floor")]
     print("machine: %s" % machine())
