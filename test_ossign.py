@@ -3592,6 +3592,131 @@ class TestNetCredentialsIniRoles:
         assert net_loop.requests == []
 
 
+# ==== Every profile mode through the default chain ==========================
+
+
+def _net_every_mode_context(tmp_path, net_loop, net_clock, profile, ran):
+    def run(argv, timeout):
+        ran.append(list(argv))
+        answer = {"mode": "StsToken", "access_key_id": "STS.fromCommand01", "access_key_secret": "cmdSecret",
+                  "sts_token": "cmdToken", "expiration": _net_iso(_NET_NOW + 3600)}
+        return 0, json.dumps(answer).encode(), b""
+
+    env = {"ALIBABA_CLOUD_PROFILE": profile, "ALIBABA_CLOUD_STS_ENDPOINT": net_loop.url,
+           "ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT": net_loop.url}
+    return _net_ctx(net_clock, env, home_dir=str(tmp_path / "home"), run_command=run)
+
+
+class TestNetEveryModeThroughDefaultChain:
+    """One file holding every supported mode (or type); ALIBABA_CLOUD_PROFILE picks each in turn."""
+
+    def test_config_json_every_mode_resolves(self, tmp_path, net_loop, net_sts, net_clock):
+        imds = _NetImds(net_loop, net_clock, role="json-node-role")
+        token_file = _net_write(tmp_path / "oidc" / "token", "json-oidc-token")
+        _net_profiles(
+            tmp_path,
+            {"name": "ak", "mode": "AK", "access_key_id": "LTAIjsonAk000001", "access_key_secret": "jsonAkSecret"},
+            {"name": "sts", "mode": "StsToken", "access_key_id": "STS.jsonToken001", "access_key_secret": "s",
+             "sts_token": "jsonStsToken"},
+            _net_ram_role("ramrole", ram_session_name="json-session"),
+            {"name": "chained", "mode": "ChainableRamRoleArn", "source_profile": "ramrole",
+             "ram_role_arn": "acs:ram::123456789012:role/chained"},
+            {"name": "ecs", "mode": "EcsRamRole", "ram_role_name": "json-node-role"},
+            {"name": "oidc", "mode": "OIDC", "ram_role_arn": _NET_ROLE, "oidc_provider_arn": _NET_OIDC_PROVIDER,
+             "oidc_token_file": token_file, "role_session_name": "json-pod"},
+            {"name": "external", "mode": "External", "process_command": "fetch-creds --profile prod"},
+            {"name": "sso", "mode": "CloudSSO"},
+            current="ak",
+        )  # fmt: skip
+        role = "acs:ram::123456789012:role/"
+        expected = {
+            "ak": ("LTAIjsonAk000001", None, []),
+            "sts": ("STS.jsonToken001", "jsonStsToken", []),
+            "ramrole": ("STS.issued0001", "stsToken0001", [("AssumeRole", KEY_ID, role + "ramrole")]),
+            "chained": ("STS.issued0003", "stsToken0003", [
+                ("AssumeRole", KEY_ID, role + "ramrole"),
+                ("AssumeRole", "STS.issued0002", role + "chained")]),
+            "ecs": (imds.KEY_ID, None, []),
+            "oidc": ("STS.issued0004", "stsToken0004", [("AssumeRoleWithOIDC", None, _NET_ROLE)]),
+            "external": ("STS.fromCommand01", "cmdToken", []),
+        }
+        ran = []
+        for profile, (key_id, token, calls) in expected.items():
+            before = len(net_sts.calls)
+            context = _net_every_mode_context(tmp_path, net_loop, net_clock, profile, ran)
+            source, creds = ossign.DefaultCredentialProvider()._resolve(context)
+            assert (source, creds.access_key_id) == ("config_file", key_id), profile
+            if token is not None:
+                assert creds.security_token == token, profile
+            made = [(p["Action"], p.get("AccessKeyId"), p["RoleArn"]) for p in net_sts.calls[before:]]
+            assert made == calls, profile
+        assert ran == [["fetch-creds", "--profile", "prod"]]
+        assert net_sts.rejected == []
+        context = _net_every_mode_context(tmp_path, net_loop, net_clock, "sso", ran)
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.ConfigFileCredentialProvider().provide(context)
+        _net_error(excinfo, "CloudSSO", "aliyun", source="config_file")
+
+    def test_credentials_ini_every_type_resolves(self, tmp_path, net_loop, net_sts, net_clock):
+        imds = _NetImds(net_loop, net_clock, role="ini-node-role")
+        token_file = _net_write(tmp_path / "oidc" / "token", "ini-oidc-token")
+        _net_ini(tmp_path, """
+[default]
+type = access_key
+access_key_id = LTAIiniDefault0001
+access_key_secret = iniDefaultSecret
+
+[temporary]
+type = sts_token
+access_key_id = STS.iniToken0001
+access_key_secret = iniTokenSecret
+sts_token = iniStsToken
+
+[legacy]
+type = sts
+access_key_id = STS.iniLegacy001
+access_key_secret = iniLegacySecret
+security_token = iniLegacyToken
+
+[deployer]
+type = ram_role_arn
+access_key_id = {key_id}
+access_key_secret = {secret}
+role_arn = acs:ram::123456789012:role/deployer
+role_session_name = ini-session
+
+[pod]
+type = oidc_role_arn
+role_arn = acs:ram::123456789012:role/pod
+oidc_provider_arn = {provider}
+oidc_token_file_path = {token_file}
+role_session_name = ini-pod
+
+[node]
+type = ecs_ram_role
+role_name = ini-node-role
+""".format(key_id=KEY_ID, secret=SECRET, provider=_NET_OIDC_PROVIDER, token_file=token_file))
+        role = "acs:ram::123456789012:role/"
+        expected = {
+            "default": ("LTAIiniDefault0001", None, []),
+            "temporary": ("STS.iniToken0001", "iniStsToken", []),
+            "legacy": ("STS.iniLegacy001", "iniLegacyToken", []),
+            "deployer": ("STS.issued0001", "stsToken0001", [("AssumeRole", KEY_ID, role + "deployer")]),
+            "pod": ("STS.issued0002", "stsToken0002", [("AssumeRoleWithOIDC", None, role + "pod")]),
+            "node": (imds.KEY_ID, None, []),
+        }
+        for profile, (key_id, token, calls) in expected.items():
+            before = len(net_sts.calls)
+            context = _net_every_mode_context(tmp_path, net_loop, net_clock, profile, [])
+            source, creds = ossign.DefaultCredentialProvider()._resolve(context)
+            assert (source, creds.access_key_id) == ("credentials_file", key_id), profile
+            if token is not None:
+                assert creds.security_token == token, profile
+            made = [(p["Action"], p.get("AccessKeyId"), p["RoleArn"]) for p in net_sts.calls[before:]]
+            assert made == calls, profile
+        assert net_sts.rejected == []
+
+
 # ==== Caching and concurrency of role credentials ===========================
 
 
