@@ -3660,12 +3660,9 @@ class TestNetEveryModeThroughDefaultChain:
     def test_credentials_ini_every_type_resolves(self, tmp_path, net_loop, net_sts, net_clock):
         imds = _NetImds(net_loop, net_clock, role="ini-node-role")
         token_file = _net_write(tmp_path / "oidc" / "token", "ini-oidc-token")
-        _net_ini(tmp_path, """
-[default]
-type = access_key
-access_key_id = LTAIiniDefault0001
-access_key_secret = iniDefaultSecret
-
+        # The role-based sections of _NET_INI, plus one section of each token type.
+        _net_ini(tmp_path, _NET_INI.format(key_id=KEY_ID, secret=SECRET, policy=_NET_POLICY,
+                                           provider=_NET_OIDC_PROVIDER, token_file=token_file) + """
 [temporary]
 type = sts_token
 access_key_id = STS.iniToken0001
@@ -3677,25 +3674,7 @@ type = sts
 access_key_id = STS.iniLegacy001
 access_key_secret = iniLegacySecret
 security_token = iniLegacyToken
-
-[deployer]
-type = ram_role_arn
-access_key_id = {key_id}
-access_key_secret = {secret}
-role_arn = acs:ram::123456789012:role/deployer
-role_session_name = ini-session
-
-[pod]
-type = oidc_role_arn
-role_arn = acs:ram::123456789012:role/pod
-oidc_provider_arn = {provider}
-oidc_token_file_path = {token_file}
-role_session_name = ini-pod
-
-[node]
-type = ecs_ram_role
-role_name = ini-node-role
-""".format(key_id=KEY_ID, secret=SECRET, provider=_NET_OIDC_PROVIDER, token_file=token_file))
+""")
         role = "acs:ram::123456789012:role/"
         expected = {
             "default": ("LTAIiniDefault0001", None, []),
