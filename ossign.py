@@ -222,6 +222,13 @@ _SIGNER_HEADERS = {
         ("x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "authorization")
     ),
 }
+_SIGNER_HEADERS_V1 = _SIGNER_HEADERS["v1"]
+_SIGNER_HEADERS_V2 = _SIGNER_HEADERS["v2"]
+_SIGNER_HEADERS_V4 = _SIGNER_HEADERS["v4"]
+#: HTTP method names as given -> upper case, for the common ones (others are
+#: checked and upper-cased on each call).
+_METHODS = {m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH")}
+_METHODS.update({m.lower(): m for m in _METHODS})
 #: Headers never listed as additional: each version signs them anyway.
 _NOT_ADDITIONAL = frozenset(("content-type", "content-md5", "date", "authorization"))
 #: V2 header signing's default additional headers (oss2 ``AuthV2``).
@@ -407,6 +414,11 @@ def _quote(text, table=_QUOTE_BYTE, safe=_UNRESERVED_BYTES):
     if text.isascii() and not text.encode("ascii").translate(None, safe):
         return text
     return "".join([table[b] for b in text.encode("utf-8")])
+
+
+def _quote_base64(text):
+    """:func:`_quote` for base64 text, whose only reserved characters are ``+/=``."""
+    return text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
 
 
 def _quote_path(text):
@@ -2109,51 +2121,63 @@ def _split_url(url):
     return scheme, netloc, host.lower(), path, query
 
 
-def _parse_target(url, bucket, region, product, host_cache):
-    """URL + the signer's bucket/region -> _Target (SPEC 1.2, 1.3, 10)."""
-    if url.__class__ is not str:
-        raise SigningError("url must be a str, got %s" % type(url).__name__)
-    if not (url.isascii() and url.isprintable()) or " " in url:
-        raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
-                           "path and query (ossign.object_url does)")  # fmt: skip
-    # Requests of one signer mostly share "scheme://netloc": its split, checks
-    # and inferred bucket/region are kept per prefix, and only the path and
-    # query are split on each call.
-    slash = url.find("/", url.find("://") + 3)
-    cached = host_cache.get(url[:slash]) if slash > 0 else None
-    if cached is not None:
-        scheme, netloc, host, info = cached
-        rest = url[slash:]
-        if "#" in rest:
-            rest = rest.partition("#")[0]
-        path, _, query = rest.partition("?")
-    else:
-        scheme, netloc, host, path, query = _split_url(url)
-        info = _infer_host(host)
-        if slash > 0 and url[:slash] == scheme + "://" + netloc:
-            if len(host_cache) > 256:
-                host_cache.clear()
-            host_cache[url[:slash]] = (scheme, netloc, host, info)
-    if len(query) > 65536:
-        raise SigningError("URL query is longer than 65536 characters")
+def _host_plan(scheme, netloc, host, bucket, region, product):
+    """What a URL's ``scheme://netloc`` decides for signing, given the
+    signer's bucket, region and product (SPEC 1.2, 1.3, 10).
+
+    -> (bucket, region, product as given, prefix, resource head, path-style,
+    bucket, region, product to sign with). The resource is the head plus the
+    decoded path; a path-style ``/<bucket>`` gets a trailing ``/``.
+    """
+    given = (bucket, region, product)
+    info = _infer_host(host)
     if info[0] is not None:  # the host names the bucket
         if bucket and bucket != info[0]:
             raise SigningError("bucket %r does not match the URL host %r" % (bucket, host))
         bucket = info[0]
     if region is None and info[1] is not None:
         region, product = info[1], info[2]
-    path = path or "/"
-    decoded = _unquote(path, "URL path") if "%" in path else path
     if bucket and (info[0] is not None or (not info[3] and host.startswith(bucket + "."))):
-        resource = "/" + bucket + decoded  # virtual-hosted
+        head, path_style = "/" + bucket, False  # virtual-hosted
     elif info[3] or not bucket or _is_plain_host(host):
-        resource = decoded  # path-style: /<bucket>/<key>
-        if resource.count("/") == 1 and len(resource) > 1:
-            resource += "/"  # /<bucket> -> /<bucket>/
+        head, path_style = "", True  # path-style: /<bucket>/<key>
     else:
-        resource = "/" + bucket + decoded  # custom domain (CNAME)
+        head, path_style = "/" + bucket, False  # custom domain (CNAME)
+    return given + (scheme + "://" + netloc, head, path_style, bucket, region, product)
+
+
+def _parse_target(url, bucket, region, product, host_cache):
+    """URL + the signer's bucket/region/product -> _Target."""
+    if url.__class__ is not str:
+        raise SigningError("url must be a str, got %s" % type(url).__name__)
+    if not (url.isascii() and url.isprintable()) or " " in url:
+        raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
+                           "path and query (ossign.object_url does)")  # fmt: skip
+    # Requests of one signer mostly share "scheme://netloc": its split, checks
+    # and plan are kept per prefix, and only the path and query are split on
+    # each call. A plan made for another bucket/region/product is not used.
+    slash = url.find("/", url.find("://") + 3)
+    plan = host_cache.get(url[:slash]) if slash > 0 else None
+    if plan is not None and plan[0] is bucket and plan[1] is region and plan[2] is product:
+        rest = url[slash:]
+        if "#" in rest:
+            rest = rest.partition("#")[0]
+        path, _, query = rest.partition("?")
+    else:
+        scheme, netloc, host, path, query = _split_url(url)
+        plan = _host_plan(scheme, netloc, host, bucket, region, product)
+        if slash > 0 and url[:slash] == plan[3]:
+            if len(host_cache) > 256:
+                host_cache.clear()
+            host_cache[url[:slash]] = plan
+        path = path or "/"
+    if len(query) > 65536:
+        raise SigningError("URL query is longer than 65536 characters")
+    resource = plan[4] + (_unquote(path, "URL path") if "%" in path else path)
+    if plan[5] and len(resource) > 1 and resource.count("/") == 1:
+        resource += "/"  # /<bucket> -> /<bucket>/
     # tuple.__new__ skips the named tuple's Python-level __new__ (hot path).
-    return _tuple_new(_Target, (scheme + "://" + netloc, path, query, resource, bucket, region, product))
+    return _tuple_new(_Target, (plan[3], path, query, resource, plan[6], plan[7], plan[8]))
 
 
 def _canonical_query(pairs):
@@ -2180,15 +2204,17 @@ def _v1_canonical_resource(resource, raw_pairs, token=None):
 
 # The builders below take the lower-cased header dict and the sorted names
 # to sign, and use plain loops: in CPython before 3.12 every comprehension
-# costs a function call, and this is the per-request path.
+# costs a function call, and this is the per-request path. For the same
+# reason they prefer f-strings (one allocation) to chained "+" and a chained
+# comparison to a str.startswith call.
 
 
 def _v1_string_to_sign(method, date, headers, resource):
     """V1: method, MD5, type, date (or expiry), ``x-oss-*`` lines, resource."""
     parts = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
     for name in sorted(headers):
-        if name.startswith("x-oss-"):
-            parts.append(name + ":" + headers[name])
+        if "x-oss-" <= name < "x-oss.":  # name.startswith("x-oss-"), without a call
+            parts.append(f"{name}:{headers[name]}")
     parts.append(resource)
     return "\n".join(parts)
 
@@ -2198,7 +2224,7 @@ def _v2_string_to_sign(method, date, headers, names, additional, resource):
     names on a line of their own, and the full canonical query."""
     parts = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
     for name in names:
-        parts.append(name + ":" + headers[name])
+        parts.append(f"{name}:{headers[name]}")
     parts.append(";".join(additional))
     parts.append(resource)
     return "\n".join(parts)
@@ -2208,7 +2234,7 @@ def _v4_canonical_request(method, uri, query, headers, names, additional):
     """V4 canonical request; the payload line is always UNSIGNED-PAYLOAD."""
     parts = [method, uri, query]
     for name in names:
-        parts.append(name + ":" + headers[name])
+        parts.append(f"{name}:{headers[name]}")
     parts.append("")
     parts.append(";".join(additional))
     parts.append(_UNSIGNED_PAYLOAD)
@@ -2228,8 +2254,26 @@ def _v4_signing_key(secret, date, region, product):
     return hmac.digest(key, _V4_TERMINATOR.encode("ascii"), "sha256")
 
 
+# Header names already found valid -> lower case: each name is checked and
+# lower-cased once, not at every signature. Bounded; entries are only ever
+# added, each by one assignment (safe across threads).
+_LOWER_NAMES = {}
+
+
+def _check_header_name(name):
+    """A valid header name -> lower case. It must be printable ASCII without
+    spaces or ":" (as http.client requires): anything else could inject a
+    header or split one."""
+    if not name or not (name.isascii() and name.isprintable()) or " " in name or ":" in name:
+        raise SigningError("header name %r is not a valid HTTP header name" % name)
+    lname = name.lower()
+    if len(_LOWER_NAMES) < 4096:
+        _LOWER_NAMES[name] = lname
+    return lname
+
+
 def _lower_headers(headers):
-    """Caller headers -> {lower-case name: trimmed value}; checks every value."""
+    """Caller headers -> {lower-case name: trimmed value}; checks every name and value."""
     lowered = {}
     if not headers:
         return lowered
@@ -2240,7 +2284,10 @@ def _lower_headers(headers):
                 name = name.decode("latin-1")
             else:
                 raise SigningError("header names must be str, got %s" % type(name).__name__)
-        lname = name.lower()
+        try:
+            lname = _LOWER_NAMES[name]
+        except KeyError:
+            lname = _check_header_name(name)
         if lname in lowered:
             raise SigningError("header %r is given twice (names are case-insensitive)" % lname)
         if value.__class__ is not str or not (value.isascii() and value.isprintable()):
@@ -2335,11 +2382,11 @@ class Signer:
         if not isinstance(provider, CredentialCache):
             provider = CredentialCache(provider, self.context)
         self.provider = provider
-        self._hosts = {}  # "scheme://netloc" -> (scheme, netloc, host, inferred host info)
+        self._hosts = {}  # "scheme://netloc" -> _host_plan(...)
         self._keys = {}  # (secret, date, region, product) -> V4 signing key
         # One-entry memos, each replaced by one assignment (thread-safe):
         self._time_memo = (None, None, None)  # (second, HTTP date, ISO basic time)
-        self._creds_memo = (None, None, None)  # (credentials, U(id), U(token))
+        self._creds_memo = (None,) * 4  # (credentials, U(id), U(token), secret bytes)
         self._v4_memo = (None,) * 8  # (credentials, date, region, product, key, scope, ...)
 
     def __repr__(self):
@@ -2453,23 +2500,29 @@ class Signer:
             raise
 
     def _sign(self, method, url, headers, expires, additional, default_all):
-        if method.__class__ is not str or not (method.isascii() and method.isalpha()):
-            raise SigningError("method must be an HTTP method name, got %r" % (method,))
-        method = method.upper()
+        upper = _METHODS.get(method) if method.__class__ is str else None
+        if upper is None:
+            if method.__class__ is not str or not (method.isascii() and method.isalpha()):
+                raise SigningError("method must be an HTTP method name, got %r" % (method,))
+            upper = method.upper()
+        method = upper
         version = self.version
         target = _parse_target(url, self.bucket, self.region, self.product, self._hosts)
         if version == "v4" and not target.region:
             raise SigningError("V4 signing needs a region: pass region= to Signer (none can be inferred "
                                "from host %r)" % target.prefix.split("://", 1)[1])  # fmt: skip
-        if expires is not None:
-            expires = _expires_seconds(expires, version)
+        if expires is not None and not (expires.__class__ is int and 0 < expires <= _V4_MAX_EXPIRES):
+            expires = _expires_seconds(expires, version)  # valid for every version, or checked here
         lowered = _lower_headers(headers) if headers else {}
         clock_now = self.context.clock()
         now = int(clock_now)
-        if expires is None:
-            creds = self._credentials_for(now + _HEADER_HEADROOM, clock_now, False)
+        need = now + (_HEADER_HEADROOM if expires is None else expires)
+        entry = self.provider._entry
+        if entry is not None and (entry.expires_at is None or (clock_now < entry.advisory_at
+                                                               and need < entry.expires_at)):  # fmt: skip
+            creds = entry.credentials  # _credentials_for's fast path, inlined
         else:
-            creds = self._credentials_for(now + expires, clock_now, True)
+            creds = self._credentials_for(need, clock_now, expires is not None)
         if version == "v4":
             return self._sign_v4(method, target, headers, lowered, now, expires, additional, default_all, creds)
         if version == "v2":
@@ -2495,11 +2548,13 @@ class Signer:
         return kept, base + ("?" + query + "&" if query else "?")
 
     def _quoted(self, creds):
-        """(U(access key id), U(token)) of these credentials, computed once."""
+        """(credentials, U(access key id), U(token), secret as UTF-8) of these
+        credentials, computed once."""
         memo = self._creds_memo
         if memo[0] is not creds:
             token = creds.security_token
-            memo = self._creds_memo = (creds, _quote(creds.access_key_id), _quote(token) if token else None)
+            memo = self._creds_memo = (creds, _quote(creds.access_key_id), _quote(token) if token else None,
+                                       creds.access_key_secret.encode("utf-8"))  # fmt: skip
         return memo
 
     def _times(self, now):
@@ -2519,10 +2574,14 @@ class Signer:
 
     def _sign_v1(self, method, target, headers, lowered, now, expires, creds):
         token = creds.security_token
-        raw_pairs, url = self._query_base(target, expires is not None)
+        if target.query or expires is not None:
+            raw_pairs, url = self._query_base(target, expires is not None)
+        else:
+            raw_pairs, url = (), target.prefix + target.path
         if expires is None:
-            date = self._times(now)[1]
-            replaced = self._drop_signer_headers(lowered, "v1")
+            memo = self._time_memo
+            date = (memo if memo[0] == now else self._times(now))[1]
+            replaced = not _SIGNER_HEADERS_V1.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v1")
             if token:
                 lowered["x-oss-security-token"] = token
             resource = _v1_canonical_resource(target.resource, raw_pairs) if raw_pairs else target.resource
@@ -2530,33 +2589,39 @@ class Signer:
             date = str(now + expires)
             resource = _v1_canonical_resource(target.resource, raw_pairs, token)
         sts = _v1_string_to_sign(method, date, lowered, resource)
-        signature = binascii.b2a_base64(
-            hmac.digest(creds.access_key_secret.encode("utf-8"), sts.encode("utf-8"), "sha1"), newline=False,
-        ).decode("ascii")  # fmt: skip
+        memo = self._creds_memo
+        if memo[0] is not creds:
+            memo = self._quoted(creds)
+        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode("utf-8"), "sha1"), newline=False).decode()
         if expires is not None:
-            _, key_id, quoted_token = self._quoted(creds)
+            key_id, quoted_token = memo[1], memo[2]
             params = "OSSAccessKeyId=" + key_id + "&Expires=" + date
             if token:
                 params += "&security-token=" + quoted_token
-            return _tuple_new(SignedRequest, (method, url + params + "&Signature=" + _quote(signature),
+            return _tuple_new(SignedRequest, (method, url + params + "&Signature=" + _quote_base64(signature),
                                               _replace_headers(headers, (), {}, False)))  # fmt: skip
-        add = {"Date": date}
+        # The caller's headers (minus the ones the signer sets), then the signer's.
+        signed = _replace_headers(headers, _SIGNER_HEADERS_V1, {}) if replaced else dict(headers) if headers else {}
+        signed["Date"] = date
         if token:
-            add["x-oss-security-token"] = token
-        add["Authorization"] = "OSS " + creds.access_key_id + ":" + signature
-        signed = _replace_headers(headers, _SIGNER_HEADERS["v1"], add, replaced)
+            signed["x-oss-security-token"] = token
+        signed["Authorization"] = f"OSS {creds.access_key_id}:{signature}"
         return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
 
     def _sign_v2(self, method, target, headers, lowered, now, expires, additional, creds):
         token = creds.security_token
         query_mode = expires is not None
-        raw_pairs, url = self._query_base(target, query_mode)
+        if target.query or query_mode:
+            raw_pairs, url = self._query_base(target, query_mode)
+        else:
+            raw_pairs, url = (), target.prefix + target.path
         replaced = False
         if query_mode:
             date = str(now + expires)
         else:
-            date = self._times(now)[1]
-            replaced = self._drop_signer_headers(lowered, "v2")
+            memo = self._time_memo
+            date = (memo if memo[0] == now else self._times(now))[1]
+            replaced = not _SIGNER_HEADERS_V2.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v2")
             if token:
                 lowered["x-oss-security-token"] = token
         if additional is None:
@@ -2567,7 +2632,7 @@ class Signer:
                 extra.append(name)
         names = []
         for name in lowered:
-            if name.startswith("x-oss-"):
+            if "x-oss-" <= name < "x-oss.":  # name.startswith("x-oss-")
                 names.append(name)
         names.extend(extra)
         names.sort()
@@ -2575,7 +2640,7 @@ class Signer:
         resource = _quote(target.resource)
         if query_mode:
             # The auth parameters in canonical (sorted) order, as for V4.
-            _, key_id, quoted_token = self._quoted(creds)
+            _, key_id, quoted_token, _ = self._quoted(creds)
             query = ("security-token=" + quoted_token + "&") if token else ""
             query += "x-oss-access-key-id=" + key_id
             if extra:
@@ -2589,18 +2654,20 @@ class Signer:
         elif pairs:
             resource += "?" + _canonical_query(pairs)
         sts = _v2_string_to_sign(method, date, lowered, names, extra, resource)
-        signature = binascii.b2a_base64(
-            hmac.digest(creds.access_key_secret.encode("utf-8"), sts.encode("utf-8"), "sha256"), newline=False,
-        ).decode("ascii")  # fmt: skip
+        memo = self._creds_memo
+        if memo[0] is not creds:
+            memo = self._quoted(creds)
+        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode("utf-8"), "sha256"), newline=False).decode()
         if query_mode:
-            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + _quote(signature),
+            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + _quote_base64(signature),
                                               _replace_headers(headers, (), {}, False)))  # fmt: skip
-        add = {"Date": date}
+        # The caller's headers (minus the ones the signer sets), then the signer's.
+        signed = _replace_headers(headers, _SIGNER_HEADERS_V2, {}) if replaced else dict(headers) if headers else {}
+        signed["Date"] = date
         if token:
-            add["x-oss-security-token"] = token
-        add["Authorization"] = "OSS2 AccessKeyId:%s,%sSignature:%s" % (
-            creds.access_key_id, "AdditionalHeaders:%s," % ";".join(extra) if extra else "", signature)
-        signed = _replace_headers(headers, _SIGNER_HEADERS["v2"], add, replaced)
+            signed["x-oss-security-token"] = token
+        listed = f"AdditionalHeaders:{';'.join(extra)}," if extra else ""
+        signed["Authorization"] = f"OSS2 AccessKeyId:{creds.access_key_id},{listed}Signature:{signature}"
         return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
 
     def _signing_key(self, secret, date, region, product):
@@ -2626,28 +2693,37 @@ class Signer:
     def _sign_v4(self, method, target, headers, lowered, now, expires, additional, default_all, creds):
         query_mode = expires is not None
         token = creds.security_token
-        iso = self._times(now)[2]
+        memo = self._time_memo
+        iso = (memo if memo[0] == now else self._times(now))[2]
         region = target.region
-        if region.startswith("oss-"):
+        if "oss-" <= region < "oss.":  # region.startswith("oss-")
             region = region[4:]
-        key, scope, credential, quoted_credential = self._v4_scope(creds, iso[:8], region, target.product)
-        raw_pairs, url = self._query_base(target, query_mode)
-        add = {}
+        memo = self._v4_memo
+        if memo[0] is creds and memo[1] == iso[:8] and memo[2] == region and memo[3] == target.product:
+            key, scope, credential, quoted_credential = memo[4], memo[5], memo[6], memo[7]
+        else:
+            key, scope, credential, quoted_credential = self._v4_scope(creds, iso[:8], region, target.product)
+        if target.query or query_mode:
+            raw_pairs, url = self._query_base(target, query_mode)
+        else:
+            raw_pairs, url = (), target.prefix + target.path
+        add = None
         replaced = False
         if query_mode:
             if "x-oss-content-sha256" in lowered:
-                lowered["x-oss-content-sha256"] = add["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
+                lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
+                add = {"x-oss-content-sha256": _UNSIGNED_PAYLOAD}
                 replaced = True
         else:
-            replaced = self._drop_signer_headers(lowered, "v4")
-            add["x-oss-date"] = lowered["x-oss-date"] = iso
-            add["x-oss-content-sha256"] = lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
+            replaced = not _SIGNER_HEADERS_V4.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v4")
+            lowered["x-oss-date"] = iso
+            lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
             if token:
-                add["x-oss-security-token"] = lowered["x-oss-security-token"] = token
+                lowered["x-oss-security-token"] = token
         names = []
         extra = []
         for name in lowered:
-            if name.startswith("x-oss-") or name == "content-type" or name == "content-md5":
+            if "x-oss-" <= name < "x-oss." or name == "content-type" or name == "content-md5":
                 names.append(name)
             elif (name in additional if additional is not None else default_all) and lowered[name] and \
                     name not in _NOT_ADDITIONAL:  # fmt: skip
@@ -2661,11 +2737,12 @@ class Signer:
             # The auth parameters, already in canonical (sorted) order: the
             # same string serves the URL and, without caller pairs, the
             # canonical query.
-            query = ("x-oss-additional-headers=" + _quote(";".join(extra)) + "&") if extra else ""
-            query += "x-oss-credential=" + quoted_credential + "&x-oss-date=" + iso + "&x-oss-expires=" + \
-                str(expires)  # fmt: skip
+            query = f"x-oss-credential={quoted_credential}&x-oss-date={iso}&x-oss-expires={expires}"
+            if extra:
+                query = f"x-oss-additional-headers={_quote(';'.join(extra))}&{query}"
             if token:
-                query += "&x-oss-security-token=" + self._quoted(creds)[2]
+                memo = self._creds_memo
+                query += "&x-oss-security-token=" + (memo if memo[0] is creds else self._quoted(creds))[2]
             query += "&x-oss-signature-version=" + _V4_ALGORITHM
             if pairs:
                 pairs.extend(_split_query(query))
@@ -2678,15 +2755,16 @@ class Signer:
                                           extra)  # fmt: skip
         signature = hmac.digest(key, _v4_string_to_sign(iso, scope, canonical).encode("utf-8"), "sha256").hex()
         if query_mode:
-            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + signature,
-                                              _replace_headers(headers, add, add, replaced)))  # fmt: skip
-        if extra:
-            auth = _V4_ALGORITHM + " Credential=" + credential + ",AdditionalHeaders=" + ";".join(extra) + \
-                ",Signature=" + signature  # fmt: skip
-        else:
-            auth = _V4_ALGORITHM + " Credential=" + credential + ",Signature=" + signature
-        add["Authorization"] = auth
-        signed = _replace_headers(headers, _SIGNER_HEADERS["v4"], add, replaced)
+            signed = _replace_headers(headers, add, add) if replaced else dict(headers) if headers else {}
+            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + signature, signed))
+        # The caller's headers (minus the ones the signer sets), then the signer's.
+        signed = _replace_headers(headers, _SIGNER_HEADERS_V4, {}) if replaced else dict(headers) if headers else {}
+        signed["x-oss-date"] = iso
+        signed["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
+        if token:
+            signed["x-oss-security-token"] = token
+        listed = f",AdditionalHeaders={';'.join(extra)}" if extra else ""
+        signed["Authorization"] = f"{_V4_ALGORITHM} Credential={credential}{listed},Signature={signature}"
         return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
 
 

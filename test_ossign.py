@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import pickle
+import random
 import re
 import shlex
 import socket
@@ -4664,6 +4665,18 @@ class TestSigningPathEncoding:
         assert presigned.startswith(url + "&")
 
 
+class TestSignatureEncoding:
+    def test_base64_signature_is_percent_encoded_as_any_query_value(self):
+        # Every base64 text of every length and alphabet position, against the
+        # standard library's RFC 3986 encoder.
+        rng = random.Random(7)
+        samples = [base64.b64encode(bytes(rng.randrange(256) for _ in range(n))).decode() for n in range(41)]
+        samples += [base64.b64encode(bytes([b] * 3)).decode() for b in range(256)]
+        for text in samples:
+            assert ossign._quote_base64(text) == urllib.parse.quote(text, safe="-_.~"), text
+        assert ossign._quote_base64("a+b/c=") == "a%2Bb%2Fc%3D"
+
+
 # V2/V4 canonical query and V1 sub-resources of raw queries on /bkt/obj, by hand.
 # (id, raw query, V1 resource suffix, V2/V4 canonical query)
 _SG_QUERIES = [
@@ -7233,6 +7246,18 @@ _HD_SIGNING_CASES = [
     ("header-value-list", lambda: _hd_signer().sign("PUT", _HD_URL, {"x-oss-meta-a": ["a"]}), ossign.SigningError,
      "must be str"),
     ("header-name-int", lambda: _hd_signer().sign("PUT", _HD_URL, {1: "a"}), ossign.SigningError, "names must be str"),
+    ("header-name-newline", lambda: _hd_signer().sign("PUT", _HD_URL, {"x-oss-meta-a\r\nX-Evil": "1"}),
+     ossign.SigningError, "not a valid HTTP header name"),
+    ("header-name-colon", lambda: _hd_signer("v1").sign("PUT", _HD_URL, {"x-oss-meta-a:b": "1"}),
+     ossign.SigningError, "not a valid HTTP header name"),
+    ("header-name-space", lambda: _hd_signer("v2").sign("PUT", _HD_URL, {"x-oss-meta a": "1"}),
+     ossign.SigningError, "not a valid HTTP header name"),
+    ("header-name-empty", lambda: _hd_signer().sign("PUT", _HD_URL, {"": "1"}), ossign.SigningError,
+     "not a valid HTTP header name"),
+    ("header-name-non-ascii", lambda: _hd_signer().sign("PUT", _HD_URL, {"x-oss-meta-\u212a": "1"}),
+     ossign.SigningError, "not a valid HTTP header name"),
+    ("header-name-bytes-newline", lambda: _hd_signer("v1").sign("PUT", _HD_URL, [(b"x-oss-a\nb", "1")]),
+     ossign.SigningError, "not a valid HTTP header name"),
     # expires
     ("expires-zero", lambda: _hd_signer().presign(_HD_URL, expires=0), ossign.SigningError, "at least 1"),
     ("expires-negative", lambda: _hd_signer("v1").presign(_HD_URL, expires=-5), ossign.SigningError, "at least 1"),
@@ -7275,6 +7300,25 @@ class TestHardeningSigningCorpus:
             names = [k for k in signed.headers if k.lower() == "authorization"]
             assert names == ["Authorization"], version
             assert "stale" not in signed.headers["Authorization"]
+
+    def test_invalid_header_name_is_refused_even_after_its_lower_case_was_signed(self):
+        # The Kelvin sign lower-cases to an ASCII "k": the valid "x-oss-meta-k"
+        # being known must not let "x-oss-meta-\u212a" through.
+        signer = _hd_signer("v1")
+        signer.sign("PUT", _HD_URL, {"x-oss-meta-k": "1"})
+        with pytest.raises(ossign.SigningError, match="not a valid HTTP header name"):
+            signer.sign("PUT", _HD_URL, {"x-oss-meta-\u212a": "1"})
+
+    def test_valid_header_names_are_remembered_with_a_bound(self, monkeypatch):
+        monkeypatch.setattr(ossign, "_LOWER_NAMES", {})
+        for n in range(5000):
+            _hd_signer("v1").sign("PUT", _HD_URL, {"x-oss-meta-n%d" % n: "1", "Content-Type": "text/plain"})
+        assert len(ossign._LOWER_NAMES) == 4096
+        assert ossign._LOWER_NAMES["Content-Type"] == "content-type"
+        # A name past the bound is still checked and signed lower-cased.
+        signed = _hd_signer("v1").sign("PUT", _HD_URL, {"X-Oss-Meta-Late": "1"})
+        assert signed.headers["Authorization"] == _hd_signer("v1").sign(
+            "PUT", _HD_URL, {"x-oss-meta-late": "1"}).headers["Authorization"]
 
     def test_bytes_header_value_is_read_as_latin1(self):
         by_bytes = _hd_signer().sign("PUT", _HD_URL, {"x-oss-meta-a": b"caf\xe9"})
