@@ -2146,24 +2146,33 @@ def _host_plan(scheme, netloc, host, bucket, region, product):
     return given + (scheme + "://" + netloc, head, path_style, bucket, region, product)
 
 
+def _bad_url():
+    raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
+                       "path and query (ossign.object_url does)")  # fmt: skip
+
+
 def _parse_target(url, bucket, region, product, host_cache):
     """URL + the signer's bucket/region/product -> _Target."""
     if url.__class__ is not str:
         raise SigningError("url must be a str, got %s" % type(url).__name__)
-    if not (url.isascii() and url.isprintable()) or " " in url:
-        raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
-                           "path and query (ossign.object_url does)")  # fmt: skip
     # Requests of one signer mostly share "scheme://netloc": its split, checks
-    # and plan are kept per prefix, and only the path and query are split on
-    # each call. A plan made for another bucket/region/product is not used.
-    slash = url.find("/", url.find("://") + 3)
+    # and plan are kept per prefix, and only the path and query are checked
+    # and split on each call. A plan made for another bucket/region/product
+    # is not used.
+    # The first "/" after "http://" or "https://" ends the prefix; a URL of
+    # any other shape has no cached prefix and takes the full split below.
+    slash = url.find("/", 8)
     plan = host_cache.get(url[:slash]) if slash > 0 else None
     if plan is not None and plan[0] is bucket and plan[1] is region and plan[2] is product:
         rest = url[slash:]
+        if not (rest.isascii() and rest.isprintable()) or " " in rest:
+            _bad_url()
         if "#" in rest:
             rest = rest.partition("#")[0]
         path, _, query = rest.partition("?")
     else:
+        if not (url.isascii() and url.isprintable()) or " " in url:
+            _bad_url()
         scheme, netloc, host, path, query = _split_url(url)
         plan = _host_plan(scheme, netloc, host, bucket, region, product)
         if slash > 0 and url[:slash] == plan[3]:
@@ -2500,12 +2509,12 @@ class Signer:
             raise
 
     def _sign(self, method, url, headers, expires, additional, default_all):
-        upper = _METHODS.get(method) if method.__class__ is str else None
-        if upper is None:
+        try:
+            method = _METHODS[method]
+        except (KeyError, TypeError):
             if method.__class__ is not str or not (method.isascii() and method.isalpha()):
-                raise SigningError("method must be an HTTP method name, got %r" % (method,))
-            upper = method.upper()
-        method = upper
+                raise SigningError("method must be an HTTP method name, got %r" % (method,)) from None
+            method = method.upper()
         version = self.version
         target = _parse_target(url, self.bucket, self.region, self.product, self._hosts)
         if version == "v4" and not target.region:
