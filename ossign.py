@@ -2214,8 +2214,9 @@ def _v1_canonical_resource(resource, raw_pairs, token=None):
 # The builders below take the lower-cased header dict and the sorted names
 # to sign, and use plain loops: in CPython before 3.12 every comprehension
 # costs a function call, and this is the per-request path. For the same
-# reason they prefer f-strings (one allocation) to chained "+" and a chained
-# comparison to a str.startswith call.
+# reason they prefer f-strings (one allocation) to chained "+", a chained
+# comparison to a str.startswith call, and str.encode() (UTF-8, strict) to
+# str.encode("utf-8"), which looks the codec up by name.
 
 
 def _v1_string_to_sign(method, date, headers, resource):
@@ -2252,7 +2253,7 @@ def _v4_canonical_request(method, uri, query, headers, names, additional):
 
 def _v4_string_to_sign(iso_now, scope, canonical_request):
     return _V4_ALGORITHM + "\n" + iso_now + "\n" + scope + "\n" + \
-        hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()  # fmt: skip
+        hashlib.sha256(canonical_request.encode()).hexdigest()  # fmt: skip
 
 
 def _v4_signing_key(secret, date, region, product):
@@ -2286,6 +2287,24 @@ def _lower_headers(headers):
     lowered = {}
     if not headers:
         return lowered
+    if headers.__class__ is dict:
+        # The common case, in fewer steps: names seen before, plain ASCII
+        # values (where " " is the only whitespace strip() can meet). The
+        # first thing out of the ordinary sends the whole dict through the
+        # careful loop below, which says what is wrong.
+        for name, value in headers.items():
+            try:
+                lname = _LOWER_NAMES[name]
+            except KeyError:
+                break
+            if value.__class__ is str and value.isascii() and value.isprintable():
+                lowered[lname] = value.strip()
+            else:
+                break
+        else:
+            if len(lowered) == len(headers):  # else two names differ only in case
+                return lowered
+        lowered = {}
     items = headers.items() if hasattr(headers, "items") else headers
     for name, value in items:
         if name.__class__ is not str:
@@ -2601,7 +2620,7 @@ class Signer:
         memo = self._creds_memo
         if memo[0] is not creds:
             memo = self._quoted(creds)
-        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode("utf-8"), "sha1"), newline=False).decode()
+        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode(), "sha1"), newline=False).decode()
         if expires is not None:
             key_id, quoted_token = memo[1], memo[2]
             params = "OSSAccessKeyId=" + key_id + "&Expires=" + date
@@ -2666,7 +2685,7 @@ class Signer:
         memo = self._creds_memo
         if memo[0] is not creds:
             memo = self._quoted(creds)
-        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode("utf-8"), "sha256"), newline=False).decode()
+        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode(), "sha256"), newline=False).decode()
         if query_mode:
             return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + _quote_base64(signature),
                                               _replace_headers(headers, (), {}, False)))  # fmt: skip
@@ -2762,7 +2781,7 @@ class Signer:
             canonical_query = _canonical_query(pairs) if pairs else ""
         canonical = _v4_canonical_request(method, _quote_path(target.resource), canonical_query, lowered, names,
                                           extra)  # fmt: skip
-        signature = hmac.digest(key, _v4_string_to_sign(iso, scope, canonical).encode("utf-8"), "sha256").hex()
+        signature = hmac.digest(key, _v4_string_to_sign(iso, scope, canonical).encode(), "sha256").hex()
         if query_mode:
             signed = _replace_headers(headers, add, add) if replaced else dict(headers) if headers else {}
             return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + signature, signed))

@@ -7309,6 +7309,26 @@ class TestHardeningSigningCorpus:
         with pytest.raises(ossign.SigningError, match="not a valid HTTP header name"):
             signer.sign("PUT", _HD_URL, {"x-oss-meta-\u212a": "1"})
 
+    def test_names_seen_before_still_get_every_value_and_duplicate_check(self):
+        signer = _hd_signer("v4")
+        signer.sign("PUT", _HD_URL, {"X-Oss-Meta-A": "1", "x-oss-meta-a-": "1", "Content-Type": "t"})
+        signer.sign("PUT", _HD_URL, {"x-oss-meta-a": "1"})
+        cases = [
+            ({"X-Oss-Meta-A": "1", "x-oss-meta-a": "2"}, "twice"),
+            ({"X-Oss-Meta-A": "v\r\nX-Evil: 1"}, "line break"),
+            ({"Content-Type": "\u4e2d"}, "latin-1"),
+            ({"Content-Type": None}, "must be str"),
+        ]
+        for headers, fragment in cases:
+            with pytest.raises(ossign.SigningError, match=fragment):
+                signer.sign("PUT", _HD_URL, headers)
+        # Values the quick path leaves to the careful one are still signed
+        # as the careful one signs them: trimmed of spaces and tabs only.
+        for value, trimmed in ((" \tv\t ", "v"), ("caf\xe9 ", "caf\xe9"), ("\xa0v\xa0", "\xa0v\xa0")):
+            signed = signer.sign("PUT", _HD_URL, {"X-Oss-Meta-A": value})
+            fresh = _hd_signer("v4").sign("PUT", _HD_URL, [("x-oss-meta-a", trimmed)])
+            assert signed.headers["Authorization"] == fresh.headers["Authorization"], repr(value)
+
     def test_valid_header_names_are_remembered_with_a_bound(self, monkeypatch):
         monkeypatch.setattr(ossign, "_LOWER_NAMES", {})
         for n in range(5000):
