@@ -449,7 +449,7 @@ def _requote(text):
     """V2/V4 canonical form of a caller's query key or value.
 
     ``U(D(piece))`` for each piece between raw ``+`` signs, re-joined with
-    ``+``: ``%2B`` stays ``%2B`` and a raw ``+`` stays ``+`` (oss2, SPEC 3.3).
+    ``+``: ``%2B`` stays ``%2B`` and a raw ``+`` stays ``+`` (as oss2 does).
     """
     if "%" not in text and text.isascii() and not text.encode("ascii").translate(None, _UNRESERVED_BYTES):
         return text
@@ -479,7 +479,7 @@ def _env_flag(environ, name):
 
 
 def _header_value(name, value):
-    """Check and normalise one header value for signing (SPEC 1.5)."""
+    """Check and normalise one header value for signing."""
     if not isinstance(value, str):
         if isinstance(value, bytes):
             value = value.decode("latin-1")
@@ -2034,7 +2034,7 @@ def _is_region_label(label):
 def _infer_host(host):
     """``host`` -> (bucket, region, product, is_oss_endpoint) from OSS host names.
 
-    Standard hosts (SPEC 10), with an optional bucket label in front:
+    Standard hosts, with an optional bucket label in front:
     ``oss-<region>[-internal].aliyuncs.com``, dual-stack
     ``<region>.oss.aliyuncs.com``, CloudBox
     ``<cb-id>.<region>.oss-cloudbox[-control].aliyuncs.com`` (the CloudBox id
@@ -2123,7 +2123,7 @@ def _split_url(url):
 
 def _host_plan(scheme, netloc, host, bucket, region, product):
     """What a URL's ``scheme://netloc`` decides for signing, given the
-    signer's bucket, region and product (SPEC 1.2, 1.3, 10).
+    signer's bucket, region and product.
 
     -> (bucket, region, product as given, prefix, resource head, path-style,
     bucket, region, product to sign with). The resource is the head plus the
@@ -2337,7 +2337,7 @@ def _names(value, what="additional_headers"):
 
 
 def _expires_seconds(expires, version):
-    """Validate ``expires`` -> whole seconds (SPEC 1.6)."""
+    """Validate ``expires`` -> whole seconds."""
     if isinstance(expires, timedelta):
         seconds = int(expires.total_seconds())
     elif isinstance(expires, int) and not isinstance(expires, bool):

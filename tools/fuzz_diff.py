@@ -13,11 +13,11 @@ this script at it::
     python tools/fuzz_diff.py --count 100000 --sdk-site-packages /path/to/site-packages
 
 The generator stays inside the rules on which the SDKs agree with the OSS
-documentation (see ../testdata and the SPEC's disagreement table): header
-values carry no surrounding white space (ossign signs them trimmed, as HTTP
-servers see them), query values are percent-encoded (no raw ``+``), V1
-sub-resources come from oss2's list, and alibabacloud-oss-v2 is not asked
-about V1 with a token or ``x-oss-process`` (it signs neither as documented).
+documentation: header values carry no surrounding white space (ossign signs
+them trimmed, as HTTP servers see them), query values are percent-encoded (no
+raw ``+``), V1 sub-resources come from oss2's list, and alibabacloud-oss-v2 is
+not asked about V1 with a token or ``x-oss-process`` (it signs neither as
+documented).
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ def applicable(sdk, case):
 
             known = SignerV1._subresource_key_set
             if any(name in OSS2_SUBRESOURCES and name not in known for name in case["params"]):
-                return False  # its sub-resource list is shorter (SPEC 2.4): a known difference
+                return False  # its sub-resource list is shorter than oss2's: a known difference
     return True
 
 
