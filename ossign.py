@@ -2485,7 +2485,9 @@ class Signer:
         """Auth hook for ``requests`` and ``httpx``: ``auth=signer``.
 
         Signs ``request.method``, ``request.url`` and ``request.headers`` (header
-        signing) and sets the signing headers on ``request.headers``.
+        signing) and sets the signing headers on ``request.headers``. On a
+        ``requests`` request it also registers a response hook, so that a
+        redirect is followed without the signing headers.
         """
         headers = request.headers
         signed = self._sign(request.method, str(request.url), dict(headers.items()), None,
@@ -2496,6 +2498,9 @@ class Signer:
         for name, value in signed.headers.items():
             if name.lower() in own:
                 headers[name] = value
+        hooks = getattr(request, "hooks", None)
+        if isinstance(hooks, dict) and _unsign_redirect not in hooks.get("response", ()):
+            request.register_hook("response", _unsign_redirect)  # requests
         return request
 
     def post_policy(self, key: Optional[str] = None, *, key_prefix: Optional[str] = None,
@@ -2866,6 +2871,22 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
 
 
 # ==== Integrations ==========================================================
+
+#: Every header some version's signer sets.
+_ALL_SIGNER_HEADERS = frozenset().union(*_SIGNER_HEADERS.values())
+
+
+def _unsign_redirect(response, *args, **kwargs):
+    """``requests`` response hook: a redirect is followed without the signing
+    headers. requests builds the next request from a copy of this one and
+    drops only ``Authorization``, only for another host; the signature is for
+    this URL alone and the security token must not reach another host."""
+    if getattr(response, "is_redirect", False):
+        headers = response.request.headers
+        for name in [n for n in list(headers.keys()) if n.lower() in _ALL_SIGNER_HEADERS]:
+            del headers[name]
+    return response
+
 
 def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endpoint: Optional[str] = None,
                internal: bool = False, dualstack: bool = False, accelerate: bool = False,

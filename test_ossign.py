@@ -6252,6 +6252,18 @@ class _IntgPreparedRequest:
         self.url = url
         self.headers = _IntgCaseInsensitiveDict(headers)
         self.body = body
+        self.hooks = {"response": []}
+
+    def register_hook(self, event, hook):
+        self.hooks[event].append(hook)
+
+
+class _IntgResponse:
+    """The parts of requests.Response a response hook reads."""
+
+    def __init__(self, request, is_redirect):
+        self.request = request
+        self.is_redirect = is_redirect
 
 
 class _IntgHttpxURL:
@@ -6363,6 +6375,38 @@ class TestIntgAuthHook:
                              timeout=30, env=_intg_scrubbed_env(HERE))  # fmt: skip
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == "[]"
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_requests_redirect_is_followed_without_signing_headers(self, version):
+        headers = {"X-Oss-Meta-A": "1", "Content-Type": "text/plain"}
+        request = _IntgPreparedRequest("GET", "http://127.0.0.1:1/bucket/k", headers)
+        signer = _intg_signer(version, TOKEN)
+        signer(request)
+        signer(request)  # signed again (a retry): still one hook
+        assert len(request.hooks["response"]) == 1
+        hook = request.hooks["response"][0]
+        signed = dict(request.headers)
+        assert hook(_IntgResponse(request, False)).request is request
+        assert dict(request.headers) == signed, "a final answer leaves the request as sent"
+        hook(_IntgResponse(request, True))
+        assert dict(request.headers) == headers
+        assert TOKEN not in repr(dict(request.headers))
+
+    def test_real_requests_redirect_to_another_host_carries_no_signing_headers(self, intg_oss, intg_loop):
+        requests = pytest.importorskip("requests")
+
+        def redirect(request, handler):
+            return 302, {"Location": "http://localhost:%d/bucket/new" % intg_loop.port}, b""
+
+        intg_loop.routes[("GET", "/bucket/old")] = redirect
+        with requests.Session() as session:
+            session.trust_env = False
+            response = session.get(intg_loop.url + "/bucket/old", auth=_intg_signer("v4", TOKEN), timeout=5)
+        assert response.status_code == 403
+        first, second = intg_loop.requests
+        assert "authorization" in first.headers and first.headers["x-oss-security-token"] == TOKEN
+        assert second.headers["host"].startswith("localhost:")
+        assert not {"authorization", "x-oss-security-token", "x-oss-date"} & set(second.headers)
 
     def test_real_requests_put_and_get(self, intg_oss, intg_loop):
         requests = pytest.importorskip("requests")
