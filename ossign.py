@@ -3111,7 +3111,8 @@ def _cmd_sign(args, out):
     elif args.format == "curl":
         import shlex
 
-        parts = ["curl", "-X", signed.method]
+        # "-X HEAD" would leave curl waiting for a body that never comes.
+        parts = ["curl", "--head"] if signed.method == "HEAD" else ["curl", "-X", signed.method]
         for name, value in signed.headers.items():
             parts += ["-H", "%s: %s" % (name, value)]
         parts.append(signed.url)

@@ -6613,6 +6613,14 @@ class TestIntgCli:
         assert ["x-oss-meta-q", "it's"] in headers
         assert _intg_check_url(_IntgVerifier(token=TOKEN), "PUT", url, headers).ok
 
+    def test_sign_curl_format_asks_curl_for_head_with_head(self, intg_cli, intg_keys):
+        url = "https://bucket.oss-cn-hangzhou.aliyuncs.com/k"
+        status, out, _ = intg_cli("sign", "head", url, "--format", "curl")
+        argv = shlex.split(out)
+        assert status == 0 and argv[:2] == ["curl", "--head"] and "-X" not in argv
+        headers = [argv[i + 1].split(": ", 1) for i, a in enumerate(argv) if a == "-H"]
+        assert _intg_check_url(_IntgVerifier(token=TOKEN), "HEAD", url, headers).ok
+
     def test_credentials_shows_source_masked_id_and_expiration_only(self, intg_cli, intg_keys):
         status, out, err = intg_cli("credentials")
         assert (status, err) == (0, "")
