@@ -225,6 +225,7 @@ _SIGNER_HEADERS = {
 _SIGNER_HEADERS_V1 = _SIGNER_HEADERS["v1"]
 _SIGNER_HEADERS_V2 = _SIGNER_HEADERS["v2"]
 _SIGNER_HEADERS_V4 = _SIGNER_HEADERS["v4"]
+_CONTENT_SHA256 = frozenset(("x-oss-content-sha256",))
 #: HTTP method names as given -> upper case, for the common ones (others are
 #: checked and upper-cased on each call).
 _METHODS = {m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH")}
@@ -2359,21 +2360,16 @@ SignedRequest.__doc__ = """A signed request: ``method`` (upper case), ``url`` an
 ``headers``, a new dict holding the caller's headers plus the signing ones."""
 
 
-def _replace_headers(headers, drop, add, replaced=True):
-    """A new dict: ``headers`` minus names in ``drop`` (any case), plus ``add``.
+def _copy_headers(headers, drop=(), replaced=False):
+    """A new dict of the caller's headers, to which the signer adds its own.
 
-    ``replaced`` False says no caller header is in ``drop``: a plain copy.
+    With ``replaced`` (some caller header is one the signer sets), names in
+    ``drop`` are left out, in any case; without it, a plain copy.
     """
     if not replaced:
-        out = dict(headers) if headers else {}
-    else:
-        out = {}
-        items = headers.items() if hasattr(headers, "items") else headers or ()
-        for name, value in items:
-            if name.lower() not in drop:
-                out[name] = value
-    out.update(add)
-    return out
+        return dict(headers) if headers else {}
+    items = headers.items() if hasattr(headers, "items") else headers
+    return {name: value for name, value in items if name.lower() not in drop}
 
 
 class Signer:
@@ -2632,9 +2628,8 @@ class Signer:
             if token:
                 params += "&security-token=" + quoted_token
             return _tuple_new(SignedRequest, (method, url + params + "&Signature=" + _quote_base64(signature),
-                                              _replace_headers(headers, (), {}, False)))  # fmt: skip
-        # The caller's headers (minus the ones the signer sets), then the signer's.
-        signed = _replace_headers(headers, _SIGNER_HEADERS_V1, {}) if replaced else dict(headers) if headers else {}
+                                              _copy_headers(headers)))  # fmt: skip
+        signed = _copy_headers(headers, _SIGNER_HEADERS_V1, replaced)
         signed["Date"] = date
         if token:
             signed["x-oss-security-token"] = token
@@ -2671,11 +2666,13 @@ class Signer:
         names.sort()
         pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs] if raw_pairs else []
         resource = _quote(target.resource)
+        memo = self._creds_memo
+        if memo[0] is not creds:
+            memo = self._quoted(creds)
         if query_mode:
             # The auth parameters in canonical (sorted) order, as for V4.
-            _, key_id, quoted_token, _ = self._quoted(creds)
-            query = ("security-token=" + quoted_token + "&") if token else ""
-            query += "x-oss-access-key-id=" + key_id
+            query = ("security-token=" + memo[2] + "&") if token else ""
+            query += "x-oss-access-key-id=" + memo[1]
             if extra:
                 query += "&x-oss-additional-headers=" + _quote(";".join(extra))
             query += "&x-oss-expires=" + date + "&x-oss-signature-version=OSS2"
@@ -2687,15 +2684,11 @@ class Signer:
         elif pairs:
             resource += "?" + _canonical_query(pairs)
         sts = _v2_string_to_sign(method, date, lowered, names, extra, resource)
-        memo = self._creds_memo
-        if memo[0] is not creds:
-            memo = self._quoted(creds)
         signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode(), "sha256"), newline=False).decode()
         if query_mode:
             return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + _quote_base64(signature),
-                                              _replace_headers(headers, (), {}, False)))  # fmt: skip
-        # The caller's headers (minus the ones the signer sets), then the signer's.
-        signed = _replace_headers(headers, _SIGNER_HEADERS_V2, {}) if replaced else dict(headers) if headers else {}
+                                              _copy_headers(headers)))  # fmt: skip
+        signed = _copy_headers(headers, _SIGNER_HEADERS_V2, replaced)
         signed["Date"] = date
         if token:
             signed["x-oss-security-token"] = token
@@ -2740,12 +2733,10 @@ class Signer:
             raw_pairs, url = self._query_base(target, query_mode)
         else:
             raw_pairs, url = (), target.prefix + target.path
-        add = None
         replaced = False
         if query_mode:
             if "x-oss-content-sha256" in lowered:
                 lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-                add = {"x-oss-content-sha256": _UNSIGNED_PAYLOAD}
                 replaced = True
         else:
             replaced = not _SIGNER_HEADERS_V4.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v4")
@@ -2788,10 +2779,11 @@ class Signer:
                                           extra)  # fmt: skip
         signature = hmac.digest(key, _v4_string_to_sign(iso, scope, canonical).encode(), "sha256").hex()
         if query_mode:
-            signed = _replace_headers(headers, add, add) if replaced else dict(headers) if headers else {}
+            signed = _copy_headers(headers, _CONTENT_SHA256, replaced)
+            if replaced:  # the caller's x-oss-content-sha256, in whatever case, becomes what was signed
+                signed["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
             return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + signature, signed))
-        # The caller's headers (minus the ones the signer sets), then the signer's.
-        signed = _replace_headers(headers, _SIGNER_HEADERS_V4, {}) if replaced else dict(headers) if headers else {}
+        signed = _copy_headers(headers, _SIGNER_HEADERS_V4, replaced)
         signed["x-oss-date"] = iso
         signed["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
         if token:
@@ -2883,7 +2875,7 @@ def _unsign_redirect(response, *args, **kwargs):
     this URL alone and the security token must not reach another host."""
     if getattr(response, "is_redirect", False):
         headers = response.request.headers
-        for name in [n for n in list(headers.keys()) if n.lower() in _ALL_SIGNER_HEADERS]:
+        for name in [n for n in headers if n.lower() in _ALL_SIGNER_HEADERS]:
             del headers[name]
     return response
 

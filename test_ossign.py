@@ -212,14 +212,17 @@ class LoopbackServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
 
 @pytest.fixture
 def loopback():
-    server = LoopbackServer().start()
-    try:
+    with LoopbackServer() as server:
         yield server
-    finally:
-        server.stop()
 
 
 def free_port():
@@ -567,11 +570,8 @@ def _intg_urlopen(opener, request):
 @pytest.fixture(scope="module")
 def _intg_shared_server():
     """One loopback server for the module (stopping one costs a poll interval)."""
-    server = LoopbackServer().start()
-    try:
+    with LoopbackServer() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -2566,8 +2566,7 @@ class TestNetAssumeRole:
             "acs:ram::1:role/from-env", "env-session", "env-external")
 
     def test_explicit_arguments_beat_environment(self, net_loop, net_sts, net_clock):
-        other = LoopbackServer().start()
-        try:
+        with LoopbackServer() as other:
             decoy = _NetSts(other, net_clock)
             env = {"ALIBABA_CLOUD_ROLE_ARN": "acs:ram::1:role/from-env",
                    "ALIBABA_CLOUD_ROLE_SESSION_NAME": "env-session", "ALIBABA_CLOUD_EXTERNAL_ID": "env-external",
@@ -2580,8 +2579,6 @@ class TestNetAssumeRole:
             (params,) = net_sts.calls
             assert (params["RoleArn"], params["RoleSessionName"], params["ExternalId"]) == (
                 _NET_ROLE, "arg-session", "arg-external")
-        finally:
-            other.stop()
 
     def test_no_role_arn_is_not_configured_and_sends_nothing(self, net_loop, net_sts, net_clock):
         provider = ossign.AssumeRoleCredentialProvider(base_provider=static(), sts_endpoint=net_loop.url)
@@ -3195,33 +3192,26 @@ class TestNetDefaultOpener:
         _net_error(excinfo, source="credentials_uri")
 
     def test_default_opener_does_not_follow_redirects(self, net_loop):
-        target = LoopbackServer().start()
-        try:
+        with LoopbackServer() as target:
             net_loop.routes[("GET", "/moved")] = (302, {"Location": target.url + "/elsewhere"}, b"")
             with pytest.raises(urllib.error.HTTPError) as excinfo:
                 ossign._default_opener().open(urllib.request.Request(net_loop.url + "/moved"), timeout=2)
             assert excinfo.value.code == 302
             excinfo.value.close()
             assert target.requests == []
-        finally:
-            target.stop()
 
     @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
     def test_credentials_uri_redirect_to_loopback_is_not_followed(self, net_loop, net_clock, status):
-        target = LoopbackServer().start()
-        try:
+        with LoopbackServer() as target:
             target.routes[("GET", "/creds")] = (200, {}, _net_uri_body())
             net_loop.routes[("GET", "/creds")] = (status, {"Location": target.url + "/creds"}, b"")
             with pytest.raises(ossign.CredentialError) as excinfo:
                 ossign.CredentialsUriCredentialProvider(net_loop.url + "/creds").provide(_net_ctx(net_clock))
             _net_error(excinfo, str(status), source="credentials_uri")
             assert target.requests == []
-        finally:
-            target.stop()
 
     def test_metadata_token_redirect_is_not_followed(self, net_loop, net_clock):
-        target = LoopbackServer().start()
-        try:
+        with LoopbackServer() as target:
             target.routes[("PUT", "/latest/api/token")] = (200, {}, "stolen")
             imds = _NetImds(net_loop, net_clock)
             net_loop.routes[("PUT", "/latest/api/token")] = (307, {"Location": target.url + "/latest/api/token"}, b"")
@@ -3229,12 +3219,9 @@ class TestNetDefaultOpener:
             assert creds.access_key_id == imds.KEY_ID  # the 307 counts as "no token": IMDSv1
             assert target.requests == []
             assert imds.token_headers() == [None, None]
-        finally:
-            target.stop()
 
     def test_proxy_is_bypassed_for_loopback_by_ossign_itself(self, monkeypatch, net_loop, net_sts, net_clock):
-        proxy = LoopbackServer().start()
-        try:
+        with LoopbackServer() as proxy:
             proxy_sts = _NetSts(proxy, net_clock, path=None)
             monkeypatch.delenv("NO_PROXY", raising=False)
             monkeypatch.delenv("no_proxy", raising=False)
@@ -3254,8 +3241,6 @@ class TestNetDefaultOpener:
             assert remote.provide(_net_ctx(net_clock)).access_key_id == "STS.issued0001"
             assert len(proxy_sts.calls) == 1 and proxy.requests[0].path.startswith("http://sts.example.invalid/?")
             assert len(net_sts.calls) == 1
-        finally:
-            proxy.stop()
 
     def test_proxy_is_bypassed_for_the_metadata_address(self, monkeypatch):
         monkeypatch.delenv("NO_PROXY", raising=False)
@@ -3272,8 +3257,7 @@ class TestNetDefaultOpener:
                           "sts.example.invalid": True}  # fmt: skip
 
     def test_proxy_is_bypassed_for_ipv6_loopback(self, monkeypatch, net_clock):
-        proxy = LoopbackServer().start()
-        try:
+        with LoopbackServer() as proxy:
             proxy.routes[("GET", None)] = (200, {}, _net_uri_body())
             monkeypatch.delenv("NO_PROXY", raising=False)
             monkeypatch.setenv("HTTP_PROXY", proxy.url)
@@ -3283,8 +3267,6 @@ class TestNetDefaultOpener:
             except ossign.CredentialError:
                 pass
             assert proxy.requests == []
-        finally:
-            proxy.stop()
 
 
 # ==== Role-based profiles: config.json ======================================
@@ -7566,8 +7548,7 @@ class TestHardeningHttpCorpus:
 
     @pytest.mark.parametrize("status", [301, 302, 307])
     def test_sts_redirect_is_not_followed(self, status, loopback):
-        target = LoopbackServer().start()
-        try:
+        with LoopbackServer() as target:
             loopback.routes[("GET", "/")] = (status, {"Location": target.url + "/"}, b"")
             provider = ossign.AssumeRoleCredentialProvider(
                 base_provider=static(token=TOKEN), role_arn="acs:ram::1:role/r", sts_endpoint=loopback.url)
@@ -7575,8 +7556,6 @@ class TestHardeningHttpCorpus:
                 provider.provide(ossign.Context(environ={}, timeout=1))
             assert target.requests == []
             assert_no_secret(str(info.value))
-        finally:
-            target.stop()
 
     def test_ecs_redirect_is_not_followed(self, loopback):
         loopback.routes[("PUT", "/latest/api/token")] = (200, {}, b"tok")
