@@ -2903,9 +2903,8 @@ _CALLBACK_KEY_LIMIT = 16 * 1024  # bytes of a key file; OSS's own is 182
 _CALLBACK_KEY_CACHE = 8  # keys kept (one URL in practice)
 #: Characters allowed after the host: RFC 3986 pchar, "/", "?" and "%".
 #: No backslash (browsers read it as "/"), space, control or non-ASCII.
-_CALLBACK_URL_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                               b"-._~!$&'()*+,;=:@/?%")  # fmt: skip
-_BASE64_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+_CALLBACK_URL_SAFE = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%"
+_BASE64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 #: DER DigestInfo prefix of MD5 (RFC 8017 section 9.2, note 1).
 _MD5_DIGEST_INFO = bytes.fromhex("3020300c06082a864886f70d020505000410")
 #: The rsaEncryption OID 1.2.840.113549.1.1.1 (RFC 8017 appendix C), DER content.
@@ -3037,39 +3036,60 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
             refused, the key cannot be fetched or is not an RSA public key,
             or the signature does not match.
     """
+    try:
+        get = headers.get
+    except AttributeError:
+        raise CallbackError("verify_callback: headers must be a mapping, got %s" % type(headers).__name__) from None
+    # The spellings servers use first (lower case: Function Compute, Lambda,
+    # HTTP/2; title case: http.server, most frameworks), then any case.
+    signature = get("authorization") or get("Authorization")
+    key_header = get("x-oss-pub-key-url") or get("X-Oss-Pub-Key-Url")
+    if signature is None or key_header is None:
+        signature, key_header = _callback_headers(headers)
+    if not isinstance(key_header, (str, bytes)):
+        raise CallbackError("verify_callback: the x-oss-pub-key-url header is not text")
+    key = _CALLBACK_KEYS.get(key_header, context)
+    try:
+        signature = binascii.a2b_base64(signature)
+    except (binascii.Error, TypeError, ValueError):
+        signature = None
+    if not signature:
+        raise CallbackError("verify_callback: the Authorization header is not base64")
+    if body.__class__ is not bytes:
+        if not isinstance(body, (bytes, bytearray, memoryview)):
+            raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
+        body = bytes(body)
+    _rsa_md5_verify(key, signature, _callback_signed_bytes(path) + body)
+
+
+def _callback_headers(headers):
+    """(Authorization, x-oss-pub-key-url) from headers named in any case."""
     signature = key_header = None
     for name, value in headers.items():
-        if len(name) == 13 and name.lower() == "authorization":
+        lowered = name.lower() if isinstance(name, str) else name
+        if lowered == "authorization":
             signature = value
-        elif len(name) == 17 and name.lower() == "x-oss-pub-key-url":
+        elif lowered == "x-oss-pub-key-url":
             key_header = value
     if signature is None:
         raise CallbackError("verify_callback: the Authorization header is missing")
     if key_header is None:
         raise CallbackError("verify_callback: the x-oss-pub-key-url header is missing")
-    if not isinstance(key_header, (str, bytes)):
-        raise CallbackError("verify_callback: the x-oss-pub-key-url header is not text")
-    n, e, size = _CALLBACK_KEYS.get(key_header, context)
-    if not isinstance(body, bytes):
-        if not isinstance(body, (bytearray, memoryview)):
-            raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
-        body = bytes(body)
-    _rsa_md5_verify(n, e, size, _base64_value(signature, "the Authorization header"),
-                    _callback_signed_bytes(path) + body)  # fmt: skip
+    return signature, key_header
 
 
 def _callback_signed_bytes(path):
     """``unquote(path) [+ "?" + query] + "\\n"``: the decoded path, the raw query."""
-    if not isinstance(path, str):
+    if path.__class__ is not str and not isinstance(path, str):
         raise CallbackError("verify_callback: path must be a str, got %s" % type(path).__name__)
-    path, sep, query = path.partition("?")
-    if "%" in path:
+    head, sep, query = path.partition("?")
+    if "%" in head:
         import urllib.parse
 
-        decoded = urllib.parse.unquote_to_bytes(path)
+        decoded = urllib.parse.unquote_to_bytes(head)
     else:
-        decoded = path.encode("utf-8")
-    return decoded + (b"?" + query.encode("utf-8") if sep else b"") + b"\n"
+        decoded = head.encode("utf-8")
+    return decoded + b"?" + query.encode("utf-8") + b"\n" if sep else decoded + b"\n"
 
 
 def _base64_value(value, what):
@@ -3084,9 +3104,6 @@ def _base64_value(value, what):
         return binascii.a2b_base64(value)
     except binascii.Error:
         raise CallbackError("verify_callback: %s is not base64" % what) from None
-
-
-_BASE64_BYTES = bytes(sorted(_BASE64_CHARS))
 
 
 def _callback_key_url(header):
@@ -3107,13 +3124,10 @@ def _callback_key_url(header):
     else:
         raise CallbackError("verify_callback: public key URL %r refused: only http(s)://%s/ is trusted"
                             % (shown, _CALLBACK_KEY_PREFIXES[0][7:-1]))  # fmt: skip
-    if not rest or rest.translate(None, _CALLBACK_URL_SAFE_BYTES):
+    if not rest or rest.translate(None, _CALLBACK_URL_SAFE):
         raise CallbackError("verify_callback: public key URL %r refused: its path is empty or has "
                             "characters a URL path cannot" % (shown,))  # fmt: skip
     return _CALLBACK_KEY_PREFIXES[1] + rest.decode("ascii")
-
-
-_CALLBACK_URL_SAFE_BYTES = bytes(sorted(_CALLBACK_URL_SAFE))
 
 
 class _CallbackKeys:
@@ -3132,7 +3146,7 @@ class _CallbackKeys:
 
     def __init__(self, size=_CALLBACK_KEY_CACHE, stripes=4):
         self._size = size
-        self._keys = {}  # (header, id(opener)) -> (opener, (n, e, size))
+        self._keys = {}  # (header, id(opener)) -> (opener, key)
         self._locks = [threading.Lock() for _ in range(stripes)]
         self._write = threading.Lock()
         self._opener = None
@@ -3165,7 +3179,7 @@ class _CallbackKeys:
 
 
 def _callback_fetch_key(ctx, url):
-    """``(n, e, byte length)`` of the RSA key at ``url`` (HTTPS, 16 KiB at most)."""
+    """The RSA key at ``url`` (HTTPS, 16 KiB at most), as :func:`_rsa_public_key` gives it."""
     try:
         status, data = _fetch(ctx, "GET", url, "verify_callback", limit=_CALLBACK_KEY_LIMIT)
     except CredentialError as exc:
@@ -3212,8 +3226,9 @@ def _der_integer(data, pos, what):
 
 
 def _rsa_public_key(pem):
-    """``(n, e, k)`` from a PEM ``PUBLIC KEY`` (SubjectPublicKeyInfo with
-    rsaEncryption) or ``RSA PUBLIC KEY`` (PKCS#1); ``k`` is n's byte length."""
+    """``(n, e, k, prefix)`` from a PEM ``PUBLIC KEY`` (SubjectPublicKeyInfo
+    with rsaEncryption) or ``RSA PUBLIC KEY`` (PKCS#1); ``k`` is n's byte
+    length, ``prefix`` the PKCS#1 v1.5 block before the MD5 digest."""
     text = pem.decode("ascii", "replace") if isinstance(pem, bytes) else str(pem)
     for label in ("PUBLIC KEY", "RSA PUBLIC KEY"):
         begin = "-----BEGIN %s-----" % label
@@ -3244,22 +3259,23 @@ def _rsa_public_key(pem):
             if k < len(_MD5_DIGEST_INFO) + 16 + 11:
                 raise CallbackError("verify_callback: public key of %d bits is too small for an MD5 "
                                     "signature" % n.bit_length())  # fmt: skip
-            return n, e, k
+            # The encoded block up to the digest, the same for every message.
+            return n, e, k, b"\x00\x01" + b"\xff" * (k - 37) + b"\x00" + _MD5_DIGEST_INFO
     raise CallbackError("verify_callback: public key is not a PEM PUBLIC KEY or RSA PUBLIC KEY")
 
 
-def _rsa_md5_verify(n, e, k, signature, message):
-    """RSASSA-PKCS1-v1_5 verification with MD5 (RFC 8017 section 8.2.2):
-    one ``pow``, then the whole encoded block compared in constant time."""
+def _rsa_md5_verify(key, signature, message):
+    """RSASSA-PKCS1-v1_5 verification with MD5 (RFC 8017 section 8.2.2) for
+    ``key`` from :func:`_rsa_public_key`: one ``pow``, then the whole encoded
+    block compared in constant time."""
+    n, e, k, prefix = key
     if len(signature) != k:
         raise CallbackError("verify_callback: signature does not match (it is %d bytes, the key's "
                             "modulus %d)" % (len(signature), k))  # fmt: skip
     s = int.from_bytes(signature, "big")
     if s >= n:
         raise CallbackError("verify_callback: signature does not match (not below the modulus)")
-    block = pow(s, e, n).to_bytes(k, "big")
-    expected = b"\x00\x01" + b"\xff" * (k - 37) + b"\x00" + _MD5_DIGEST_INFO + hashlib.md5(message).digest()
-    if not hmac.compare_digest(block, expected):
+    if not hmac.compare_digest(pow(s, e, n).to_bytes(k, "big"), prefix + hashlib.md5(message).digest()):
         raise CallbackError("verify_callback: signature does not match the path and body")
 
 

@@ -6543,6 +6543,47 @@ class TestCallbackKeyParsing:
         assert len(base64.b64decode(headers["authorization"])) == 64
 
 
+if hypothesis is not None:
+
+    class TestCallbackProperties:
+        @_SG_SETTINGS
+        @hypothesis.given(der=st.binary(max_size=300) | st.builds(
+            lambda der, cut: der[:cut], st.just(_cb_spki_der()), st.integers(0, 94)),
+            label=st.sampled_from(["PUBLIC KEY", "RSA PUBLIC KEY"]))  # fmt: skip
+        def test_any_key_bytes_give_a_callback_error_or_a_key(self, der, label):
+            try:
+                _cb_key_error(_cb_pem_of(der, label))
+            except pytest.fail.Exception:
+                pass  # an RSA key that happens to verify: also no crash
+
+        @_SG_SETTINGS
+        @hypothesis.given(url=st.text(max_size=60) | st.builds(
+            lambda head, tail: head + tail,
+            st.sampled_from(["https://gosspublic.alicdn.com", "http://gosspublic.alicdn.com", "https://",
+                             "https://evil.com\\@gosspublic.alicdn.com", "HTTPS://GOSSPUBLIC.ALICDN.COM"]),
+            st.text(st.sampled_from(list("/\\@:.?#%a1 \t")), max_size=12)))  # fmt: skip
+        def test_any_key_url_is_refused_or_fetched_from_the_oss_host_only(self, url):
+            ctx, opener = _cb_context()
+            try:
+                ossign.verify_callback(_CB_TARGET, _cb_headers(_CB_TARGET, _CB_BODY, key_url=url), _CB_BODY,
+                                       context=ctx)  # fmt: skip
+            except ossign.CallbackError:
+                pass
+            for _, fetched, _ in opener.seen:
+                parts = urllib.parse.urlsplit(fetched)
+                assert fetched.startswith("https://gosspublic.alicdn.com/")
+                assert (parts.hostname, parts.port, parts.username) == ("gosspublic.alicdn.com", None, None)
+                assert "\\" not in fetched and not any(c.isspace() or not c.isprintable() for c in fetched)
+
+        @_SG_SETTINGS
+        @hypothesis.given(path=st.text(max_size=30), body=st.binary(max_size=30),
+                          authorization=st.text(max_size=30) | st.binary(max_size=30))  # fmt: skip
+        def test_any_request_is_a_callback_error_never_a_crash(self, path, body, authorization):
+            headers = {"Authorization": authorization, "x-oss-pub-key-url": _CB_KEY_HEADER}
+            with pytest.raises(ossign.CallbackError):
+                ossign.verify_callback(path, headers, body, context=_cb_context()[0])
+
+
 # ---- 7. verifying: the key cache -------------------------------------------
 
 
