@@ -2921,14 +2921,16 @@ def callback(url: Union[str, Iterable[str]], body: Optional[str] = None, *, host
     is one URL or a list of at most 5; ``body`` is the template OSS fills in
     (default ``bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&
     mimeType=${mimeType}``); ``variables`` maps names starting with ``x:`` to
-    strings, which the body can use as ``${x:name}``. Pass the result as
-    ``headers`` to ``sign()`` (sent as headers) or ``presign()`` (moved into
-    the URL as the ``callback`` and ``callback-var`` parameters), or as
-    ``callback=`` to :meth:`Signer.post_policy`.
+    strings (names in lower case, as OSS requires), which the body can use
+    as ``${x:name}``. Pass the result as ``headers`` to ``sign()`` (sent as
+    headers) or ``presign()`` (moved into the URL as the ``callback`` and
+    ``callback-var`` parameters), or as ``callback=`` to
+    :meth:`Signer.post_policy`.
 
     Raises:
-        SigningError: no URL or more than 5, a variable name without ``x:``,
-            or a body type other than form-urlencoded or JSON.
+        SigningError: no URL or more than 5, a variable name without ``x:``
+            or not in lower case, or a body type other than form-urlencoded
+            or JSON.
     """
     import json
 
@@ -2957,8 +2959,11 @@ def callback(url: Union[str, Iterable[str]], body: Optional[str] = None, *, host
     if variables:
         names = {}
         for name, value in dict(variables).items():
-            if not isinstance(name, str) or not name.startswith("x:") or len(name) < 3:
-                raise SigningError("callback variable names must start with 'x:', got %r" % (name,))
+            # "The key of a custom parameter must start with x: and be in
+            # lower case; otherwise OSS returns an error" (Callback page).
+            if not isinstance(name, str) or not name.startswith("x:") or len(name) < 3 or name != name.lower():
+                raise SigningError("callback variable names must start with 'x:' and be lower case, got %r"
+                                   % (name,))  # fmt: skip
             names[name] = _callback_text(value, "variable %s" % name)
         headers["x-oss-callback-var"] = _callback_b64(json, names)
     return headers

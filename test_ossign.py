@@ -6144,11 +6144,12 @@ class TestCallbackBuild:
         ({"url": "https://a.example.com/a;b"}, "';'"),
         ({"url": "https://a.example.com/", "variables": {"user": "x"}}, "start with 'x:'"),
         ({"url": "https://a.example.com/", "variables": {"x:": "x"}}, "start with 'x:'"),
+        ({"url": "https://a.example.com/", "variables": {"x:User": "x"}}, "lower case"),
         ({"url": "https://a.example.com/", "variables": {"x:u": 5}}, "must be a str"),
         ({"url": "https://a.example.com/", "body_type": "text/plain"}, "body_type"),
         ({"url": "https://a.example.com/", "sni": "yes"}, "sni"),
         ({"url": "https://a.example.com/", "body": b"bytes"}, "body must be a str"),
-    ], ids=["no-url", "six-urls", "scheme", "semicolon", "no-x-prefix", "empty-name", "value-type",
+    ], ids=["no-url", "six-urls", "scheme", "semicolon", "no-x-prefix", "empty-name", "upper-case", "value-type",
             "body-type", "sni-type", "body-bytes"])  # fmt: skip
     def test_bad_values_are_signing_errors(self, kwargs, reason):
         kwargs = dict(kwargs)
