@@ -6820,6 +6820,7 @@ class TestCallbackLoopback:
 def _cb_event(target, headers, body, base64_body=False, raw=True):
     path, _, query = target.partition("?")
     event = {"version": "v1", "rawPath": path, "headers": dict(headers), "isBase64Encoded": base64_body,
+             "queryParameters": dict(urllib.parse.parse_qsl(query)),
              "body": base64.b64encode(body).decode("ascii") if base64_body else body.decode("utf-8"),
              "requestContext": {"http": {"method": "POST", "path": path}}}  # fmt: skip
     if raw:
@@ -6828,12 +6829,14 @@ def _cb_event(target, headers, body, base64_body=False, raw=True):
 
 
 class TestCallbackReadmeRecipes:
-    @pytest.mark.parametrize("form", ["dict", "base64-body", "bytes-event"])
-    def test_function_compute_handler_accepts_genuine_oss_callback(self, form):
+    @pytest.mark.parametrize("name,form", [("oss-docs", "dict"), ("oss-docs", "base64-body"),
+                                           ("oss-docs", "bytes-event"), ("cloudreve", "fc3-no-raw-query")])
+    def test_function_compute_handler_accepts_genuine_oss_callback(self, name, form):
         namespace = _cb_readme_code("def handler")
         namespace["CONTEXT"] = _cb_context(_CB_OSS_PEM)[0]
-        target, headers, body = _CB_GENUINE["oss-docs"]
-        event = _cb_event(target, headers, body, base64_body=form == "base64-body")
+        target, headers, body = _CB_GENUINE[name]
+        event = _cb_event(target, {k.lower(): v for k, v in headers.items()}, body,
+                          base64_body=form == "base64-body", raw=form != "fc3-no-raw-query")
         if form == "bytes-event":
             event = json.dumps(event).encode("utf-8")
         result = namespace["handler"](event, None)
