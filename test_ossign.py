@@ -6706,6 +6706,36 @@ def _cb_post(base, target, headers, body):
         connection.close()
 
 
+class _CbPutOss(_IntgVerifier):
+    """The independent verifier as an OSS endpoint for presigned PUTs: a PUT
+    whose signature holds is stored, then, when its URL carries a callback,
+    called back as OSS does (the callback-var variables in the body too)."""
+
+    def __init__(self, deliver_to):
+        super().__init__()
+        self.deliver_to = deliver_to
+        self.callbacks = []
+
+    def route(self, request, handler):
+        answer = super().route(request, handler)
+        query = dict(urllib.parse.parse_qsl(request.path.partition("?")[2]))
+        if answer[0] != 200 or "callback" not in query:
+            return answer
+        document = _cb_b64json(query["callback"])
+        values = dict(_cb_b64json(query["callback-var"])) if "callback-var" in query else {}
+        values.update(bucket="bucket", object=urllib.parse.unquote(request.path.split("?")[0][len("/bucket/"):]),
+                      size=str(len(request.body)), etag=hashlib.md5(request.body).hexdigest().upper(),
+                      mimeType="application/octet-stream")  # fmt: skip
+        body = re.sub(r"\$\{([^}]+)\}", lambda m: urllib.parse.quote(values.get(m.group(1), ""), safe=""),
+                      document["callbackBody"]).encode("utf-8")  # fmt: skip
+        parts = urllib.parse.urlsplit(document["callbackUrl"])
+        target = parts.path + ("?" + parts.query if parts.query else "")
+        status, reply = _cb_post(self.deliver_to, target, _cb_headers(target, body), body)
+        self.callbacks.append((target, body, status))
+        return (200, {"Content-Type": "application/json"}, reply) if status == 200 else \
+            (203, {"Content-Type": "application/json"}, {"Code": "CallbackFailed"})  # fmt: skip
+
+
 def _cb_readme_section():
     text = (HERE / "README.md").read_text(encoding="utf-8")
     return text.split("## Upload callbacks", 1)[1].split("\n## ", 1)[0]
@@ -6762,6 +6792,21 @@ class TestCallbackLoopback:
         assert (status, json.loads(text)) == (200, {"Status": "OK", "object": "uploads/a b.txt"})
         assert oss.callbacks == [(_CB_APP_TARGET, b"object=uploads%2Fa%20b.txt&size=5&user=al%20ice", 200)]
         assert [url for _, url, _ in cb_app.opener.seen] == [_CB_KEY_URL]
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_presigned_put_with_callback_is_verified_then_calls_back_the_app(self, intg_loop, cb_app, version):
+        oss = _CbPutOss(cb_app.url).attach(intg_loop)
+        cb = ossign.callback("https://app.example.com" + _CB_APP_TARGET, "object=${object}&who=${x:who}",
+                             variables={"x:who": "bob"})  # fmt: skip
+        url = _intg_signer(version).presign(intg_loop.url + "/bucket/in/a.bin", method="PUT", headers=cb)
+        assert "&callback=" not in url.split("?")[0] and "?callback=" in url
+        status, text = _intg_send(url, "PUT", {}, b"data")
+        assert (status, json.loads(text)) == (200, {"Status": "OK", "object": "in/a.bin"})
+        assert (oss.verdicts[0].ok, oss.verdicts[0].version, oss.verdicts[0].mode) == (True, version, "query")
+        assert oss.callbacks == [(_CB_APP_TARGET, b"object=in%2Fa.bin&who=bob", 200)]
+        tampered = url.replace("callback=", "callback=" + ossign.callback("https://evil.example.com/")[
+            "x-oss-callback"][:8], 1)
+        assert _intg_send(tampered, "PUT", {}, b"data")[0] == 403  # the callback is signed with the URL
 
     @pytest.mark.parametrize("tamper,reason", [
         ("path", "signature does not match"),
