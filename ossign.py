@@ -731,13 +731,13 @@ def _strip_query(url):
     return url.split("?", 1)[0].split("#", 1)[0]
 
 
-def _fetch(ctx, method, url, source, headers=None, limit=_MAX_READ):
+def _fetch(ctx, method, url, source, headers=None):
     """One HTTP call through ``ctx.opener`` -> ``(status, body)``.
 
     HTTP errors (raised or returned) come back as a status; no answer at all
     raises :class:`_TransportError`. The body is read within the context's
     timeout as a whole (a slow trickle does not extend it) and at most
-    ``limit`` bytes.
+    ``_MAX_READ`` bytes.
     """
     import urllib.error
     import urllib.request
@@ -760,7 +760,7 @@ def _fetch(ctx, method, url, source, headers=None, limit=_MAX_READ):
                               _TransportError)  # fmt: skip
         status = getattr(response, "status", None) or response.getcode()
         try:
-            body = _read_bounded(response, deadline, source, method, safe_url, limit)
+            body = _read_bounded(response, deadline, source, method, safe_url)
         finally:
             close = getattr(response, "close", None)
             if close is not None:
@@ -777,19 +777,19 @@ def _fetch(ctx, method, url, source, headers=None, limit=_MAX_READ):
     return status, body
 
 
-def _read_bounded(response, deadline, source, method, url, limit=_MAX_READ):
+def _read_bounded(response, deadline, source, method, url):
     read = getattr(response, "read1", None) or response.read
     chunks, size = [], 0
     while True:
         if time.monotonic() > deadline:
             raise _cred_error(source, "%s %s timed out reading the response" % (method, url),
                               cls=_TransportError)  # fmt: skip
-        chunk = read(min(65536, limit + 1 - size))
+        chunk = read(65536)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
-        if size > limit:
-            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, limit))
+        if size > _MAX_READ:
+            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
         chunks.append(chunk)
 
 
@@ -3195,14 +3195,62 @@ class _CallbackKeys:
 
 def _callback_fetch_key(ctx, url):
     """The RSA key at ``url`` (HTTPS, 16 KiB at most), as :func:`_rsa_public_key` gives it."""
+    capped = Context(opener=_CappedOpener(ctx.opener, _CALLBACK_KEY_LIMIT + 1), timeout=ctx.timeout)
     try:
-        status, data = _fetch(ctx, "GET", url, "verify_callback", limit=_CALLBACK_KEY_LIMIT)
+        status, data = _fetch(capped, "GET", url, "verify_callback")
     except CredentialError as exc:
         raise CallbackError("verify_callback: public key not fetched (%s)" % exc) from None
     if status != 200:
         raise CallbackError("verify_callback: public key not fetched: GET %s returned HTTP %s"
                             % (_strip_query(url), status))  # fmt: skip
+    if len(data) > _CALLBACK_KEY_LIMIT:
+        raise CallbackError("verify_callback: public key not fetched: GET %s: response larger than %d bytes"
+                            % (_strip_query(url), _CALLBACK_KEY_LIMIT))  # fmt: skip
     return _rsa_public_key(data)
+
+
+class _CappedOpener:
+    """An opener whose responses end after ``limit`` bytes, so that no more
+    than that is read from the network whatever the body's size."""
+
+    def __init__(self, opener, limit):
+        self._opener = opener
+        self._limit = limit
+
+    def open(self, request, timeout=None):
+        import urllib.error
+
+        try:
+            response = self._opener.open(request, timeout=timeout)
+        except urllib.error.HTTPError as exc:  # an error's body is capped too
+            response = exc
+        return response if response is None else _CappedResponse(response, self._limit)
+
+
+class _CappedResponse:
+    """A response's status, headers and close, and at most ``left`` bytes of its body."""
+
+    def __init__(self, response, left):
+        self._response = response
+        self._left = left
+        self.status = getattr(response, "status", None) or response.getcode()
+        self.headers = getattr(response, "headers", None)
+
+    def getcode(self):
+        return self.status
+
+    def read(self, size=-1):
+        want = self._left if size is None or size < 0 else min(size, self._left)
+        if want <= 0:
+            return b""
+        data = self._response.read(want) or b""
+        self._left -= len(data)
+        return data
+
+    def close(self):
+        close = getattr(self._response, "close", None)
+        if close is not None:
+            close()
 
 
 _CALLBACK_KEYS = _CallbackKeys()

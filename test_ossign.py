@@ -6440,6 +6440,22 @@ class TestCallbackVerifyRefuses:
         with pytest.raises(ossign.CallbackError, match="public key not fetched.*HTTP %d" % status):
             ossign.verify_callback(_CB_TARGET, _cb_headers(_CB_TARGET, _CB_BODY), _CB_BODY, context=ctx)
 
+    def test_error_answer_raised_by_the_opener_is_read_16_kib_at_most(self):
+        served = []
+
+        class Body(io.BytesIO):
+            def read(self, size=-1):
+                served.append(len(super().read(size)))
+                return b"x" * served[-1]
+
+            read1 = read
+
+        error = urllib.error.HTTPError(_CB_KEY_URL, 403, "Forbidden", {}, Body(b"x" * (1 << 20)))
+        with pytest.raises(ossign.CallbackError, match="public key not fetched.*HTTP 403"):
+            ossign.verify_callback(_CB_TARGET, _cb_headers(_CB_TARGET, _CB_BODY), _CB_BODY,
+                                   context=ossign.Context(opener=_NetOpener(lambda request: error)))  # fmt: skip
+        assert 0 < sum(served) <= 16 * 1024 + 1
+
     def test_unreachable_key_host_says_so(self):
         opener = _NetOpener(lambda request: urllib.error.URLError("no route"))
         with pytest.raises(ossign.CallbackError, match="public key not fetched .*URLError") as info:
