@@ -153,6 +153,7 @@ _MAX_READ = 1 << 20
 
 _ADVISORY_REFRESH = 600  #: seconds before expiry: one caller refreshes
 _MANDATORY_REFRESH = 120  #: seconds before expiry: every caller waits
+_FORM_TYPE = "application/x-www-form-urlencoded"
 _ADVISORY_RETRY = 30.0  #: seconds between failed advisory refreshes
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
 
@@ -728,8 +729,9 @@ def _strip_query(url):
     return url.split("?", 1)[0].split("#", 1)[0]
 
 
-def _fetch(ctx, method, url, source, headers=None):
-    """One HTTP call through ``ctx.opener`` -> ``(status, body)``.
+def _fetch(ctx, method, url, source, headers=None, data=None):
+    """One HTTP call through ``ctx.opener`` -> ``(status, body)``; ``data``:
+    the request body (bytes).
 
     HTTP errors (raised or returned) come back as a status; no answer at all
     raises :class:`_TransportError`. The body is read within the context's
@@ -744,7 +746,7 @@ def _fetch(ctx, method, url, source, headers=None):
         # Credential services speak HTTP(S) only: never read a file: or ftp: URL.
         scheme = url.split(":", 1)[0] if ":" in url else ""
         raise _cred_error(source, "only http:// and https:// URLs are fetched, not %s:" % _excerpt(scheme, 16))
-    request = urllib.request.Request(url, method=method, headers=headers or {})
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     deadline = ctx._monotonic() + ctx.timeout
     _logger().debug("%s: %s %s", source, method, safe_url)
     try:
@@ -1092,6 +1094,17 @@ class _FileProvider(_Provider):
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Return the profile's credentials, or ``None`` when not configured."""
+        found, searched, name, asked = self._search(context)
+        if found is not None:
+            return self._resolve(context, *found)
+        if searched and asked:
+            raise _cred_error(self._source, "profile %r not found in %s" % (name, " or ".join(searched)))
+        return None
+
+    def _search(self, context):
+        """-> ``(found, searched, name, asked)``: ``found`` is ``(path,
+        profiles, name)`` when a file has the profile enabled, else ``None``;
+        ``searched`` the files read; ``asked`` whether it had to be there."""
         source = self._source
         paths, required = _resolve_path(context, self.path, self._ENV_PATH, self._DEFAULT_PATHS)
         named = self.profile or _env(context.environ, self._ENV_PROFILE)
@@ -1104,12 +1117,10 @@ class _FileProvider(_Provider):
             profiles, current = self._parse(text, path, source)
             name = named or current or "default"
             if profiles.get(name) is not None:
-                return self._resolve(context, path, profiles, name)
+                return (path, profiles, name), searched, name, True
             disabled = disabled or name in profiles
             named = named or current
-        if searched and (named or required) and not disabled:
-            raise _cred_error(source, "profile %r not found in %s" % (name, " or ".join(searched)))
-        return None
+        return None, searched, name, bool(named or required) and not disabled
 
 
 class OssProfileCredentialProvider(_FileProvider):
@@ -1169,11 +1180,10 @@ class ConfigFileCredentialProvider(_FileProvider):
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_CONFIG_FILE, ENV_PROFILE, (_CLI_CONFIG_PATH,)
     _parse = staticmethod(_parse_cli_config)
 
-    def provide(self, context: Context) -> Optional[Credentials]:
-        """Return the profile's credentials, or ``None`` when not configured."""
+    def _search(self, context):
         if _env_flag(context.environ, ENV_CLI_PROFILE_DISABLED):
-            return None
-        return super().provide(context)
+            return None, [], None, False  # this source is turned off
+        return super()._search(context)
 
     def _resolve(self, ctx, path, profiles, name, seen=()):
         source = self._source
@@ -1263,13 +1273,18 @@ def _flag_field(value):
     return str(value).strip().lower() in _TRUE
 
 
-def _sts_options(source, where, fields, keys, session_key):
-    """The keyword arguments every STS profile mode passes on."""
+def _sts_options(ctx, source, where, fields, keys, session_key):
+    """The keyword arguments every STS profile mode passes on.
+
+    ``ALIBABA_CLOUD_STS_ENDPOINT`` wins over the profile's ``sts_region``:
+    the environment beats the files, as everywhere else.
+    """
+    region = None if _env(ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None
     return dict(
         role_session_name=fields.get(session_key) or None,
         duration_seconds=_int_field(source, where, fields.get(keys.duration), keys.duration),
         policy=fields.get("policy") or None,
-        sts_region=fields.get("sts_region") or None,
+        sts_region=region,
         enable_vpc=_flag_field(fields.get("enable_vpc")),
     )  # fmt: skip
 
@@ -1282,7 +1297,7 @@ def _assume_role_from(ctx, source, where, base, fields, keys):
     try:
         provider = AssumeRoleCredentialProvider(
             base_provider=_Fixed(base), role_arn=role_arn, external_id=fields.get("external_id") or None,
-            **_sts_options(source, where, fields, keys, keys.session),
+            **_sts_options(ctx, source, where, fields, keys, keys.session),
         )  # fmt: skip
     except ValueError as exc:
         raise _cred_error(source, "%s: %s" % (where, exc)) from None
@@ -1297,7 +1312,8 @@ def _oidc_mode(ctx, source, where, fields, keys, parent, mode):
     try:
         provider = AssumeRoleWithOidcCredentialProvider(
             role_arn=fields[arn_key], oidc_provider_arn=fields["oidc_provider_arn"],
-            oidc_token_file=fields[keys.token_file], **_sts_options(source, where, fields, keys, keys.oidc_session),
+            oidc_token_file=fields[keys.token_file],
+            **_sts_options(ctx, source, where, fields, keys, keys.oidc_session),
         )  # fmt: skip
     except ValueError as exc:
         raise _cred_error(source, "%s: %s" % (where, exc)) from None
@@ -1326,10 +1342,83 @@ def _process_mode(ctx, source, where, fields, keys, parent, mode):
     return process.provide(ctx)
 
 
-def _browser_mode(ctx, source, where, fields, keys, parent, mode):
-    raise _cred_error(source, "%s: mode %s needs a browser sign-in and writes back to the file; "
-                      "run the official 'aliyun' CLI to obtain credentials and export them "
-                      "(e.g. mode StsToken or environment variables)" % (where, mode))  # fmt: skip
+def _text_field(source, where, fields, name, mode):
+    """A field a mode needs: a non-empty string, else a CredentialError naming it."""
+    value = fields.get(name)
+    if value is None or value == "":
+        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+    if not isinstance(value, str):
+        raise _cred_error(source, "%s: %s must be a string, not %s" % (where, name, type(value).__name__))
+    return value
+
+
+def _epoch_field(source, where, fields, name, mode):
+    """Epoch seconds as the CLI stores them (a whole number)."""
+    value = fields.get(name)
+    if value is None or value == "":
+        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise _cred_error(source, "%s: %s must be epoch seconds (a whole number)" % (where, name))
+    return int(value)
+
+
+def _origin(url):
+    """``scheme://host[:port]`` of an http(s) URL (no user info), or ``None``."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # a port that is not a number
+        return None
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    return "%s://%s%s" % (parts.scheme, "[%s]" % host if ":" in host else host, ":%d" % port if port else "")
+
+
+def _cloud_sso_mode(ctx, source, where, fields, keys, parent, mode):
+    """STS credentials from the CloudSSO service with the access token the CLI
+    stored (``aliyun configure --mode CloudSSO``); the file is not written."""
+    import json
+
+    token = _text_field(source, where, fields, "access_token", mode)
+    expires = _epoch_field(source, where, fields, "cloud_sso_access_token_expire", mode)
+    if expires <= ctx.clock():
+        raise _cred_error(source, "%s: the CloudSSO access token expired at %s; sign in again with the CLI "
+                          "(aliyun configure --mode CloudSSO)" % (where, _iso_zulu(expires)))  # fmt: skip
+    sign_in_url = _text_field(source, where, fields, "cloud_sso_sign_in_url", mode)
+    body = json.dumps({"AccountId": _text_field(source, where, fields, "cloud_sso_account_id", mode),
+                       "AccessConfigurationId": _text_field(source, where, fields, "cloud_sso_access_config",
+                                                            mode)})  # fmt: skip
+    origin = _origin(sign_in_url)
+    if origin is None:
+        raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % where)
+    url = origin + "/cloud-credentials"  # only the scheme, host and port count, as in the CLI
+    headers = {"Accept": "application/json", "Content-Type": "application/json", "Authorization": "Bearer " + token}
+    status, answer = _fetch(ctx, "POST", url, source, headers, body.encode("utf-8"))
+    if status != 200:
+        answer = _scrub(answer.decode("utf-8", "replace"), (token,)).encode("utf-8")
+        raise _http_error(source, "CloudSSO POST", url, status, answer)
+    what = "CloudSSO POST " + url
+    creds = _json_object(answer, source, what).get("CloudCredential")
+    if not isinstance(creds, dict):
+        raise _cred_error(source, "%s: response has no CloudCredential object" % what)
+    return _credentials_from_response(creds, source, what, ctx.clock())
+
+
+def _oauth_mode(ctx, source, where, fields, keys, parent, mode):
+    """The STS credentials the CLI stored after an OAuth login, while they are
+    valid; refreshing them (and writing the file) is the CLI's job."""
+    key_id = _text_field(source, where, fields, "access_key_id", mode)
+    secret = _text_field(source, where, fields, "access_key_secret", mode)
+    token = _text_field(source, where, fields, "sts_token", mode)
+    expires = _epoch_field(source, where, fields, "sts_expiration", mode)
+    if expires <= ctx.clock():
+        raise _cred_error(source, "%s: the STS credentials of the OAuth login expired at %s; log in again with "
+                          "the CLI (aliyun configure --mode OAuth)" % (where, _iso_zulu(expires)))  # fmt: skip
+    expiration = datetime.fromtimestamp(expires, _UTC)
+    return _make_credentials(source, key_id, secret, token, expiration, ctx.clock())
 
 
 # One row per mode: handler, its names in config.json (``mode``, the first is
@@ -1342,7 +1431,8 @@ _PROFILE_MODES = (
     (_ecs_mode, ("EcsRamRole",), ("ecs_ram_role",)),
     (_oidc_mode, ("OIDC",), ("oidc_role_arn",)),
     (_process_mode, ("External",), ()),
-    (_browser_mode, ("CloudSSO", "OAuth"), ()),
+    (_cloud_sso_mode, ("CloudSSO",), ()),
+    (_oauth_mode, ("OAuth",), ()),
 )
 
 
@@ -1411,11 +1501,14 @@ class EcsRamRoleCredentialProvider(_Provider):
     """Credentials of the ECS instance's RAM role, from the metadata service.
 
     Asks for an IMDSv2 token first and falls back to IMDSv1 unless
-    ``imdsv1_disabled`` (or ``ALIBABA_CLOUD_IMDSV1_DISABLED``); discovers the
+    ``imdsv1_disabled`` (or ``ALIBABA_CLOUD_IMDSV1_DISABLED``): when the token
+    is refused, and when a request with the token is answered 401 or 403
+    (private clouds; that request is repeated once without it). Discovers the
     role name unless given (or ``ALIBABA_CLOUD_ECS_METADATA``).
-    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`` turns it off. When nothing
-    ECS-specific is configured and the metadata address does not answer at
-    all, this is not an ECS instance: ``None``, after one short attempt.
+    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`` turns it off. When the
+    metadata address does not answer at all, no further call is made: with
+    nothing ECS-specific configured this is not an ECS instance (``None``,
+    after one short attempt), else a CredentialError.
     """
 
     _source = "ecs_ram_role"
@@ -1450,16 +1543,23 @@ class EcsRamRoleCredentialProvider(_Provider):
         except _TransportError:
             if not configured:
                 return None  # no metadata service: not an ECS instance
-            if v1_disabled:
-                raise
-            status, body = None, b""
+            raise  # the same host would not answer an IMDSv1 request either
         if status == 200 and body.strip():
             headers["X-aliyun-ecs-metadata-token"] = body.decode("latin-1").strip()
         elif v1_disabled:
             raise _cred_error(source, "PUT %s returned HTTP %s and IMDSv1 is disabled" % (token_url, status))
+
+        def get(url):
+            status, body = _fetch(context, "GET", url, source, headers)
+            if headers and status in (401, 403) and not v1_disabled:
+                # The token was issued but not accepted (some private clouds):
+                # once more without it, as alibabacloud-credentials does.
+                status, body = _fetch(context, "GET", url, source)
+            return status, body
+
         list_url = base + "/latest/meta-data/ram/security-credentials/"
         if not role:
-            status, body = _fetch(context, "GET", list_url, source, headers)
+            status, body = get(list_url)
             if status == 404:
                 raise _cred_error(source, "GET %s returned HTTP 404: the instance has no RAM role" % list_url)
             if status != 200:
@@ -1469,7 +1569,7 @@ class EcsRamRoleCredentialProvider(_Provider):
             if not role:
                 raise _cred_error(source, "GET %s returned no role name" % list_url)
         role_url = list_url + _quote(role)
-        status, body = _fetch(context, "GET", role_url, source, headers)
+        status, body = get(role_url)
         if status == 404:
             raise _cred_error(source, "GET %s returned HTTP 404: role %r not found" % (role_url, role))
         if status != 200:
@@ -1479,13 +1579,13 @@ class EcsRamRoleCredentialProvider(_Provider):
         return _credentials_from_response(data, source, what, context.clock())
 
 
-def _rpc_signature(params, secret):
-    """Alibaba RPC signature (HMAC-SHA1) of the sorted query parameters.
+def _rpc_signature(method, params, secret):
+    """Alibaba RPC signature (HMAC-SHA1) of the sorted parameters -> (signature, canonical).
 
-    ``GET&%2F&`` + U(canonical query), keyed with ``secret + "&"``.
+    ``METHOD&%2F&`` + U(canonical parameters), keyed with ``secret + "&"``.
     """
     canonical = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
-    string_to_sign = "GET&%2F&" + _quote(canonical)
+    string_to_sign = method + "&%2F&" + _quote(canonical)
     digest = hmac.digest((secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), "sha1")
     return _b64(digest).decode("ascii"), canonical
 
@@ -1507,7 +1607,11 @@ def _sts_endpoint(environ, explicit, sts_region, enable_vpc):
 
 
 def _call_sts(ctx, source, endpoint, params, base=None):
-    """Call STS (signed with ``base`` unless anonymous) -> Credentials."""
+    """Call STS (signed with ``base`` unless anonymous) -> Credentials.
+
+    A POST form: the token, the policy, the OIDC token and the signature stay
+    out of the URL, which proxies and access logs keep.
+    """
     import uuid
 
     now = ctx.clock()
@@ -1517,13 +1621,12 @@ def _call_sts(ctx, source, endpoint, params, base=None):
                       SignatureVersion="1.0", SignatureNonce=str(uuid.uuid4()))  # fmt: skip
         if base.security_token:
             params["SecurityToken"] = base.security_token
-        signature, query = _rpc_signature(params, base.access_key_secret)
-        query += "&Signature=" + _quote(signature)
+        signature, form = _rpc_signature("POST", params, base.access_key_secret)
+        form += "&Signature=" + _quote(signature)
     else:
-        query = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
-    url = endpoint + "/?" + query
+        form = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
     action = params["Action"]
-    status, body = _fetch(ctx, "GET", url, source)
+    status, body = _fetch(ctx, "POST", endpoint + "/", source, {"Content-Type": _FORM_TYPE}, form.encode("utf-8"))
     if status != 200:
         # STS echoes its string to sign on SignatureDoesNotMatch: it holds the
         # key id and the token, percent-encoded once or twice. Mask them
@@ -1531,7 +1634,7 @@ def _call_sts(ctx, source, endpoint, params, base=None):
         secrets = (base.access_key_id, base.security_token) if base is not None else ()
         secrets += (params.get("OIDCToken"),)
         body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
-        raise _http_error(source, action + " GET", endpoint + "/", status, body)
+        raise _http_error(source, action + " POST", endpoint + "/", status, body)
     what = "%s %s" % (action, endpoint)
     data = _json_object(body, source, what)
     creds = data.get("Credentials")
@@ -1630,10 +1733,12 @@ class AssumeRoleCredentialProvider(_StsProvider):
 class AssumeRoleWithOidcCredentialProvider(_StsProvider):
     """Temporary credentials from STS ``AssumeRoleWithOIDC`` (ACK RRSA).
 
-    Configured when the role ARN, the OIDC provider ARN and the token file are
-    all known (arguments, else ``ALIBABA_CLOUD_ROLE_ARN``,
+    Configured when the role ARN, the OIDC provider ARN and the token are all
+    known (arguments, else ``ALIBABA_CLOUD_ROLE_ARN``,
     ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``, ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``).
-    The token file is read again at every call: the kubelet rotates it.
+    The token is ``oidc_token`` (a string, or a callable returning one, asked
+    at every call: CI systems hand tokens over an API), else the token file,
+    read again at every call: the kubelet rotates it.
     """
 
     _source = "oidc"
@@ -1642,27 +1747,50 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
     def __init__(self, role_arn: Optional[str] = None, oidc_provider_arn: Optional[str] = None,
                  oidc_token_file: Optional[str] = None, role_session_name: Optional[str] = None,
                  sts_endpoint: Optional[str] = None, duration_seconds: Optional[int] = None,
-                 policy: Optional[str] = None, *, sts_region: Optional[str] = None,
-                 enable_vpc: Optional[bool] = None) -> None:  # fmt: skip
+                 policy: Optional[str] = None, oidc_token: Union[str, Callable[[], str], None] = None, *,
+                 sts_region: Optional[str] = None, enable_vpc: Optional[bool] = None) -> None:  # fmt: skip
         super().__init__(role_arn, role_session_name, sts_endpoint, duration_seconds, policy, sts_region, enable_vpc)
+        if oidc_token is not None and not (isinstance(oidc_token, str) or callable(oidc_token)):
+            raise TypeError("oidc_token must be a string or a callable returning one")
         self.oidc_provider_arn = oidc_provider_arn
         self.oidc_token_file = oidc_token_file
+        self._oidc_token = oidc_token
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Exchange the OIDC token for credentials, or ``None`` when not configured."""
         environ = context.environ
         role_arn = self.role_arn or _env(environ, ENV_ROLE_ARN)
         provider_arn = self.oidc_provider_arn or _env(environ, ENV_OIDC_PROVIDER_ARN)
-        token_file = self.oidc_token_file or _env(environ, ENV_OIDC_TOKEN_FILE)
-        if not (role_arn and provider_arn and token_file):
+        given = self._oidc_token
+        token_file = None if given is not None else self.oidc_token_file or _env(environ, ENV_OIDC_TOKEN_FILE)
+        if not (role_arn and provider_arn and (given is not None or token_file)):
             return None
-        path = _expand_home(context, token_file) or token_file
-        token = _read_text(context, path, self._source, required=True).strip()
-        if not token:
-            raise _cred_error(self._source, "OIDC token file %s is empty" % path)
+        if given is None:
+            path = _expand_home(context, token_file) or token_file
+            token = _read_text(context, path, self._source, required=True).strip()
+            if not token:
+                raise _cred_error(self._source, "OIDC token file %s is empty" % path)
+        else:
+            token = self._given_token()
         params = {"Action": "AssumeRoleWithOIDC", "RoleArn": role_arn, "OIDCProviderArn": provider_arn,
                   "OIDCToken": token}  # fmt: skip
         return self._assume(context, params)
+
+    def _given_token(self):
+        given, source = self._oidc_token, self._source
+        if callable(given):
+            failed = None
+            try:
+                given = given()
+            except Exception as exc:  # the caller's code: its message may hold the token
+                failed = type(exc).__name__
+            if failed:  # raised out here so that the caller's exception is not its context
+                raise _cred_error(source, "the oidc_token callable raised %s" % failed)
+        if not isinstance(given, str):
+            raise _cred_error(source, "oidc_token returned a %s, not a string" % type(given).__name__)
+        if not given.strip():
+            raise _cred_error(source, "oidc_token is empty")
+        return given.strip()
 
 
 class ProcessCredentialProvider(_Provider):
@@ -1790,6 +1918,33 @@ _SLOT_DEFAULTS = {
     "ecs_ram_role": EcsRamRoleCredentialProvider,
 }
 _BASE_SLOTS = ("env", "oss_profile", "credentials_file", "config_file")
+
+
+class _NamedProfile(_Provider):
+    """One profile by name from the profile files that have it, alone
+    (``ossign --profile``): environment keys do not shadow it, and its own
+    failure is the answer rather than a later source's."""
+
+    _source = "profile"
+    _shown = ("profile",)
+    _FILES = ("oss_profile", "credentials_file", "config_file")
+
+    def __init__(self, profile):
+        self.profile = profile
+
+    def provide(self, context: Context) -> Optional[Credentials]:
+        return self._resolve(context)[1]
+
+    def _resolve(self, context):
+        tried = []
+        for slot in self._FILES:
+            provider = _SLOT_DEFAULTS[slot](profile=self.profile)
+            found, searched, _, _ = provider._search(context)
+            if found is not None:
+                return provider._source, provider._resolve(context, *found)
+            tried += searched
+        raise _cred_error(self._source, "profile %r not found in %s"
+                          % (self.profile, " or ".join(tried) or "any profile file (none exists)"))  # fmt: skip
 
 
 def _base_chain():
@@ -3094,11 +3249,12 @@ def _cli_target(target):
 
 
 def _cli_context(args):
-    environ = dict(os.environ)
-    if args.profile:
-        environ[ENV_PROFILE] = args.profile
-        environ[ENV_OSS_PROFILE] = args.profile
-    return Context(environ=environ)
+    return Context(environ=dict(os.environ))
+
+
+def _cli_provider(args):
+    """``--profile NAME``: that profile alone; else the default chain."""
+    return _NamedProfile(args.profile) if args.profile else DefaultCredentialProvider()
 
 
 def _cli_signer(args, bucket, endpoint=None):
@@ -3108,7 +3264,7 @@ def _cli_signer(args, bucket, endpoint=None):
         region = _infer_host(endpoint.split("://", 1)[-1].split("/")[0].split(":")[0].lower())[1]
     if args.version == "v4" and not region:
         raise SigningError("V4 needs a region: pass --region (e.g. --region cn-hangzhou)")
-    return Signer(bucket, DefaultCredentialProvider(), region=region, version=args.version, context=ctx)
+    return Signer(bucket, _cli_provider(args), region=region, version=args.version, context=ctx)
 
 
 def _cmd_presign(args, out):
@@ -3145,7 +3301,7 @@ def _cmd_sign(args, out):
 
 def _cmd_credentials(args, out):
     ctx = _cli_context(args)
-    source, creds = DefaultCredentialProvider()._resolve(ctx)
+    source, creds = _cli_provider(args)._resolve(ctx)
     expiration = creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ") if creds.expiration else "never"
     print("source: %s" % source, file=out)
     print("access_key_id: %s" % _mask(creds.access_key_id), file=out)

@@ -141,7 +141,8 @@ def _hermetic_environment(monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
 
-Recorded = namedtuple("Recorded", "method path query headers body")
+# ``query`` and ``form`` (a form-encoded body) as urllib.parse.parse_qs gives them.
+Recorded = namedtuple("Recorded", "method path query headers body form")
 
 
 class LoopbackServer:
@@ -168,9 +169,12 @@ class LoopbackServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 path, _, query = self.path.partition("?")
-                request = Recorded(self.command, self.path,
-                                   urllib.parse.parse_qs(query, keep_blank_values=True),
-                                   {k.lower(): v for k, v in self.headers.items()}, body)  # fmt: skip
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                form = {}
+                if headers.get("content-type") == "application/x-www-form-urlencoded":
+                    form = urllib.parse.parse_qs(body.decode("ascii"), keep_blank_values=True)
+                request = Recorded(self.command, self.path, urllib.parse.parse_qs(query, keep_blank_values=True),
+                                   headers, body, form)  # fmt: skip
                 owner.requests.append(request)
                 route = owner.routes.get((self.command, path), owner.routes.get((self.command, None)))
                 if route is None:
@@ -1379,12 +1383,11 @@ class TestFilesConfigJson:
         assert ossign.ConfigFileCredentialProvider().provide(fs.ctx).access_key_id == "LTAIcliNotDisabl"
 
     @pytest.mark.parametrize("mode", ["CloudSSO", "OAuth", "cloudsso"])
-    def test_config_json_browser_modes_point_to_aliyun_cli(self, fs, mode):
-        path = fs.write(CLI_CONFIG, config_json({"name": "default", "mode": mode, "access_key_id": KEY_ID,
-                                                "access_key_secret": SECRET, "sts_token": TOKEN}))  # fmt: skip
+    def test_config_json_login_modes_without_their_fields_name_the_missing_one(self, fs, mode):
+        path = fs.write(CLI_CONFIG, config_json({"name": "default", "mode": mode}))
         with pytest.raises(ossign.CredentialError) as excinfo:
             ossign.ConfigFileCredentialProvider().provide(fs.ctx)
-        check_error(excinfo, "config_file", path, mode, "browser", "'aliyun' CLI")
+        check_error(excinfo, "config_file", path, "mode %s needs" % mode)
 
     @pytest.mark.parametrize("mode", ["Bogus", "RsaKeyPair"])
     def test_config_json_unknown_mode_lists_supported(self, fs, mode):
@@ -1837,13 +1840,13 @@ def serve_every_source(server):
     """STS (both actions), a credentials URI and an ECS metadata service on one loopback server."""
 
     def sts(request, handler):
-        action = request.query.get("Action", [""])[0]
+        action = request.form.get("Action", [""])[0]
         key_id = {"AssumeRole": SOURCE_IDS["assume_role"], "AssumeRoleWithOIDC": SOURCE_IDS["oidc"]}.get(action)
         if key_id is None:
             return 400, {}, {"Code": "InvalidAction", "Message": "unexpected", "RequestId": "r"}
         return 200, {"Content-Type": "application/json"}, {"RequestId": "r", "Credentials": temp_creds(key_id)}
 
-    server.routes[("GET", "/")] = sts
+    server.routes[("POST", "/")] = sts
     server.routes[("GET", "/creds")] = (200, {"Content-Type": "application/json"},
                                         temp_creds(SOURCE_IDS["credentials_uri"]))  # fmt: skip
     server.routes[("PUT", "/latest/api/token")] = (200, {}, "imds-token")
@@ -2091,12 +2094,13 @@ def utc_datetime(epoch):
 class FakeSts:
     """A fake STS on a LoopbackServer.
 
+    Every call is a POST form to the path with nothing in the URL's query.
     AssumeRole must carry a valid RPC signature (recomputed here with the
     secret this STS knows for the AccessKeyId) and, for STS keys, the matching
     SecurityToken; AssumeRoleWithOIDC must be anonymous. Anything else gets an
     Alibaba-style JSON error. ``calls`` holds the parameters of every accepted
     call, ``rejected`` (code, params) of every refused one, ``raw`` every raw
-    query. Issued credentials expire ``lifetime`` seconds after the clock's now
+    form body. Issued credentials expire ``lifetime`` seconds after the clock's now
     and can themselves sign the next AssumeRole (role chaining).
     """
 
@@ -2108,7 +2112,7 @@ class FakeSts:
         self.calls, self.rejected, self.raw, self.nonces = [], [], [], set()
         self.gate = None  # optional callable run before answering
         self._lock = threading.Lock()
-        server.routes[("GET", path)] = self
+        server.routes[("POST", path)] = self
 
     @staticmethod
     def _error(status, code, message):
@@ -2135,7 +2139,7 @@ class FakeSts:
         if params.get("SecurityToken") != token:
             return "InvalidSecurityToken.Mismatch", "security token does not match the access key"
         unsigned = {k: v for k, v in params.items() if k != "Signature"}
-        if params.get("Signature") != rpc_signature(unsigned, secret):
+        if params.get("Signature") != rpc_signature(unsigned, secret, "POST"):
             return "SignatureDoesNotMatch", "Specified signature is not matched with our calculation."
         self.nonces.add(nonce)
         return None
@@ -2152,13 +2156,16 @@ class FakeSts:
         return None
 
     def __call__(self, request, handler):
-        query = request.path.split("?", 1)[1] if "?" in request.path else ""
+        form = request.body.decode("ascii", "replace")
         if self.gate is not None:
             self.gate()
         with self._lock:
-            self.raw.append(query)
+            self.raw.append(form)
+            if "?" in request.path or request.headers.get("content-type") != "application/x-www-form-urlencoded":
+                self.rejected.append(("InvalidParameter", {}))
+                return self._error(400, "InvalidParameter", "expected a form body and no query")
             try:
-                params = parse_query(query)
+                params = parse_query(form)
             except (ValueError, UnicodeDecodeError) as exc:
                 self.rejected.append(("InvalidParameter", {}))
                 return self._error(400, "InvalidParameter", str(exc))
@@ -2191,11 +2198,12 @@ class FakeImds:
     TOKEN = "imds-v2-session-token"
     KEY_ID = "STS.ecsRoleKeyId001"
 
-    def __init__(self, server, clock, role="node-role", require_token=False):
+    def __init__(self, server, clock, role="node-role", require_token=False, refuse_token=None):
         self.server = server
         self.clock = clock
         self.role = role
         self.require_token = require_token
+        self.refuse_token = refuse_token  # a status for every request that carries the token
         self.code = "Success"
         server.routes[("PUT", "/latest/api/token")] = self._token
         server.routes[("GET", ECS_CREDENTIALS_PATH)] = self._list
@@ -2210,14 +2218,21 @@ class FakeImds:
         token = request.headers.get("x-aliyun-ecs-metadata-token")
         return token == self.TOKEN if token is not None else not self.require_token
 
+    def _refused(self, request):
+        if self.refuse_token and request.headers.get("x-aliyun-ecs-metadata-token") is not None:
+            return self.refuse_token, {}, "token not accepted here"
+        return None if self._authorized(request) else (401, {}, "token required")
+
     def _list(self, request, handler):
-        if not self._authorized(request):
-            return 401, {}, "token required"
+        refused = self._refused(request)
+        if refused:
+            return refused
         return 200, {"Content-Type": "text/plain"}, self.role + "\n"
 
     def _credentials(self, request, handler):
-        if not self._authorized(request):
-            return 401, {}, "token required"
+        refused = self._refused(request)
+        if refused:
+            return refused
         now = self.clock()
         return 200, {"Content-Type": "application/json"}, {
             "Code": self.code, "Message": "role is being detached" if self.code != "Success" else "",
@@ -2253,16 +2268,19 @@ class FakeResponse:
 
 
 class FakeOpener:
-    """An injected opener: records (method, URL, headers) and answers with ``answer(request)``; no network."""
+    """An injected opener: records (method, URL, headers) in ``seen`` and the bodies, and answers with
+    ``answer(request)``; no network."""
 
     def __init__(self, answer):
         self.answer = answer
         self.seen = []
+        self.bodies = []
         self.timeouts = []
         self.responses = []
 
     def open(self, request, timeout=None):
         self.seen.append((request.get_method(), request.full_url, dict(request.header_items())))
+        self.bodies.append(request.data)
         self.timeouts.append(timeout)
         response = self.answer(request)
         if isinstance(response, BaseException):
@@ -2286,7 +2304,8 @@ class RewriteOpener:
         url = request.full_url
         if self.only_host is None or parts.hostname == self.only_host:
             url = self.target + parts.path + ("?" + parts.query if parts.query else "")
-        forwarded = urllib.request.Request(url, method=request.get_method(), headers=dict(request.header_items()))
+        forwarded = urllib.request.Request(url, data=request.data, method=request.get_method(),
+                                           headers=dict(request.header_items()))  # fmt: skip
         return self._inner.open(forwarded, timeout=timeout)
 
 
@@ -2346,22 +2365,30 @@ RPC_KNOWN_PARAMS = {
 
 class TestNetRpcSignature:
     def test_rpc_signature_matches_independent_computation(self):
-        signature, canonical = ossign._rpc_signature(dict(RPC_KNOWN_PARAMS), "testsecret")
+        signature, canonical = ossign._rpc_signature("GET", dict(RPC_KNOWN_PARAMS), "testsecret")
         assert signature == rpc_signature(RPC_KNOWN_PARAMS, "testsecret")
         assert canonical == (
             "AccessKeyId=testid&Action=AssumeRole&Format=JSON&RoleArn=acs%3Aram%3A%3A123%3Arole%2Ftest"
             "&RoleSessionName=session&SignatureMethod=HMAC-SHA1&SignatureNonce=fixed-nonce&SignatureVersion=1.0"
             "&Timestamp=2024-01-01T00%3A00%3A00Z&Version=2015-04-01")
         # Not vacuous: another secret, or one more parameter, changes it.
-        assert signature != ossign._rpc_signature(dict(RPC_KNOWN_PARAMS), "testsecreT")[0]
-        assert signature != ossign._rpc_signature(dict(RPC_KNOWN_PARAMS, DurationSeconds="900"), "testsecret")[0]
+        assert signature != ossign._rpc_signature("GET", dict(RPC_KNOWN_PARAMS), "testsecreT")[0]
+        assert signature != ossign._rpc_signature("GET", dict(RPC_KNOWN_PARAMS, DurationSeconds="900"),
+                                                  "testsecret")[0]  # fmt: skip
+
+    def test_rpc_signature_of_a_post_form_signs_post(self):
+        # The string to sign starts with the method: "POST&%2F&" for the form STS is sent.
+        signature, canonical = ossign._rpc_signature("POST", dict(RPC_KNOWN_PARAMS), "testsecret")
+        assert signature == rpc_signature(RPC_KNOWN_PARAMS, "testsecret", "POST")
+        assert signature != rpc_signature(RPC_KNOWN_PARAMS, "testsecret", "GET")
+        assert canonical == ossign._rpc_signature("GET", dict(RPC_KNOWN_PARAMS), "testsecret")[1]
 
     def test_rpc_signature_spec_known_answer(self):
         params = {"AccessKeyId": "testid", "Action": "AssumeRole", "DurationSeconds": "3600", "Format": "JSON",
                   "RoleArn": "acs:ram::123456789012:role/test-role", "RoleSessionName": "ossign-test",
                   "SignatureMethod": "HMAC-SHA1", "SignatureNonce": "3f9c1d2e-0000-4000-8000-000000000001",
                   "SignatureVersion": "1.0", "Timestamp": "2024-03-05T06:07:08Z", "Version": "2015-04-01"}
-        assert ossign._rpc_signature(params, "testsecret")[0] == "uoIlvJDCvwvP+U9AiqUja1VuW3A="
+        assert ossign._rpc_signature("GET", params, "testsecret")[0] == "uoIlvJDCvwvP+U9AiqUja1VuW3A="
         assert rpc_signature(params, "testsecret") == "uoIlvJDCvwvP+U9AiqUja1VuW3A="
 
     @pytest.mark.parametrize("value, encoded", [
@@ -2369,7 +2396,7 @@ class TestNetRpcSignature:
         ("\u4e2d", "%E4%B8%AD"), ('{"k": [1]}', "%7B%22k%22%3A%20%5B1%5D%7D"),
     ])  # fmt: skip
     def test_rpc_canonical_encoding_is_rfc3986(self, value, encoded):
-        signature, canonical = ossign._rpc_signature({"Policy": value}, "s")
+        signature, canonical = ossign._rpc_signature("GET", {"Policy": value}, "s")
         assert canonical == "Policy=" + encoded
         assert signature == rpc_signature({"Policy": value}, "s")
 
@@ -2415,24 +2442,24 @@ class TestNetStsEndpoint:
         assert ossign._sts_endpoint(environ, explicit, region, vpc) == expected
 
     @pytest.mark.parametrize("kwargs, env, expected", [
-        ({}, {}, "https://sts.aliyuncs.com/?"),
-        ({"sts_region": "cn-hangzhou"}, {}, "https://sts.cn-hangzhou.aliyuncs.com/?"),
-        ({"sts_region": "cn-hangzhou", "enable_vpc": True}, {}, "https://sts-vpc.cn-hangzhou.aliyuncs.com/?"),
+        ({}, {}, "https://sts.aliyuncs.com/"),
+        ({"sts_region": "cn-hangzhou"}, {}, "https://sts.cn-hangzhou.aliyuncs.com/"),
+        ({"sts_region": "cn-hangzhou", "enable_vpc": True}, {}, "https://sts-vpc.cn-hangzhou.aliyuncs.com/"),
         ({}, {"ALIBABA_CLOUD_STS_REGION": "eu-central-1", "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED": "true"},
-         "https://sts-vpc.eu-central-1.aliyuncs.com/?"),
+         "https://sts-vpc.eu-central-1.aliyuncs.com/"),
         ({"sts_endpoint": "sts.us-west-1.aliyuncs.com"}, {"ALIBABA_CLOUD_STS_ENDPOINT": "https://other.example"},
-         "https://sts.us-west-1.aliyuncs.com/?"),
+         "https://sts.us-west-1.aliyuncs.com/"),
     ], ids=["default", "region", "region-vpc", "env-region-vpc", "explicit-beats-env"])  # fmt: skip
     def test_assume_role_asks_the_resolved_endpoint(self, clock, kwargs, env, expected):
         opener = FakeOpener(sts_ok)
         provider = ossign.AssumeRoleCredentialProvider(base_provider=static(), role_arn=ROLE_ARN, **kwargs)
         creds = provider.provide(make_ctx(clock, env, opener=opener))
         assert creds.access_key_id == "STS.viaOpener0001"
-        ((method, url, _),) = opener.seen
-        assert method == "GET" and url.startswith(expected)
-        params = url_params(url)
+        ((method, url, headers),) = opener.seen
+        assert (method, url, headers["Content-type"]) == ("POST", expected, "application/x-www-form-urlencoded")
+        params = parse_query(opener.bodies[0].decode("ascii"))
         signature = params.pop("Signature")
-        assert signature == rpc_signature(params, SECRET)
+        assert signature == rpc_signature(params, SECRET, "POST")
         assert opener.timeouts == [2.0]
         assert opener.responses[0].closed
 
@@ -2441,9 +2468,10 @@ class TestNetStsEndpoint:
         files = FakeFiles({"/t": OIDC_TOKEN})
         provider = ossign.AssumeRoleWithOidcCredentialProvider(ROLE_ARN, OIDC_PROVIDER_ARN, "/t")
         assert provider.provide(make_ctx(clock, opener=opener, read_file=files)).access_key_id.startswith("STS.")
-        ((_, url, _),) = opener.seen
-        assert url.startswith("https://sts.aliyuncs.com/?")
-        assert url_params(url)["Action"] == "AssumeRoleWithOIDC"
+        ((method, url, _),) = opener.seen
+        assert (method, url) == ("POST", "https://sts.aliyuncs.com/")
+        params = parse_query(opener.bodies[0].decode("ascii"))
+        assert (params["Action"], params["OIDCToken"]) == ("AssumeRoleWithOIDC", OIDC_TOKEN)
 
 
 # ==== STS AssumeRole ========================================================
@@ -2468,8 +2496,23 @@ class TestNetAssumeRole:
         for absent in ("SecurityToken", "DurationSeconds", "Policy", "ExternalId"):
             assert absent not in params
         (request,) = loopback.requests
-        assert request.method == "GET" and request.body == b""
+        assert (request.method, request.path) == ("POST", "/")
+        assert request.headers["content-type"] == "application/x-www-form-urlencoded"
         assert "+" not in fake_sts.raw[0]
+
+    def test_post_body_carries_token_policy_and_signature_and_the_url_none(self, loopback, fake_sts, clock):
+        fake_sts.keys["STS.baseKey00001"] = (SECRET, TOKEN)
+        provider = assume_role_provider(loopback, base_provider=static("STS.baseKey00001", SECRET, TOKEN),
+                                        policy=POLICY, external_id="ext-1")  # fmt: skip
+        provider.provide(make_ctx(clock))
+        assert fake_sts.rejected == []
+        (request,) = loopback.requests
+        assert (request.method, request.path) == ("POST", "/") and request.query == {}
+        assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+        form = {name: values[0] for name, values in request.form.items()}
+        assert (form["SecurityToken"], form["Policy"], form["ExternalId"]) == (TOKEN, POLICY, "ext-1")
+        unsigned = {k: v for k, v in form.items() if k != "Signature"}
+        assert form["Signature"] == rpc_signature(unsigned, SECRET, "POST")
 
     def test_fake_sts_rejects_a_wrong_signature(self, loopback, fake_sts, clock):
         provider = assume_role_provider(loopback, base_provider=static(secret="not-the-secret-sts-knows"))
@@ -2596,7 +2639,7 @@ class TestNetAssumeRole:
 
     @pytest.mark.parametrize("status", [400, 403, 404, 500, 503])
     def test_sts_json_error_names_source_status_code_and_request_id(self, loopback, clock, status):
-        loopback.routes[("GET", "/")] = (status, {"Content-Type": "application/json"}, {
+        loopback.routes[("POST", "/")] = (status, {"Content-Type": "application/json"}, {
             "RequestId": "A1B2C3D4-REQ", "HostId": "sts.aliyuncs.com", "Code": "NoPermission",
             "Message": "You are not authorized to do this action.", "Recommend": "https://example/r"})
         provider = assume_role_provider(loopback, base_provider=static(token=TOKEN))
@@ -2607,8 +2650,8 @@ class TestNetAssumeRole:
         assert "Signature" not in message and "?" not in message
 
     def test_sts_html_error_body_is_excerpted(self, loopback, clock):
-        loopback.routes[("GET", "/")] = (502, {"Content-Type": "text/html"},
-                                         "<html><body><h1>502 Bad Gateway</h1></body></html>")  # fmt: skip
+        loopback.routes[("POST", "/")] = (502, {"Content-Type": "text/html"},
+                                          "<html><body><h1>502 Bad Gateway</h1></body></html>")  # fmt: skip
         with pytest.raises(ossign.CredentialError) as excinfo:
             assume_role_provider(loopback, base_provider=static(token=TOKEN)).provide(make_ctx(clock))
         check_error(excinfo, "HTTP 502", "Bad Gateway", source="assume_role")
@@ -2633,7 +2676,7 @@ class TestNetAssumeRole:
     ], ids=["html", "text", "empty", "array", "no-credentials", "credentials-not-object", "no-secret", "no-token",
             "no-expiration", "bad-expiration", "expired"])  # fmt: skip
     def test_sts_bad_success_answers(self, loopback, clock, body, fragment):
-        loopback.routes[("GET", "/")] = (200, {"Content-Type": "application/json"}, body)
+        loopback.routes[("POST", "/")] = (200, {"Content-Type": "application/json"}, body)
         with pytest.raises(ossign.CredentialError) as excinfo:
             assume_role_provider(loopback, base_provider=static(token=TOKEN)).provide(make_ctx(clock))
         check_error(excinfo, fragment, source="assume_role")
@@ -2774,9 +2817,9 @@ class TestNetOidc:
 
         def echo(request, handler):
             return 400, {}, {"Code": "InvalidParameter.OIDCToken", "RequestId": "R1",
-                             "Message": "token %s is invalid; query was %s" % (oidc_token, request.path)}
+                             "Message": "token %s is invalid; form was %s" % (oidc_token, request.body.decode())}
 
-        loopback.routes[("GET", "/")] = echo
+        loopback.routes[("POST", "/")] = echo
         files = FakeFiles({"/t": oidc_token})
         provider = ossign.AssumeRoleWithOidcCredentialProvider(ROLE_ARN, OIDC_PROVIDER_ARN, "/t",
                                                                sts_endpoint=loopback.url)  # fmt: skip
@@ -2785,6 +2828,64 @@ class TestNetOidc:
         message = check_error(excinfo, "HTTP 400", "InvalidParameter.OIDCToken", source="oidc")
         for form in (oidc_token, rpc_quote(oidc_token), rpc_quote(rpc_quote(oidc_token))):
             assert form not in message
+
+    def test_oidc_token_string_is_used_instead_of_a_file(self, loopback, fake_sts, clock):
+        files = FakeFiles()
+        env = {"ALIBABA_CLOUD_ROLE_ARN": ROLE_ARN, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": OIDC_PROVIDER_ARN,
+               "ALIBABA_CLOUD_OIDC_TOKEN_FILE": "/env-token", "ALIBABA_CLOUD_STS_ENDPOINT": loopback.url}
+        provider = ossign.AssumeRoleWithOidcCredentialProvider(oidc_token=" " + OIDC_TOKEN + "\n")
+        assert provider.provide(make_ctx(clock, env, read_file=files)).access_key_id == "STS.issued0001"
+        assert fake_sts.calls[0]["OIDCToken"] == OIDC_TOKEN
+        assert files.reads == []
+        assert OIDC_TOKEN not in repr(provider)
+
+    def test_oidc_token_callable_is_asked_at_every_call(self, loopback, fake_sts, clock):
+        tokens = iter(["ci-token-1", "ci-token-2"])
+        provider = ossign.AssumeRoleWithOidcCredentialProvider(ROLE_ARN, OIDC_PROVIDER_ARN, sts_endpoint=loopback.url,
+                                                               oidc_token=lambda: next(tokens))  # fmt: skip
+        context = make_ctx(clock)
+        provider.provide(context)
+        provider.provide(context)
+        assert [c["OIDCToken"] for c in fake_sts.calls] == ["ci-token-1", "ci-token-2"]
+
+    @pytest.mark.parametrize("token, fragment", [
+        ("  ", "oidc_token is empty"),
+        (lambda: "", "oidc_token is empty"),
+        (lambda: None, "returned a NoneType"),
+        (lambda: b"bytes", "returned a bytes"),
+    ], ids=["blank", "callable-empty", "callable-none", "callable-bytes"])  # fmt: skip
+    def test_oidc_token_that_is_not_a_token_is_credential_error(self, loopback, clock, token, fragment):
+        provider = ossign.AssumeRoleWithOidcCredentialProvider(ROLE_ARN, OIDC_PROVIDER_ARN, sts_endpoint=loopback.url,
+                                                               oidc_token=token)  # fmt: skip
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            provider.provide(make_ctx(clock))
+        check_error(excinfo, fragment, source="oidc")
+        assert loopback.requests == []
+
+    def test_oidc_token_callable_that_raises_leaks_nothing(self, loopback, clock):
+        def fetch():
+            raise RuntimeError("token service said: %s" % OIDC_TOKEN)
+
+        provider = ossign.AssumeRoleWithOidcCredentialProvider(ROLE_ARN, OIDC_PROVIDER_ARN, sts_endpoint=loopback.url,
+                                                               oidc_token=fetch)  # fmt: skip
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            provider.provide(make_ctx(clock))
+        check_error(excinfo, "oidc_token callable raised RuntimeError", source="oidc")
+        assert excinfo.value.__cause__ is None and excinfo.value.__context__ is None
+        assert loopback.requests == []
+
+    def test_oidc_token_of_another_type_is_refused_at_construction(self):
+        with pytest.raises(TypeError, match="oidc_token"):
+            ossign.AssumeRoleWithOidcCredentialProvider(ROLE_ARN, OIDC_PROVIDER_ARN, oidc_token=b"token")
+
+    def test_oidc_post_body_carries_the_token_and_the_url_does_not(self, loopback, fake_sts, clock):
+        provider = ossign.AssumeRoleWithOidcCredentialProvider(ROLE_ARN, OIDC_PROVIDER_ARN, sts_endpoint=loopback.url,
+                                                               policy=POLICY, oidc_token=OIDC_TOKEN)  # fmt: skip
+        provider.provide(make_ctx(clock))
+        (request,) = loopback.requests
+        assert (request.method, request.path) == ("POST", "/")
+        assert request.form["OIDCToken"] == [OIDC_TOKEN] and request.form["Policy"] == [POLICY]
+        assert rpc_quote(OIDC_TOKEN) in request.body.decode("ascii")
 
     def test_default_chain_uses_oidc_when_the_role_arn_is_oidcs(self, loopback, fake_sts, clock, tmp_path):
         env = {"ALIBABA_CLOUD_ROLE_ARN": ROLE_ARN, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": OIDC_PROVIDER_ARN,
@@ -2859,7 +2960,8 @@ class TestNetEcsRamRole:
         assert imds.calls()[0] == ("PUT", "/latest/api/token") and len(imds.calls()) == 3
         assert imds.token_headers() == [None, None]
 
-    def test_falls_back_to_imdsv1_when_token_endpoint_refuses_connections(self, loopback, clock):
+    def test_token_request_refused_connection_makes_no_further_call(self, loopback, clock):
+        # The host that refused the token would refuse IMDSv1 as well (SPEC 6.7).
         imds = FakeImds(loopback, clock)
         refused = RewriteOpener("http://127.0.0.1:%d" % free_port())
         inner = ossign.Context().opener
@@ -2870,17 +2972,46 @@ class TestNetEcsRamRole:
                 return target.open(request, timeout=timeout)
 
         provider = ossign.EcsRamRoleCredentialProvider(endpoint=loopback.url)
-        assert provider.provide(make_ctx(clock, opener=_Split())).access_key_id == imds.KEY_ID
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            provider.provide(make_ctx(clock, opener=_Split()))
+        check_error(excinfo, "PUT", "refused", source="ecs_ram_role")
         assert [m for m, _ in refused.asked] == ["PUT"]
-        assert imds.calls() == [("GET", ECS_CREDENTIALS_PATH), ("GET", ECS_CREDENTIALS_PATH + "node-role")]
-        assert imds.token_headers() == [None, None]
+        assert imds.calls() == []
 
-    def test_falls_back_to_imdsv1_when_token_endpoint_times_out(self, loopback, clock, release_hangs):
+    def test_token_request_timeout_makes_no_further_call(self, loopback, clock, release_hangs):
         imds = FakeImds(loopback, clock)
         loopback.routes[("PUT", "/latest/api/token")] = hang_until(release_hangs)
-        creds = ossign.EcsRamRoleCredentialProvider(endpoint=loopback.url).provide(make_ctx(clock, timeout=0.3))
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.EcsRamRoleCredentialProvider(endpoint=loopback.url).provide(make_ctx(clock, timeout=0.3))
+        check_error(excinfo, "timed out", source="ecs_ram_role")
+        assert imds.calls() == [("PUT", "/latest/api/token")]
+
+    @pytest.mark.parametrize("status", [401, 403])
+    def test_refused_token_repeats_each_request_once_without_it(self, loopback, clock, status):
+        # A private cloud that issues tokens but does not accept them (alibabacloud-credentials 1.0.12).
+        imds = FakeImds(loopback, clock, refuse_token=status)
+        creds = ossign.EcsRamRoleCredentialProvider(endpoint=loopback.url).provide(make_ctx(clock))
         assert creds.access_key_id == imds.KEY_ID
-        assert imds.token_headers() == [None, None]
+        role = ECS_CREDENTIALS_PATH + "node-role"
+        assert imds.calls() == [("PUT", "/latest/api/token"), ("GET", ECS_CREDENTIALS_PATH),
+                                ("GET", ECS_CREDENTIALS_PATH), ("GET", role), ("GET", role)]  # fmt: skip
+        assert imds.token_headers() == [FakeImds.TOKEN, None, FakeImds.TOKEN, None]
+
+    def test_refused_token_with_imdsv1_disabled_is_not_repeated(self, loopback, clock):
+        imds = FakeImds(loopback, clock, refuse_token=403)
+        provider = ossign.EcsRamRoleCredentialProvider(role_name="node-role", endpoint=loopback.url,
+                                                       imdsv1_disabled=True)  # fmt: skip
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            provider.provide(make_ctx(clock))
+        check_error(excinfo, "HTTP 403", source="ecs_ram_role")
+        assert imds.token_headers() == [FakeImds.TOKEN]
+
+    def test_other_answers_to_a_token_request_are_not_repeated(self, loopback, clock):
+        imds = FakeImds(loopback, clock)
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.EcsRamRoleCredentialProvider(role_name="gone", endpoint=loopback.url).provide(make_ctx(clock))
+        check_error(excinfo, "404", source="ecs_ram_role")
+        assert imds.token_headers() == [FakeImds.TOKEN]
 
     @pytest.mark.parametrize("how", ["env", "argument"])
     @pytest.mark.parametrize("token_answer", [(404, {}, "no"), (500, {}, "no"), (200, {}, "")],
@@ -3195,7 +3326,7 @@ class TestNetDefaultOpener:
             # ... but still honours the proxy for any other host.
             remote = assume_role_provider(loopback, sts_endpoint="http://sts.example.invalid")
             assert remote.provide(make_ctx(clock)).access_key_id == "STS.issued0001"
-            assert len(proxy_sts.calls) == 1 and proxy.requests[0].path.startswith("http://sts.example.invalid/?")
+            assert len(proxy_sts.calls) == 1 and proxy.requests[0].path == "http://sts.example.invalid/"
             assert len(fake_sts.calls) == 1
 
     def test_proxy_is_bypassed_for_the_metadata_address(self, monkeypatch):
@@ -3286,16 +3417,16 @@ class TestNetConfigJsonRoles:
         context = make_ctx(clock, {}, home_dir=home, opener=opener)
         assert ossign.ConfigFileCredentialProvider(profile="admin").provide(context).access_key_id == "STS.issued0001"
         ((method, url),) = opener.asked
-        assert method == "GET" and url.startswith("https://%s/?" % host)
+        assert (method, url) == ("POST", "https://%s/" % host)
         assert fake_sts.rejected == [] and len(fake_sts.calls) == 1
 
-    def test_profile_sts_region_beats_environment_endpoint(self, tmp_path, loopback, fake_sts, clock):
-        home = cli_config_home(tmp_path, ram_role_profile("admin", sts_region="cn-shanghai"))
-        opener = RewriteOpener(loopback.url, only_host="sts.cn-shanghai.aliyuncs.com")
-        env = {"ALIBABA_CLOUD_STS_ENDPOINT": "http://127.0.0.1:%d" % free_port()}
-        context = make_ctx(clock, env, home_dir=home, opener=opener)
+    def test_environment_endpoint_beats_profile_sts_region(self, tmp_path, loopback, fake_sts, clock):
+        # The environment beats the files: ALIBABA_CLOUD_STS_ENDPOINT wins over a profile's sts_region.
+        home = cli_config_home(tmp_path, ram_role_profile("admin", sts_region="cn-shanghai", enable_vpc=True))
+        opener = RewriteOpener("http://127.0.0.1:%d" % free_port(), only_host="sts-vpc.cn-shanghai.aliyuncs.com")
+        context = make_ctx(clock, {"ALIBABA_CLOUD_STS_ENDPOINT": loopback.url}, home_dir=home, opener=opener)
         assert ossign.ConfigFileCredentialProvider(profile="admin").provide(context).access_key_id == "STS.issued0001"
-        assert [urllib.parse.urlsplit(u).hostname for _, u in opener.asked] == ["sts.cn-shanghai.aliyuncs.com"]
+        assert [u for _, u in opener.asked] == [loopback.url + "/"]
 
     def test_chainable_ram_role_arn_assumes_roles_in_order(self, tmp_path, loopback, fake_sts, clock):
         home = cli_config_home(
@@ -3407,7 +3538,7 @@ class TestNetConfigJsonRoles:
         assert loopback.requests == []
 
     def test_sts_failure_in_a_profile_names_the_source(self, tmp_path, loopback, clock):
-        loopback.routes[("GET", "/")] = (403, {}, {"Code": "NoPermission", "Message": "denied", "RequestId": "R"})
+        loopback.routes[("POST", "/")] = (403, {}, {"Code": "NoPermission", "Message": "denied", "RequestId": "R"})
         home = cli_config_home(tmp_path, ram_role_profile("admin"))
         env = {"ALIBABA_CLOUD_PROFILE": "admin", "ALIBABA_CLOUD_STS_ENDPOINT": loopback.url,
                "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
@@ -3514,7 +3645,14 @@ class TestNetCredentialsIniRoles:
         assert provider.provide(make_ctx(clock, {}, home_dir=role_ini_home, opener=opener)).access_key_id \
             == "STS.issued0001"
         ((_, url),) = opener.asked
-        assert url.startswith("https://sts-vpc.ap-southeast-1.aliyuncs.com/?")
+        assert url == "https://sts-vpc.ap-southeast-1.aliyuncs.com/"
+
+    def test_environment_endpoint_beats_credentials_ini_sts_region(self, role_ini_home, loopback, fake_sts, clock):
+        opener = RewriteOpener("http://127.0.0.1:%d" % free_port(), only_host="sts-vpc.ap-southeast-1.aliyuncs.com")
+        context = make_ctx(clock, {"ALIBABA_CLOUD_STS_ENDPOINT": loopback.url}, home_dir=role_ini_home, opener=opener)
+        provider = ossign.CredentialsFileCredentialProvider(profile="regional")
+        assert provider.provide(context).access_key_id == "STS.issued0001"
+        assert [u for _, u in opener.asked] == [loopback.url + "/"]
 
     def test_ram_role_arn_type_without_role_is_credential_error(self, role_ini_home, loopback, clock):
         env = {"ALIBABA_CLOUD_STS_ENDPOINT": loopback.url}
@@ -3529,6 +3667,160 @@ class TestNetCredentialsIniRoles:
         creds = ossign.DefaultCredentialProvider().provide(make_ctx(clock, env, home_dir=role_ini_home))
         assert creds.access_key_id == "LTAIiniDefault0001"
         assert loopback.requests == []
+
+
+# ==== CloudSSO and OAuth profiles (config.json) =============================
+
+
+class FakeCloudSso:
+    """The CloudSSO service on a LoopbackServer: ``POST /cloud-credentials``
+    with a bearer token and a JSON body, as alibabacloud-credentials sends it
+    (provider/cloud_sso.py). ``requests`` holds the accepted ones."""
+
+    ACCESS_TOKEN = "eyJsso.AccessToken+/=.sig"
+
+    def __init__(self, server, clock):
+        self.clock = clock
+        self.requests = []
+        server.routes[("POST", "/cloud-credentials")] = self
+
+    def __call__(self, request, handler):
+        if request.headers.get("authorization") != "Bearer " + self.ACCESS_TOKEN:
+            return 401, {"Content-Type": "application/json"}, {"Code": "InvalidToken", "Message": "bad token"}
+        self.requests.append(request)
+        body = json.loads(request.body.decode("utf-8"))
+        return 200, {"Content-Type": "application/json"}, {"RequestId": "sso-1", "CloudCredential": {
+            "AccessKeyId": "STS.sso%s" % body["AccountId"], "AccessKeySecret": "ssoSecret",
+            "SecurityToken": "ssoToken", "Expiration": iso_utc(self.clock() + 3600)}}  # fmt: skip
+
+
+def sso_profile(server, **changes):
+    profile = {"name": "sso", "mode": "CloudSSO", "access_token": FakeCloudSso.ACCESS_TOKEN,
+               "cloud_sso_access_token_expire": NOW + 1800,
+               "cloud_sso_sign_in_url": server.url + "/device/login?tenant=t1",
+               "cloud_sso_account_id": "1234567890", "cloud_sso_access_config": "ac-00000001",
+               "region_id": "cn-hangzhou"}
+    profile.update(changes)
+    return {k: v for k, v in profile.items() if v is not None}
+
+
+def oauth_profile(**changes):
+    profile = {"name": "web", "mode": "OAuth", "oauth_site_type": "CN", "oauth_access_token": "oauthAccess",
+               "oauth_refresh_token": "oauthRefresh", "oauth_access_token_expire": NOW + 600,
+               "access_key_id": "STS.oauthKey0001", "access_key_secret": "oauthSecret", "sts_token": TOKEN,
+               "sts_expiration": NOW + 3600}
+    profile.update(changes)
+    return {k: v for k, v in profile.items() if v is not None}
+
+
+class TestNetCloudSso:
+    def test_cloud_sso_posts_the_access_token_to_the_sign_in_host(self, tmp_path, loopback, clock):
+        sso = FakeCloudSso(loopback, clock)
+        home = cli_config_home(tmp_path, sso_profile(loopback))
+        config = Path(home) / ".aliyun" / "config.json"
+        before = config.read_bytes()
+        creds = ossign.ConfigFileCredentialProvider(profile="sso").provide(make_ctx(clock, home_dir=home))
+        assert creds == ossign.Credentials("STS.sso1234567890", "ssoSecret", "ssoToken", utc_datetime(NOW + 3600))
+        (request,) = sso.requests
+        # Only the sign-in URL's scheme, host and port count; the token is a header, never in the URL.
+        assert (request.method, request.path) == ("POST", "/cloud-credentials")
+        assert request.headers["content-type"] == "application/json"
+        assert request.headers["accept"] == "application/json"
+        assert json.loads(request.body) == {"AccountId": "1234567890", "AccessConfigurationId": "ac-00000001"}
+        assert FakeCloudSso.ACCESS_TOKEN not in request.path
+        assert config.read_bytes() == before  # the file is never written
+
+    def test_cloud_sso_through_the_default_chain(self, tmp_path, loopback, clock):
+        FakeCloudSso(loopback, clock)
+        home = cli_config_home(tmp_path, sso_profile(loopback), current="sso")
+        env = {"ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
+        creds = ossign.DefaultCredentialProvider().provide(make_ctx(clock, env, home_dir=home))
+        assert creds.access_key_id == "STS.sso1234567890"
+
+    def test_cloud_sso_expired_access_token_says_sign_in_again(self, tmp_path, loopback, clock):
+        sso = FakeCloudSso(loopback, clock)
+        home = cli_config_home(tmp_path, sso_profile(loopback, cloud_sso_access_token_expire=NOW - 1))
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.ConfigFileCredentialProvider(profile="sso").provide(make_ctx(clock, home_dir=home))
+        check_error(excinfo, "profile 'sso'", "CloudSSO access token expired", "sign in again", source="config_file")
+        assert sso.requests == [] and loopback.requests == []
+
+    @pytest.mark.parametrize("changes, fragment", [
+        ({"access_token": None}, "needs access_token"),
+        ({"access_token": 12345}, "access_token must be a string"),
+        ({"cloud_sso_access_token_expire": None}, "needs cloud_sso_access_token_expire"),
+        ({"cloud_sso_access_token_expire": "tomorrow"}, "cloud_sso_access_token_expire must be epoch seconds"),
+        ({"cloud_sso_access_token_expire": True}, "cloud_sso_access_token_expire must be epoch seconds"),
+        ({"cloud_sso_sign_in_url": None}, "needs cloud_sso_sign_in_url"),
+        ({"cloud_sso_sign_in_url": "ftp://signin.example/login"}, "cloud_sso_sign_in_url is not an http(s) URL"),
+        ({"cloud_sso_sign_in_url": "https://host:port/x"}, "cloud_sso_sign_in_url is not an http(s) URL"),
+        ({"cloud_sso_account_id": None}, "needs cloud_sso_account_id"),
+        ({"cloud_sso_access_config": ""}, "needs cloud_sso_access_config"),
+        ({"cloud_sso_access_config": ["ac"]}, "cloud_sso_access_config must be a string"),
+    ], ids=["no-token", "token-number", "no-expire", "expire-text", "expire-bool", "no-url", "url-ftp",
+            "url-bad-port", "no-account", "empty-access-config", "access-config-list"])  # fmt: skip
+    def test_cloud_sso_malformed_profile_is_a_named_error(self, tmp_path, loopback, clock, changes, fragment):
+        home = cli_config_home(tmp_path, sso_profile(loopback, **changes))
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.ConfigFileCredentialProvider(profile="sso").provide(make_ctx(clock, home_dir=home))
+        check_error(excinfo, "profile 'sso'", fragment, source="config_file")
+        assert loopback.requests == []
+
+    def test_cloud_sso_refusal_names_the_status_and_hides_the_token(self, tmp_path, loopback, clock):
+        def refuse(request, handler):
+            echoed = request.headers.get("authorization", "")
+            return 403, {}, {"Code": "AccessDenied", "Message": "no access for %s" % echoed, "RequestId": "R5"}
+
+        loopback.routes[("POST", "/cloud-credentials")] = refuse
+        home = cli_config_home(tmp_path, sso_profile(loopback))
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.ConfigFileCredentialProvider(profile="sso").provide(make_ctx(clock, home_dir=home))
+        check_error(excinfo, "HTTP 403", "AccessDenied", "R5", source="config_file")
+        assert_no_secret(str(excinfo.value), FakeCloudSso.ACCESS_TOKEN)
+
+    @pytest.mark.parametrize("body, fragment", [
+        ({"RequestId": "r"}, "no CloudCredential"),
+        ({"CloudCredential": {"AccessKeyId": "STS.x", "AccessKeySecret": "s", "Expiration": "2030-01-01T00:00:00Z"}},
+         "no SecurityToken"),
+        ("<html>login</html>", "HTML"),
+    ], ids=["no-credential", "no-token", "html"])  # fmt: skip
+    def test_cloud_sso_bad_answer_is_credential_error(self, tmp_path, loopback, clock, body, fragment):
+        loopback.routes[("POST", "/cloud-credentials")] = (200, {"Content-Type": "application/json"}, body)
+        home = cli_config_home(tmp_path, sso_profile(loopback))
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.ConfigFileCredentialProvider(profile="sso").provide(make_ctx(clock, home_dir=home))
+        check_error(excinfo, "CloudSSO", fragment, source="config_file")
+
+
+class TestOAuthProfile:
+    def test_oauth_uses_the_stored_sts_credentials_while_valid(self, fs, clock):
+        fs.write(CLI_CONFIG, config_json(oauth_profile(), current="web"))
+        opener = FakeOpener(lambda request: AssertionError("OAuth makes no HTTP call"))
+        context = ossign.Context(environ=fs.env, read_file=fs.files, home_dir=fs.home, clock=clock, opener=opener)
+        creds = ossign.ConfigFileCredentialProvider().provide(context)
+        assert creds == ossign.Credentials("STS.oauthKey0001", "oauthSecret", TOKEN, utc_datetime(NOW + 3600))
+        assert opener.seen == []
+
+    def test_oauth_expired_sts_credentials_say_log_in_again(self, fs, clock):
+        path = fs.write(CLI_CONFIG, config_json(oauth_profile(sts_expiration=NOW)))
+        context = ossign.Context(environ=fs.env, read_file=fs.files, home_dir=fs.home, clock=clock)
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.ConfigFileCredentialProvider(profile="web").provide(context)
+        check_error(excinfo, path, "OAuth", "expired", "log in again", source="config_file")
+
+    @pytest.mark.parametrize("changes, fragment", [
+        ({"sts_token": None}, "needs sts_token"),
+        ({"access_key_secret": None}, "needs access_key_secret"),
+        ({"sts_expiration": None}, "needs sts_expiration"),
+        ({"sts_expiration": "2030-01-01T00:00:00Z"}, "sts_expiration must be epoch seconds"),
+        ({"access_key_id": 42}, "access_key_id must be a string"),
+    ], ids=["no-token", "no-secret", "no-expiration", "expiration-text", "id-number"])  # fmt: skip
+    def test_oauth_malformed_profile_is_a_named_error(self, fs, clock, changes, fragment):
+        fs.write(CLI_CONFIG, config_json(oauth_profile(**changes)))
+        context = ossign.Context(environ=fs.env, read_file=fs.files, home_dir=fs.home, clock=clock)
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.ConfigFileCredentialProvider(profile="web").provide(context)
+        check_error(excinfo, "profile 'web'", fragment, source="config_file")
 
 
 # ==== Every profile mode through the default chain ==========================
@@ -3564,7 +3856,8 @@ class TestNetEveryModeThroughDefaultChain:
             {"name": "oidc", "mode": "OIDC", "ram_role_arn": ROLE_ARN, "oidc_provider_arn": OIDC_PROVIDER_ARN,
              "oidc_token_file": token_file, "role_session_name": "json-pod"},
             {"name": "external", "mode": "External", "process_command": "fetch-creds --profile prod"},
-            {"name": "sso", "mode": "CloudSSO"},
+            sso_profile(loopback),
+            oauth_profile(),
             current="ak",
         )  # fmt: skip
         role = "acs:ram::123456789012:role/"
@@ -3578,7 +3871,10 @@ class TestNetEveryModeThroughDefaultChain:
             "ecs": (imds.KEY_ID, None, []),
             "oidc": ("STS.issued0004", "stsToken0004", [("AssumeRoleWithOIDC", None, ROLE_ARN)]),
             "external": ("STS.fromCommand01", "cmdToken", []),
+            "sso": ("STS.sso1234567890", "ssoToken", []),
+            "web": ("STS.oauthKey0001", TOKEN, []),
         }
+        FakeCloudSso(loopback, clock)
         ran = []
         for profile, (key_id, token, calls) in expected.items():
             before = len(fake_sts.calls)
@@ -3592,10 +3888,6 @@ class TestNetEveryModeThroughDefaultChain:
             assert made == calls, profile
         assert ran == [["fetch-creds", "--profile", "prod"]]
         assert fake_sts.rejected == []
-        context = every_mode_context(tmp_path, loopback, clock, "sso", ran)
-        with pytest.raises(ossign.CredentialError) as excinfo:
-            ossign.ConfigFileCredentialProvider().provide(context)
-        check_error(excinfo, "CloudSSO", "aliyun", source="config_file")
 
     def test_credentials_ini_every_type_resolves(self, tmp_path, loopback, fake_sts, clock):
         imds = FakeImds(loopback, clock, role="ini-node-role")
@@ -6572,6 +6864,41 @@ class TestIntgCli:
         assert "source: oss_profile" in out and "****" + KEY_ID[-4:] in out
         assert_no_secret(out)
 
+    def test_credentials_profile_is_not_shadowed_by_environment_keys(self, intg_cli, intg_keys, tmp_path):
+        write_file(tmp_path / ".aliyun" / "config.json", json.dumps({"profiles": [
+            {"name": "ci", "mode": "AK", "access_key_id": "LTAIcliProfile0001", "access_key_secret": "s"}]}))
+        status, out, _ = intg_cli("credentials")
+        assert status == 0 and "source: env" in out  # without --profile the chain is unchanged
+        status, out, err = intg_cli("credentials", "--profile", "ci")
+        assert (status, err) == (0, "")
+        assert out.splitlines()[:2] == ["source: config_file", "access_key_id: ****0001"]
+
+    def test_credentials_profile_that_fails_exits_1_with_its_own_error(self, intg_cli, intg_keys, tmp_path):
+        missing = str(tmp_path / "no-token")
+        write_file(tmp_path / ".aliyun" / "config.json", json.dumps({"profiles": [
+            {"name": "pod", "mode": "OIDC", "ram_role_arn": ROLE_ARN, "oidc_provider_arn": OIDC_PROVIDER_ARN,
+             "oidc_token_file": missing}]}))  # fmt: skip
+        status, out, err = intg_cli("credentials", "--profile", "pod")
+        line = _intg_one_error_line(err)
+        assert (status, out) == (1, "")
+        assert line.startswith("ossign: error: oidc: ") and missing in line  # the profile's own error
+        assert_no_secret(err)
+
+    def test_credentials_profile_in_no_file_exits_1(self, intg_cli, intg_keys, tmp_path):
+        write_file(tmp_path / ".oss" / "credentials",
+                   "[default]\naccess_key_id = LTAIother00001\naccess_key_secret = s\n")
+        status, out, err = intg_cli("credentials", "--profile", "nowhere")
+        line = _intg_one_error_line(err)
+        assert (status, out) == (1, "")
+        assert "profile 'nowhere' not found" in line and str(tmp_path / ".oss" / "credentials") in line
+
+    def test_sign_with_profile_signs_with_that_profile(self, intg_cli, intg_keys, tmp_path):
+        write_file(tmp_path / ".oss" / "credentials",
+                   "[ci]\naccess_key_id = LTAIossProfile0001\naccess_key_secret = s\n")
+        status, out, _ = intg_cli("sign", "GET", "https://bucket.oss-cn-hangzhou.aliyuncs.com/k", "--version", "v1",
+                                  "--profile", "ci")  # fmt: skip
+        assert status == 0 and "Authorization: OSS LTAIossProfile0001:" in out
+
     def test_credentials_with_expiration(self, intg_cli, monkeypatch, tmp_path, intg_loop):
         expiration = "2099-01-02T03:04:05Z"
         intg_loop.routes[("GET", "/creds")] = (200, {}, {"Code": "Success", "AccessKeyId": KEY_ID,
@@ -6816,14 +7143,14 @@ def _intg_sts_route(server, expected_action):
     expiration = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
 
     def sts(request, handler):
-        action = request.query.get("Action", [""])[0]
+        action = request.form.get("Action", [""])[0]
         if action != expected_action:
             return 400, {}, {"Code": "InvalidAction", "Message": action, "RequestId": "r-1"}
         return 200, {}, {"RequestId": "r-1", "Credentials": {
             "AccessKeyId": "STS.readme0001", "AccessKeySecret": "sts-secret", "SecurityToken": "sts-token",
             "Expiration": expiration}}  # fmt: skip
 
-    server.routes[("GET", "/")] = sts
+    server.routes[("POST", "/")] = sts
 
 
 def _intg_sts_verifier():
@@ -6907,8 +7234,9 @@ def _intg_snippet_rrsa(code, heading, mp, tmp_path, capsys, server):
     mp.setenv("ALIBABA_CLOUD_STS_ENDPOINT", server.url)
     ns = _intg_exec(code, heading)
     (call,) = server.requests
-    assert call.query["OIDCToken"] == ["eyJhbGciOiJSUzI1NiJ9.pod-token.sig"]
-    assert call.query["RoleArn"] == ["acs:ram::123456789012:role/pod-role"]
+    assert call.form["OIDCToken"] == ["eyJhbGciOiJSUzI1NiJ9.pod-token.sig"]
+    assert call.form["RoleArn"] == ["acs:ram::123456789012:role/pod-role"]
+    assert (call.method, call.path) == ("POST", "/")
     assert _intg_check_url(_intg_sts_verifier(), "GET", ns["url"]).ok
 
 
@@ -6917,14 +7245,14 @@ def _intg_snippet_assume_role(code, heading, mp, tmp_path, capsys, server):
     mp.setenv("ALIBABA_CLOUD_STS_ENDPOINT", server.url)
     ns = _intg_exec(code, heading)
     (call,) = server.requests
-    params = urllib.parse.parse_qsl(call.path.partition("?")[2], keep_blank_values=True)
-    fields = dict(params)
+    assert (call.method, call.path) == ("POST", "/")
+    fields = {name: values[0] for name, values in call.form.items()}
     assert (fields["RoleArn"], fields["RoleSessionName"], fields["AccessKeyId"]) == \
         ("acs:ram::123456789012:role/oss-reader", "nightly-report", KEY_ID)  # fmt: skip
     # The RPC signature, recomputed with the base secret.
     signature = fields.pop("Signature")
     canonical = "&".join(_intg_u(k) + "=" + _intg_u(v) for k, v in sorted(fields.items()))
-    digest = hmac.new((SECRET + "&").encode(), ("GET&%2F&" + _intg_u(canonical)).encode(), hashlib.sha1).digest()
+    digest = hmac.new((SECRET + "&").encode(), ("POST&%2F&" + _intg_u(canonical)).encode(), hashlib.sha1).digest()
     assert base64.b64encode(digest).decode() == signature
     assert _intg_check_url(_intg_sts_verifier(), "GET", ns["url"]).ok
 
@@ -7106,8 +7434,8 @@ class _IntgStsOpener:
         import io
         import urllib.response
 
-        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(request.full_url).query))
-        self.actions.append((query.get("Action"), query.get("AccessKeyId"), query.get("RoleArn")))
+        form = dict(urllib.parse.parse_qsl(request.data.decode("ascii")))  # STS calls are POST forms
+        self.actions.append((form.get("Action"), form.get("AccessKeyId"), form.get("RoleArn")))
         body = json.dumps({"RequestId": "r", "Credentials": {
             "AccessKeyId": "STS.assumed%d" % len(self.actions), "AccessKeySecret": "assumed-secret",
             "SecurityToken": "assumed-token", "Expiration": "2030-01-01T00:00:00Z"}}).encode()
@@ -7384,7 +7712,7 @@ _HD_FILE_CASES = [
     ("json-profile-missing", lambda: ossign.ConfigFileCredentialProvider(path="/j", profile="ghost"),
      {"/j": b'{"profiles": []}'}, {}, (ossign.CredentialError, "ghost")),
     ("json-cloudsso", lambda: ossign.ConfigFileCredentialProvider(path="/j"),
-     {"/j": b'{"profiles": [{"name": "default", "mode": "CloudSSO"}]}'}, {}, (ossign.CredentialError, "browser")),
+     {"/j": b'{"profiles": [{"name": "default", "mode": "CloudSSO"}]}'}, {}, (ossign.CredentialError, "access_token")),
     ("oidc-token-file-empty", lambda: ossign.AssumeRoleWithOidcCredentialProvider(
         role_arn="acs:ram::1:role/r", oidc_provider_arn="acs:ram::1:oidc-provider/p", oidc_token_file="/t"),
      {"/t": b"  \n"}, {}, (ossign.CredentialError, "empty")),
@@ -7503,7 +7831,7 @@ class TestHardeningHttpCorpus:
     @pytest.mark.parametrize("status", [301, 302, 307])
     def test_sts_redirect_is_not_followed(self, status, loopback):
         with LoopbackServer() as target:
-            loopback.routes[("GET", "/")] = (status, {"Location": target.url + "/"}, b"")
+            loopback.routes[("POST", "/")] = (status, {"Location": target.url + "/"}, b"")
             provider = ossign.AssumeRoleCredentialProvider(
                 base_provider=static(token=TOKEN), role_arn="acs:ram::1:role/r", sts_endpoint=loopback.url)
             with pytest.raises(ossign.CredentialError, match=str(status)) as info:
@@ -7571,12 +7899,12 @@ class TestHardeningSecretHygiene:
     def test_sts_error_echoing_the_request_leaks_nothing(self, loopback):
         def echo(request, handler):
             # STS answers SignatureDoesNotMatch with its string to sign.
-            query = request.path.split("?", 1)[1]
-            message = "Specified signature is not matched with our calculation. server string to sign is:GET&%2F&" \
-                + urllib_quote(query)
+            form = request.body.decode("ascii")
+            message = "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&" \
+                + urllib_quote(form)
             return 400, {}, {"Code": "SignatureDoesNotMatch", "Message": message, "RequestId": "R1"}
 
-        loopback.routes[("GET", "/")] = echo
+        loopback.routes[("POST", "/")] = echo
         provider = ossign.AssumeRoleCredentialProvider(
             base_provider=static(token=TOKEN), role_arn="acs:ram::1:role/r", sts_endpoint=loopback.url)
         with pytest.raises(ossign.CredentialError) as info:
