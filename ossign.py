@@ -1439,8 +1439,6 @@ _PROFILE_MODES = (
 class _Fixed(_Provider):
     """Already-resolved credentials as a provider (a role's base)."""
 
-    _source = "profile"
-
     def __init__(self, credentials):
         self._credentials = credentials
 

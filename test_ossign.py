@@ -1149,6 +1149,37 @@ class TestFilesOssProfile:
 # ---- credentials.ini ----------------------------------------------------------------
 
 
+class TestFilesProfileParsers:
+    """The profile parsers are pure: text in, plain profiles out (no Context, no file)."""
+
+    def test_credentials_ini_parser_known_answer(self):
+        text = ("[DEFAULT]\nshared = no\n[default]\nType = access_key\naccess_key_id = LTAIini0000001 # c\n"
+                "access_key_secret = 100%$ecret\n[off]\nenable = false\naccess_key_id = x\n")
+        profiles, current = ossign._parse_credentials_ini(text, "/c.ini", "credentials_file")
+        assert current is None
+        assert profiles == {"DEFAULT": {"shared": "no"}, "off": None, "default": {
+            "type": "access_key", "access_key_id": "LTAIini0000001", "access_key_secret": "100%$ecret"}}
+
+    def test_cli_config_parser_known_answer(self):
+        text = json.dumps({"current": "b", "profiles": [
+            {"name": "a", "Mode": "AK", "access_key_id": "LTAIjson000001"}, {"name": "b", "mode": "OAuth"},
+            {"name": "a", "mode": "StsToken"}, {"no": "name"}, "junk"]})
+        profiles, current = ossign._parse_cli_config(text, "/c.json", "config_file")
+        assert current == "b"
+        assert profiles == {"a": {"name": "a", "mode": "AK", "access_key_id": "LTAIjson000001"},
+                            "b": {"name": "b", "mode": "OAuth"}}  # the first of two "a" wins
+
+    @pytest.mark.parametrize("text, fragment", [
+        ("[unclosed\n", "not a valid INI file"),
+        ('{"profiles": {}}', "profiles is not a list"),
+    ], ids=["ini", "json"])  # fmt: skip
+    def test_parsers_name_the_path_of_malformed_text(self, text, fragment):
+        parse = ossign._parse_credentials_ini if text.startswith("[") else ossign._parse_cli_config
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            parse(text, "/given/path", "some_source")
+        check_error(excinfo, "/given/path", fragment, source="some_source")
+
+
 class TestFilesCredentialsIni:
     @pytest.mark.parametrize("type_line, token_key", [
         ("", None), ("type = access_key\n", None), ("type = ACCESS_KEY\n", None),
