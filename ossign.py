@@ -913,7 +913,7 @@ class _Provider:
     """
 
     _source = "provider"
-    _shown = ()
+    _shown: tuple = ()
 
     def __repr__(self):
         parts = []
@@ -1086,7 +1086,8 @@ class _FileProvider(_Provider):
 
     _shown = ("path", "profile")
     _ENV_PATH = _ENV_PROFILE = ""
-    _DEFAULT_PATHS = ()
+    _DEFAULT_PATHS: tuple = ()
+    _parse: Callable[[str, str, str], Any]
 
     def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
         self.path = path
@@ -1121,6 +1122,9 @@ class _FileProvider(_Provider):
             disabled = disabled or name in profiles
             named = named or current
         return None, searched, name, bool(named or required) and not disabled
+
+    def _resolve(self, ctx, path, profiles, name):  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
 
 
 class OssProfileCredentialProvider(_FileProvider):
