@@ -1688,7 +1688,8 @@ class AssumeRoleCredentialProvider(_StsProvider):
     credentials file, config file. The role is the argument, else
     ``ALIBABA_CLOUD_ROLE_ARN``; without one this source is not configured.
     ``sts_region`` and ``enable_vpc`` choose a regional (or VPC) endpoint
-    when ``sts_endpoint`` is not given.
+    when ``sts_endpoint`` is not given. The call is a POST form: nothing
+    secret stands in the URL.
     """
 
     _source = "assume_role"
