@@ -4357,9 +4357,8 @@ def test_readme_cache_section_example_runs_and_shares_one_cache(monkeypatch, tmp
     assert auth.startswith("OSS %s:" % KEY_ID)
 
 
-def test_readme_cache_section_states_the_defaults_the_code_uses():
-    text = (Path(__file__).resolve().parent / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n## Credential cache\n", 1)[1].split("\n## ", 1)[0]
+def test_cache_page_states_the_defaults_the_code_uses():
+    section = (HERE / "docs" / "credential-cache.md").read_text(encoding="utf-8")
     cache = ossign.CredentialCache(static())
     assert "`advisory_refresh` (%d s)" % cache.advisory_refresh in section
     assert "`mandatory_refresh` (%d s)" % cache.mandatory_refresh in section
@@ -5340,7 +5339,8 @@ if hypothesis is not None:
                                        suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture,
                                                               hypothesis.HealthCheck.too_slow])  # fmt: skip
     _sg_text = st.text(max_size=16)  # any code point but surrogates
-    _sg_keys = st.text(min_size=1, max_size=32)
+    # No OSS key starts with "/" (object_url refuses one: TestNewcomerObjectUrl).
+    _sg_keys = st.text(min_size=1, max_size=32).filter(lambda k: not k.startswith("/"))
     _sg_latin1 = st.text("".join(map(chr, range(0x20, 0x7F))) + "".join(map(chr, range(0xA0, 0x100))) + "\t",
                          max_size=16)  # fmt: skip
     _sg_names = st.text("abcdefghijklmnopqrstuvwxyzABCXYZ0123456789-", min_size=1, max_size=12).map(lambda n: "h" + n)
@@ -5947,7 +5947,7 @@ _PP_README_TITLE = "## Browser uploads (POST policy)"
 
 def _pp_readme_section():
     here = Path(__file__).resolve().parent
-    for path in (here / "README.md", Path("/work/parts/readme_post_policy.md")):
+    for path in (here / "docs" / "post-policy.md", Path("/work/parts/readme_post_policy.md")):
         if path.is_file():
             text = path.read_text(encoding="utf-8")
             if _PP_README_TITLE in text:
@@ -6774,19 +6774,22 @@ class TestIntgCliSubprocess:
 # ==== README ================================================================
 
 _INTG_README = HERE / "README.md"
-_INTG_README_SECTIONS = {"<!-- cache -->": "Credential cache", "<!-- post-policy -->": "Browser uploads (POST policy)",
-                         "<!-- performance -->": "Performance"}  # fmt: skip
+_INTG_CREDENTIALS_PAGE = HERE / "docs" / "credentials.md"
+#: README sections whose code the tests of those sections run.
+_INTG_README_SECTIONS = {"<!-- cache -->": "Credential cache"}
 _INTG_QUICK_ID, _INTG_QUICK_SECRET = "LTAI5tExampleKeyId", "ExampleSecret"
+#: The README's test command; .ci/run runs exactly this line.
+_INTG_TEST_COMMAND = "python -m pip install pytest hypothesis && python -m pytest"
 
 
-def _intg_readme_blocks(lang):
+def _intg_readme_blocks(lang, path=_INTG_README):
     """[(heading, code)] of every ```lang block, with the nearest heading above it.
 
-    Blocks inside the sections merged at the README's markers (credential cache,
-    POST policy, performance) are left to the tests of those sections.
+    Blocks inside the sections named in _INTG_README_SECTIONS are left to the
+    tests of those sections.
     """
     blocks, stack, inside, lines = [], [], None, []
-    for line in _INTG_README.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if inside is None and line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
             stack = [(lv, title) for lv, title in stack if lv < level] + [(level, line.lstrip("#").strip())]
@@ -6814,8 +6817,10 @@ def _intg_readme_commands():
 
 #: README commands that are not run here, and why.
 _INTG_NOT_RUN = {
-    "pip install .": "needs the package index for the build backend",
-    "python -m pytest": "this is that run",
+    "python -m pip install .": "needs the package index for the build backend (.ci/run builds and installs the wheel)",
+    _INTG_TEST_COMMAND: "this is that run (.ci/run runs the line as written)",
+    'curl -I "$(python -m ossign presign oss://my-bucket/file.txt --region cn-hangzhou --method HEAD)"':
+        "needs OSS; TestNewcomerReadme runs the presign inside it and checks the URL for HEAD",
 }
 
 
@@ -7015,6 +7020,46 @@ def _intg_snippet_errors(code, heading, mp, tmp_path, capsys, server):
     assert_no_secret(out)
 
 
+def _intg_snippet_opening(code, heading, mp, tmp_path, capsys, server):
+    ns = _intg_exec(code, heading)
+    assert ns["signer"].credentials().access_key_id == _INTG_QUICK_ID
+    assert _intg_check_url(_intg_quick_verifier(), "GET", ns["url"]).ok
+    assert _nc_expires(ns["url"]) == 3600
+    url = "https://my-bucket.oss-cn-hangzhou.aliyuncs.com/report.pdf"
+    assert _intg_check_url(_IntgVerifier(bucket="my-bucket"), "GET", url, ns["headers"]).ok  # keys from the env
+
+
+class _IntgFcContext:
+    """The context object Function Compute's Python runtimes before 3.12 pass a handler."""
+
+    class credentials:  # noqa: N801 - the runtime's attribute name
+        access_key_id, access_key_secret, security_token = KEY_ID, SECRET, TOKEN
+
+
+def _intg_snippet_fc_context(code, heading, mp, tmp_path, capsys, server):
+    mp.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID")  # the keys come from the context alone
+    result = _intg_exec(code, heading)["handler"]({"key": "in/a b.txt"}, _IntgFcContext())
+    assert result["statusCode"] == 200 and _nc_expires(result["body"]) == 600
+    assert _intg_check_url(_IntgVerifier(bucket="my-bucket", token=TOKEN), "GET", result["body"]).ok
+
+
+def _intg_snippet_aiohttp(code, heading, mp, tmp_path, capsys, server):
+    pytest.importorskip("aiohttp", minversion="3.12")
+    verifier = _IntgVerifier(bucket="my-bucket").attach(server)
+    verifier.objects["/my-bucket/photos/cat.jpg"] = b"\xff\xd8 a cat"
+    _intg_route_object_urls(mp, server)
+    assert _intg_exec(code, heading)["photo"] == b"\xff\xd8 a cat"
+    assert [v.ok for v in verifier.verdicts] == [True]
+
+
+def _intg_snippet_post_policy(code, heading, mp, tmp_path, capsys, server):
+    policy = _intg_exec(code, heading)["policy"]
+    assert capsys.readouterr().out == policy["url"] + "\n" == "https://my-bucket.oss-cn-hangzhou.aliyuncs.com/\n"
+    assert list(policy["fields"])[0] == "key" and policy["fields"]["key"] == "uploads/${filename}"
+    document = json.loads(base64.b64decode(policy["fields"]["policy"]))
+    assert ["content-length-range", 0, 10485760] in document["conditions"]
+
+
 def _intg_snippet_own_chain(code, heading, mp, tmp_path, capsys, server):
     ns = _intg_exec(code, heading)
     providers = ns["provider"].providers
@@ -7025,11 +7070,13 @@ def _intg_snippet_own_chain(code, heading, mp, tmp_path, capsys, server):
 
 
 _INTG_SNIPPET_RUNNERS = {
-    "A credential command, your own chain, and the hooks": _intg_snippet_own_chain,
+    "ossign": _intg_snippet_opening,
     "urllib: sign every request of an opener": _intg_snippet_urllib,
-    "requests": _intg_snippet_http_library("requests"),
-    "httpx": _intg_snippet_http_library("httpx"),
+    "requests and httpx": _intg_snippet_http_library("requests"),
     "Function Compute and Lambda handlers": _intg_snippet_handler,
+    "Function Compute's `context.credentials`": _intg_snippet_fc_context,
+    "aiohttp": _intg_snippet_aiohttp,
+    "Browser uploads (POST policy)": _intg_snippet_post_policy,
     "ECS instance RAM role": _intg_snippet_ecs,
     "ACK: RAM Roles for Service Accounts (RRSA, OIDC)": _intg_snippet_rrsa,
     "AssumeRole": _intg_snippet_assume_role,
@@ -7040,20 +7087,19 @@ _INTG_SNIPPET_RUNNERS = {
 
 
 class TestIntgReadme:
-    def test_structure_quick_start_first_and_placeholders(self):
+    def test_structure_quick_start_first_then_recipes(self):
         text = _INTG_README.read_text(encoding="utf-8")
         for marker, section in _INTG_README_SECTIONS.items():  # a marker, or the section merged there
             assert text.count(marker) == 1 or re.search(r"^#+ %s$" % re.escape(section), text, re.M), marker
         quick = text.index("python ossign.py presign oss://my-bucket/file.txt --region cn-hangzhou")
-        assert quick < text.index("python -m pytest") < text.index("## Recipes")
-        assert text.index("pip install .") < quick
+        assert text.index(_INTG_TEST_COMMAND) < quick < text.index("## Recipes")
         headings = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("## ")]
-        required = ["Install", "The two commands to try first", "Recipes", "Command line", "Errors",
-                    "Environment variables"]  # fmt: skip
+        required = ["Try it from the command line", "Recipes", "Async clients",
+                    "Migrating from oss2 and alibabacloud-oss-v2", "Credential sources", "Command line", "Errors"]
         assert [h for h in headings if h in required] == required
 
     def test_environment_table_lists_exactly_environment_variables(self):
-        text = _INTG_README.read_text(encoding="utf-8")
+        text = _INTG_CREDENTIALS_PAGE.read_text(encoding="utf-8")
         section = text.split("## Environment variables", 1)[1].split("\n## ", 1)[0]
         names = re.findall(r"^\| `([A-Z0-9_]+)` \|", section, re.M)
         assert len(names) == len(set(names))
@@ -7130,21 +7176,28 @@ class TestIntgReadme:
     def test_every_python_snippet_has_a_runner(self):
         headings = [heading for heading, _ in _intg_readme_blocks("python")]
         assert sorted(headings) == sorted(_INTG_SNIPPET_RUNNERS)
-        assert [heading for heading, _ in _intg_readme_blocks("pycon")] == ["Building URLs: `object_url`"]
+        pycon = [heading for heading, _ in _intg_readme_blocks("pycon")]
+        assert pycon == ["Building URLs: `object_url`", "Custom domains"]
 
-    def test_object_url_examples_pass_as_doctests(self):
-        (heading, code), = _intg_readme_blocks("pycon")
+    @pytest.mark.parametrize("heading, tries", [("Building URLs: `object_url`", 7), ("Custom domains", 4)])
+    def test_pycon_examples_pass_as_doctests(self, heading, tries):
+        (code,) = [code for h, code in _intg_readme_blocks("pycon") if h == heading]
         test = doctest.DocTestParser().get_doctest(code, {}, heading, "README.md", 0)
         runner = doctest.DocTestRunner()
         failures = []
         runner.run(test, out=failures.append)
         assert runner.failures == 0, "".join(failures)
-        assert runner.tries == 7
+        assert runner.tries == tries
 
     @pytest.mark.parametrize("heading", sorted(_INTG_SNIPPET_RUNNERS))
     def test_python_snippet_runs(self, heading, intg_readme_env, tmp_path, capsys, intg_loop):
         (code,) = [code for h, code in _intg_readme_blocks("python") if h == heading]
         _INTG_SNIPPET_RUNNERS[heading](code, heading, intg_readme_env, tmp_path, capsys, intg_loop)
+
+    def test_credentials_page_own_chain_snippet_runs(self, intg_readme_env, tmp_path, capsys, intg_loop):
+        heading = "A credential command, your own chain, and the hooks"
+        (code,) = [code for h, code in _intg_readme_blocks("python", _INTG_CREDENTIALS_PAGE) if h == heading]
+        _intg_snippet_own_chain(code, heading, intg_readme_env, tmp_path, capsys, intg_loop)
 
 
 class _IntgStsOpener:
@@ -7170,7 +7223,7 @@ class TestIntgReadmeProfiles:
     """The profile files shown in the README resolve as the README says."""
 
     def _blocks(self, lang):
-        return [code for heading, code in _intg_readme_blocks(lang)
+        return [code for heading, code in _intg_readme_blocks(lang, _INTG_CREDENTIALS_PAGE)
                 if heading == "Profiles that assume a role, use the instance role or run a command"]
 
     def test_config_json_example_resolves_every_mode(self):
@@ -8053,3 +8106,148 @@ class TestNewcomerAsync:
 
         assert asyncio.run(run()) == (200, b"x")
         assert [v.ok for v in verifier.verdicts] == [True, True]
+
+
+# ==== A newcomer's first hour: README, packaging, CONTRIBUTING ==============
+
+_NC_MIGRATION = json.loads((HERE / "testdata" / "migration-vectors.json").read_text(encoding="utf-8"))["vectors"]
+
+
+def _nc_markdown_links(path):
+    text = path.read_text(encoding="utf-8")
+    return [(path, target) for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+            if "://" not in target]  # fmt: skip
+
+
+class TestNewcomerReadme:
+    def test_opens_with_a_paragraph_then_python_then_the_two_commands(self):
+        lines = _INTG_README.read_text(encoding="utf-8").splitlines()
+        assert lines[0] == "# ossign" and lines[1] == ""
+        paragraph_end = lines.index("", 2)
+        assert all(line and not line.startswith(("#", "```")) for line in lines[2:paragraph_end])
+        assert lines[paragraph_end + 1] == "```python"
+        code_end = lines.index("```", paragraph_end + 2)
+        code = [line for line in lines[paragraph_end + 2:code_end] if line]
+        assert len(code) <= 6
+        assert any("Signer(" in line and '("LTAI5tExampleKeyId", "ExampleSecret")' in line for line in code)
+        assert any(line.split("#")[0].rstrip().endswith('Signer("my-bucket", region="cn-hangzhou")') for line in code)
+        sh = lines.index("```sh", code_end)
+        assert "##" not in "".join(lines[code_end:sh])  # the commands come before any section
+        assert lines[sh + 1:lines.index("```", sh + 1)] == ["python -m pip install .", _INTG_TEST_COMMAND]
+
+    def test_test_command_is_what_ci_runs_and_installs_the_test_extra(self):
+        ci = (HERE / ".ci" / "run").read_text(encoding="utf-8")
+        assert "test_command='%s'" % _INTG_TEST_COMMAND in ci
+        assert 'bash -c "$test_command"' in ci
+        setup = (HERE / "setup.cfg").read_text(encoding="utf-8")
+        extra = re.search(r"^test =\n((?:    \S.*\n)+)", setup, re.M).group(1).split()
+        assert _INTG_TEST_COMMAND.split(" && ")[0] == "python -m pip install " + " ".join(extra)
+
+    def test_curl_check_presigns_a_url_for_head(self, intg_cli, monkeypatch):
+        command = next(c for _, c in _intg_readme_commands() if c.startswith("curl -I "))
+        inner = shlex.split(command[len('curl -I "$('):-len(')"')])
+        assert inner[:3] == ["python", "-m", "ossign"]
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", _INTG_QUICK_ID)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", _INTG_QUICK_SECRET)
+        status, out, err = intg_cli(*inner[3:])
+        assert (status, err) == (0, "")
+        verifier = _intg_quick_verifier()
+        assert _intg_check_url(verifier, "HEAD", out.strip()).ok
+        assert not _intg_check_url(verifier, "GET", out.strip()).ok  # why the README says --method HEAD
+
+    @pytest.mark.parametrize("path", ["README.md", "CONTRIBUTING.md", "docs/credentials.md", "docs/credential-cache.md",
+                                      "docs/performance.md", "docs/post-policy.md"])  # fmt: skip
+    def test_relative_links_name_files_that_exist(self, path):
+        links = _nc_markdown_links(HERE / path)
+        for source, target in links:
+            assert (source.parent / target).exists(), "%s links to missing %s" % (path, target)
+        if path == "README.md":
+            assert {t for _, t in links} >= {"docs/credentials.md", "docs/credential-cache.md", "docs/performance.md",
+                                             "docs/post-policy.md", "CONTRIBUTING.md"}  # fmt: skip
+
+    @pytest.mark.parametrize("v", _NC_MIGRATION, ids=["%s: %s" % (v["sdk"], v["call"]) for v in _NC_MIGRATION])
+    def test_migration_table_row_signs_as_the_sdk_did(self, v):
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(v["url"]).query))
+        if v["version"] == "v4":
+            signed_at = _IntgVerifier._iso_epoch(query["x-oss-date"])
+            expires, name = int(query["x-oss-expires"]), "x-oss-signature"
+        else:  # V1 and V2 carry the absolute expiry
+            expiry = int(query.get("Expires") or query["x-oss-expires"])
+            signed_at, expires = expiry - 600, 600
+            name = "Signature" if v["version"] == "v1" else "x-oss-signature"
+        signer = ossign.Signer("my-bucket", tuple(v["creds"]), region="cn-hangzhou", version=v["version"],
+                               context=ossign.Context(clock=lambda: signed_at, environ={}))  # fmt: skip
+        url = ossign.object_url("my-bucket", region="cn-hangzhou", **v["object_url"]) + v["query"]
+        ours = signer.presign(url, method=v["method"], expires=expires, headers=v["headers"])
+        assert urllib.parse.urlsplit(ours).netloc == urllib.parse.urlsplit(v["url"]).netloc
+        assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(ours).query))[name] == query[name]
+
+    def test_migration_tables_name_each_vector_call(self):
+        text = _INTG_README.read_text(encoding="utf-8")
+        section = text.split("## Migrating from oss2 and alibabacloud-oss-v2", 1)[1].split("\n## ", 1)[0]
+        for needle in ("sign_url(\"GET\", key, 600)", "is_cname=True", "StsAuth(", "oss2.AuthV2", "GetObjectRequest",
+                       "PutObjectRequest", "HeadObjectRequest", "use_cname", 'signature_version = "v1"',
+                       "use_internal_endpoint", "use_path_style"):  # fmt: skip
+            assert needle in section, needle
+
+
+class TestNewcomerPackaging:
+    def test_metadata_is_complete(self, tmp_path):
+        pytest.importorskip("setuptools")
+        for name in ("setup.cfg", "pyproject.toml", "ossign.py", "README.md", "LICENSE", "MANIFEST.in"):
+            (tmp_path / name).write_bytes((HERE / name).read_bytes())
+        out = subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "egg_info"],
+                             cwd=str(tmp_path), capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        info = email.parser.Parser(policy=email.policy.compat32).parsestr(
+            (tmp_path / "ossign.egg-info" / "PKG-INFO").read_text(encoding="utf-8"))
+        assert info["Version"] == ossign.__version__
+        assert info["Requires-Python"] == ">=3.9"
+        assert info["License-File"] == "LICENSE" and info["License"] == "Apache-2.0"
+        classifiers = info.get_all("Classifier")
+        assert ["Programming Language :: Python :: 3.%d" % n in classifiers for n in range(9, 14)] == [True] * 5
+        assert len(info.get_all("Project-URL")) >= 2
+        entry_points = (tmp_path / "ossign.egg-info" / "entry_points.txt").read_text(encoding="utf-8")
+        assert "ossign = ossign:main" in entry_points
+
+    def test_sdist_manifest_carries_the_tests_and_their_data(self):
+        manifest = (HERE / "MANIFEST.in").read_text(encoding="utf-8")
+        for needle in ("test_ossign.py", "recursive-include testdata *.json", "recursive-include docs *.md",
+                       "LICENSE", "CONTRIBUTING.md"):  # fmt: skip
+            assert needle in manifest, needle
+
+    def test_ci_builds_both_and_runs_the_installed_wheel(self):
+        ci = (HERE / ".ci" / "run").read_text(encoding="utf-8")
+        assert "-m build --outdir" in ci  # sdist, then the wheel from it
+        assert '--no-index "$wheel"' in ci
+        assert '"$venv/bin/ossign" --help' in ci
+        assert '"$venv/bin/python" -m ossign presign oss://my-bucket/file.txt' in ci
+        assert 'package "${interpreters[0]}" || {' in ci and "status=1" in ci
+
+    def test_version_lives_in_one_place(self):
+        assert re.findall(r"^__version__ = \"([^\"]+)\"$", (HERE / "ossign.py").read_text(encoding="utf-8"), re.M) \
+            == [ossign.__version__]  # fmt: skip
+        for name in ("setup.cfg", "pyproject.toml", "tox.ini", "README.md"):
+            assert ossign.__version__ not in (HERE / name).read_text(encoding="utf-8"), name
+
+
+class TestNewcomerContributing:
+    _TEXT = (HERE / "CONTRIBUTING.md").read_text(encoding="utf-8")
+
+    def test_layout_table_has_every_section_of_the_module_in_order(self):
+        banners = re.findall(r"^# ==== (.+?) =+$", (HERE / "ossign.py").read_text(encoding="utf-8"), re.M)
+        rows = re.findall(r"^\| ([A-Z][^|]+?) \| ", self._TEXT, re.M)
+        assert [r for r in rows if r in banners] == banners
+
+    def test_every_private_name_it_cites_exists(self):
+        cited = {n.split(".")[-1] for n in re.findall(r"`((?:[A-Z][A-Za-z]+\.)?_[A-Za-z][A-Za-z0-9_]*)`", self._TEXT)}
+        source = "".join((HERE / name).read_text(encoding="utf-8") for name in ("ossign.py", "test_ossign.py"))
+        missing = sorted(n for n in cited if not re.search(r"\b%s\b" % re.escape(n), source))
+        assert {"_SLOTS", "_infer_host", "_from_profile", "_IntgVerifier"} <= cited and missing == []
+
+    def test_commands_and_tools_it_names_exist(self):
+        assert _INTG_TEST_COMMAND in self._TEXT
+        for path in ("bench/bench_ossign.py", "tools/fuzz_diff.py", ".ci/run", "testdata/official-sdk-vectors.json"):
+            assert path in self._TEXT and (HERE / path).exists(), path
+        for rule in ("Standard library only", "No I/O in the signing core", "No secret in any output"):
+            assert rule in self._TEXT, rule
