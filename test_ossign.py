@@ -8010,6 +8010,13 @@ class TestNewcomerSignRequestTypes:
         assert "urllib.request.Request" in message and "auth=signer" in message
         assert "requests" in message and "httpx" in message
 
+    def test_a_requests_prepared_request_is_a_type_error_not_an_attribute_error(self, clock):
+        requests = pytest.importorskip("requests")
+        prepared = requests.Request("GET", _NC_URL).prepare()
+        with pytest.raises(TypeError, match=r"got requests\.models\.PreparedRequest; .*auth=signer"):
+            _nc_signer(static(), clock).sign_request(prepared)
+        assert "Authorization" not in prepared.headers
+
     def test_a_urllib_request_still_signs(self, clock):
         import urllib.request
 
