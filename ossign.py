@@ -522,6 +522,122 @@ def _header_value(name, value):
     return value
 
 
+def _check_header_name(name):
+    """A valid header name -> lower case. It must be printable ASCII without
+    spaces or ``:`` (as http.client requires): anything else could inject a
+    header or split one."""
+    if name.__class__ is not str:
+        if not isinstance(name, bytes):
+            raise SigningError("header names must be str, got %s" % type(name).__name__)
+        name = name.decode("latin-1")
+    if not name or not (name.isascii() and name.isprintable()) or " " in name or ":" in name:
+        raise SigningError("header name %r is not a valid HTTP header name" % name)
+    return name.lower()
+
+
+def _lower_headers(headers, known):
+    """§1.5: caller headers -> {lower-case name: trimmed value}; checks every
+    name and value. ``known`` maps names found valid before to lower case (the
+    Signer's, bounded): a name is checked once, not at every signature. The
+    values are checked on their joined text, a few C calls for the request
+    rather than a few per header; only a request that fails that test has its
+    values looked at one by one."""
+    lowered = {}
+    items = headers.items() if hasattr(headers, "items") else list(headers)
+    for name, value in items:
+        try:
+            lname = known[name]
+        except (KeyError, TypeError):
+            lname = _check_header_name(name)
+            if len(known) < 1024:
+                known[name] = lname
+        lowered[lname] = value if value.__class__ is str else _header_value(name, value)
+    if len(lowered) != len(items):  # two names that differ only in case
+        seen = set()
+        for name, _ in items:
+            lname = _check_header_name(name)
+            if lname in seen:
+                raise SigningError("header %r is given twice (names are case-insensitive)" % lname)
+            seen.add(lname)
+    text = "".join(lowered.values())
+    if not text.isascii() or "\n" in text or "\r" in text:  # isascii() is O(1); isprintable() is not
+        for lname, value in lowered.items():
+            lowered[lname] = _header_value(lname, value)
+    if " " in text or "\t" in text:
+        for lname, value in lowered.items():
+            lowered[lname] = value.strip(" \t")
+    return lowered
+
+
+def _hmac_key(key, digest):
+    """RFC 2104's two keyed hash states (inner and outer pad) of ``key``.
+
+    Kept with the key, they make each HMAC two copies and updates of C hash
+    objects instead of a key set-up: 11,500 instructions per HMAC-SHA1 of a
+    V1 string to sign against 19,900 for hmac.digest (callgrind).
+    """
+    block = hashlib.new(digest).block_size
+    if len(key) > block:
+        key = hashlib.new(digest, key).digest()
+    key = key.ljust(block, b"\0")
+    return hashlib.new(digest, key.translate(hmac.trans_36)), hashlib.new(digest, key.translate(hmac.trans_5C))
+
+
+def _hmac(pads, message):
+    """HMAC of ``message`` (text) with the pads of :func:`_hmac_key`."""
+    inner = pads[0].copy()
+    inner.update(message.encode())
+    outer = pads[1].copy()
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+def _auth_key_id(value):
+    """The access key id in an ``Authorization`` value of any version."""
+    scheme, _, rest = str(value).partition(" ")
+    if scheme == "OSS":
+        return rest.rpartition(":")[0]
+    if scheme == "OSS2":
+        return rest.partition("AccessKeyId:")[2].partition(",")[0]
+    if scheme == _V4_ALGORITHM:
+        return rest.partition("Credential=")[2].partition("/")[0]
+    return None
+
+
+def _shown_secrets(request):
+    """(access key id, security token) that a signed request carries."""
+    key_id = token = None
+    for name, value in request.headers.items():
+        name = str(name).lower()
+        if name == "x-oss-security-token":
+            token = value
+        elif name == "authorization":
+            key_id = _auth_key_id(value)
+    for key, value in _split_query(str(request.url).partition("?")[2]):
+        try:
+            value = _unquote(value)
+        except SigningError:
+            continue
+        if key in ("security-token", "x-oss-security-token"):
+            token = value
+        elif key in ("OSSAccessKeyId", "x-oss-access-key-id"):
+            key_id = value
+        elif key == "x-oss-credential":
+            key_id = value.partition("/")[0]
+    return key_id, token
+
+
+def _masked_repr(text, request):
+    """``text`` with the token of ``request`` masked and its key id cut to the
+    last 4 characters, raw and percent-encoded."""
+    key_id, token = _shown_secrets(request)
+    text = _scrub(text, (token,))
+    if key_id:
+        for form in (key_id, _quote(key_id)):
+            text = text.replace(form, _mask(key_id))
+    return text
+
+
 # ==== Credentials ===========================================================
 
 
@@ -2402,53 +2518,6 @@ def _check_method(method):
     return method.upper()
 
 
-def _check_header_name(name):
-    """A valid header name -> lower case. It must be printable ASCII without
-    spaces or ``:`` (as http.client requires): anything else could inject a
-    header or split one."""
-    if name.__class__ is not str:
-        if not isinstance(name, bytes):
-            raise SigningError("header names must be str, got %s" % type(name).__name__)
-        name = name.decode("latin-1")
-    if not name or not (name.isascii() and name.isprintable()) or " " in name or ":" in name:
-        raise SigningError("header name %r is not a valid HTTP header name" % name)
-    return name.lower()
-
-
-def _lower_headers(headers, known):
-    """§1.5: caller headers -> {lower-case name: trimmed value}; checks every
-    name and value. ``known`` maps names found valid before to lower case (the
-    Signer's, bounded): a name is checked once, not at every signature. The
-    values are checked on their joined text, a few C calls for the request
-    rather than a few per header; only a request that fails that test has its
-    values looked at one by one."""
-    lowered = {}
-    items = headers.items() if hasattr(headers, "items") else list(headers)
-    for name, value in items:
-        try:
-            lname = known[name]
-        except (KeyError, TypeError):
-            lname = _check_header_name(name)
-            if len(known) < 1024:
-                known[name] = lname
-        lowered[lname] = value if value.__class__ is str else _header_value(name, value)
-    if len(lowered) != len(items):  # two names that differ only in case
-        seen = set()
-        for name, _ in items:
-            lname = _check_header_name(name)
-            if lname in seen:
-                raise SigningError("header %r is given twice (names are case-insensitive)" % lname)
-            seen.add(lname)
-    text = "".join(lowered.values())
-    if not text.isascii() or "\n" in text or "\r" in text:  # isascii() is O(1); isprintable() is not
-        for lname, value in lowered.items():
-            lowered[lname] = _header_value(lname, value)
-    if " " in text or "\t" in text:
-        for lname, value in lowered.items():
-            lowered[lname] = value.strip(" \t")
-    return lowered
-
-
 def _names(value, what="additional_headers"):
     """An iterable of header names -> sorted tuple of unique lower-case names."""
     if value is None:
@@ -2475,29 +2544,6 @@ def _expires_seconds(expires, version):
     if version == "v4" and seconds > _V4_MAX_EXPIRES:
         raise SigningError("expires must be at most %d seconds (7 days) for V4, got %d" % (_V4_MAX_EXPIRES, seconds))
     return seconds
-
-
-def _hmac_key(key, digest):
-    """RFC 2104's two keyed hash states (inner and outer pad) of ``key``.
-
-    Kept with the key, they make each HMAC two copies and updates of C hash
-    objects instead of a key set-up: 11,500 instructions per HMAC-SHA1 of a
-    V1 string to sign against 19,900 for hmac.digest (callgrind).
-    """
-    block = hashlib.new(digest).block_size
-    if len(key) > block:
-        key = hashlib.new(digest, key).digest()
-    key = key.ljust(block, b"\0")
-    return hashlib.new(digest, key.translate(hmac.trans_36)), hashlib.new(digest, key.translate(hmac.trans_5C))
-
-
-def _hmac(pads, message):
-    """HMAC of ``message`` (text) with the pads of :func:`_hmac_key`."""
-    inner = pads[0].copy()
-    inner.update(message.encode())
-    outer = pads[1].copy()
-    outer.update(inner.digest())
-    return outer.digest()
 
 
 #: The credentials as the core uses them: ``quoted_key_id`` and
@@ -2571,11 +2617,6 @@ def _v1_signature(ids, string_to_sign):
     return binascii.b2a_base64(_hmac(ids.sha1, string_to_sign), newline=False).decode()
 
 
-def _v1_authorization(key_id, signature):
-    """§2.5."""
-    return f"OSS {key_id}:{signature}"
-
-
 def _v1_auth_query(ids, expires_at, signature):
     """§2.6."""
     query = f"OSSAccessKeyId={ids.quoted_key_id}&Expires={expires_at}"
@@ -2613,24 +2654,13 @@ def _v2_canonical_resource(resource, pairs, auth=""):
 
 
 def _v2_string_to_sign(method, headers, names, extra, date, resource):
-    """§3.1: as V1, with the additional headers signed and listed on a line."""
-    lines = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
-    for name in names:
-        lines.append(f"{name}:{headers[name]}")
-    lines.append(";".join(extra))
-    lines.append(resource)
-    return "\n".join(lines)
+    """§3.1: V1's lines, with the additional header names on one before the resource."""
+    return _v1_string_to_sign(method, headers, names, date, ";".join(extra) + "\n" + resource)
 
 
 def _v2_signature(ids, string_to_sign):
     """§3.1: base64 HMAC-SHA256 with the secret."""
     return binascii.b2a_base64(_hmac(ids.sha256, string_to_sign), newline=False).decode()
-
-
-def _v2_authorization(key_id, extra, signature):
-    """§3.4."""
-    listed = f"AdditionalHeaders:{';'.join(extra)}," if extra else ""
-    return f"OSS2 AccessKeyId:{key_id},{listed}Signature:{signature}"
 
 
 def _v2_auth_query(ids, expires_at, extra):
@@ -2658,11 +2688,6 @@ def _v4_signed_headers(headers, additional):
     names.sort()
     extra.sort()
     return names, extra
-
-
-def _v4_canonical_uri(resource):
-    """§4.2: ``U/(RP)``."""
-    return _quote_path(resource)
 
 
 def _v4_canonical_request(method, uri, query, headers, names, extra):
@@ -2698,12 +2723,6 @@ def _v4_string_to_sign(iso_now, scope, canonical_request):
 def _v4_signature(key, string_to_sign):
     """§4.5: lower-hex HMAC-SHA256 with the signing key (its pads)."""
     return _hmac(key, string_to_sign).hex()
-
-
-def _v4_authorization(key_id, scope, extra, signature):
-    """§4.6."""
-    listed = f",AdditionalHeaders={';'.join(extra)}" if extra else ""
-    return f"{_V4_ALGORITHM} Credential={key_id}/{scope}{listed},Signature={signature}"
 
 
 def _v4_auth_query(ids, quoted_scope, iso_now, expires, extra):
@@ -2744,7 +2763,7 @@ def _v1_sign(method, resource, pairs, headers, ids, date, query_mode):
         output = {"Date": date}
         if token:
             output["x-oss-security-token"] = token
-        output["Authorization"] = _v1_authorization(ids.key_id, signature)
+        output["Authorization"] = f"OSS {ids.key_id}:{signature}"  # §2.5
     return None, string_to_sign, names, None, signature, output
 
 
@@ -2767,7 +2786,8 @@ def _v2_sign(method, resource, pairs, headers, ids, date, query_mode, additional
         output = {"Date": date}
         if token:
             output["x-oss-security-token"] = token
-        output["Authorization"] = _v2_authorization(ids.key_id, extra, signature)
+        listed = f"AdditionalHeaders:{';'.join(extra)}," if extra else ""  # §3.4
+        output["Authorization"] = f"OSS2 AccessKeyId:{ids.key_id},{listed}Signature:{signature}"
     return None, string_to_sign, names, None, signature, output
 
 
@@ -2783,63 +2803,20 @@ def _v4_sign(method, resource, pairs, headers, ids, key, scope, quoted_scope, is
     names, extra = _v4_signed_headers(headers, additional)
     auth = _v4_auth_query(ids, quoted_scope, iso_now, expires, extra) if expires is not None else ""
     query = _canonical_query(pairs, auth)
-    canonical_request = _v4_canonical_request(method, _v4_canonical_uri(resource), query, headers, names, extra)
+    uri = _quote_path(resource)  # §4.2: U/(RP)
+    canonical_request = _v4_canonical_request(method, uri, query, headers, names, extra)
     string_to_sign = _v4_string_to_sign(iso_now, scope, canonical_request)
     signature = _v4_signature(key, string_to_sign)
     if expires is None:
-        output["Authorization"] = _v4_authorization(ids.key_id, scope, extra, signature)
+        listed = f",AdditionalHeaders={';'.join(extra)}" if extra else ""  # §4.6
+        credential = f"{ids.key_id}/{scope}"
+        output["Authorization"] = f"{_V4_ALGORITHM} Credential={credential}{listed},Signature={signature}"
     else:
         output = auth + "&x-oss-signature=" + signature
     return canonical_request, string_to_sign, names, scope, signature, output
 
 
 # ==== Signer ================================================================
-
-
-def _auth_key_id(value):
-    """The access key id in an ``Authorization`` value of any version."""
-    scheme, _, rest = str(value).partition(" ")
-    if scheme == "OSS":
-        return rest.rpartition(":")[0]
-    if scheme == "OSS2":
-        return rest.partition("AccessKeyId:")[2].partition(",")[0]
-    if scheme == _V4_ALGORITHM:
-        return rest.partition("Credential=")[2].partition("/")[0]
-    return None
-
-
-def _shown_secrets(request):
-    """(access key id, security token) that a signed request carries."""
-    key_id = token = None
-    for name, value in request.headers.items():
-        name = str(name).lower()
-        if name == "x-oss-security-token":
-            token = value
-        elif name == "authorization":
-            key_id = _auth_key_id(value)
-    for key, value in _split_query(str(request.url).partition("?")[2]):
-        try:
-            value = _unquote(value)
-        except SigningError:
-            continue
-        if key in ("security-token", "x-oss-security-token"):
-            token = value
-        elif key in ("OSSAccessKeyId", "x-oss-access-key-id"):
-            key_id = value
-        elif key == "x-oss-credential":
-            key_id = value.partition("/")[0]
-    return key_id, token
-
-
-def _masked_repr(text, request):
-    """``text`` with the token of ``request`` masked and its key id cut to the
-    last 4 characters, raw and percent-encoded."""
-    key_id, token = _shown_secrets(request)
-    text = _scrub(text, (token,))
-    if key_id:
-        for form in (key_id, _quote(key_id)):
-            text = text.replace(form, _mask(key_id))
-    return text
 
 
 class SignedRequest(namedtuple("SignedRequest", "method url headers")):
