@@ -223,10 +223,11 @@ _AUTH_PARAMS = {
     ),
 }
 
-#: Headers the signer sets in header mode, replacing a caller's value.
+#: Headers the signer sets in header mode, replacing a caller's value. V1
+#: and V2 keep a caller's x-oss-date and sign it (SPEC.md §11 row 16).
 _SIGNER_HEADERS = {
-    "v1": frozenset(("date", "x-oss-date", "x-oss-security-token", "authorization")),
-    "v2": frozenset(("date", "x-oss-date", "x-oss-security-token", "authorization")),
+    "v1": frozenset(("date", "x-oss-security-token", "authorization")),
+    "v2": frozenset(("date", "x-oss-security-token", "authorization")),
     "v4": frozenset(
         ("x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "authorization")
     ),
@@ -2755,7 +2756,10 @@ def _v1_sign(method, resource, pairs, headers, ids, date, query_mode):
             headers["x-oss-security-token"] = token
         resource = _v1_canonical_resource(resource, pairs) if pairs else resource
     names = _v1_canonical_headers(headers)
-    string_to_sign = _v1_string_to_sign(method, headers, names, date, resource)
+    # A caller's x-oss-date stands on the date line in place of Date's (oss2
+    # and alibabacloud-oss-v2; OSS's V1 page: x-oss-date wins).
+    line4 = date if query_mode else headers.get("x-oss-date") or date
+    string_to_sign = _v1_string_to_sign(method, headers, names, line4, resource)
     signature = _v1_signature(ids, string_to_sign)
     if query_mode:
         output = _v1_auth_query(ids, date, signature)

@@ -479,8 +479,9 @@ class _IntgVerifier:
     def _v1_header(self, method, resource, pairs, headers, credential):
         key_id, _, signature = credential.partition(":")
         self._token(headers.get("x-oss-security-token"))
-        expected = self._v1_sign(self._secret(key_id), method, headers, self._http_date(headers),
-                                 self._v1_resource(resource, pairs))  # fmt: skip
+        # OSS's V1 page: with both headers, x-oss-date stands on the date line.
+        line4 = headers.get("x-oss-date") or self._http_date(headers)
+        expected = self._v1_sign(self._secret(key_id), method, headers, line4, self._v1_resource(resource, pairs))
         self._compare(expected, signature)
 
     def _v1_query(self, method, resource, pairs, params, headers):
@@ -5057,12 +5058,30 @@ class TestSigningHeaderEdgeCases:
         _sg_check(signed, version, expected)
 
     @pytest.mark.parametrize("version", ["v1", "v2"])
-    def test_caller_date_and_x_oss_date_replaced_in_v1_v2(self, version):
-        headers = {"date": "Mon, 01 Jan 2001 00:00:00 GMT", "X-Oss-Date": "Mon, 01 Jan 2001 00:00:00 GMT"}
-        signed = make_signer(version).sign("GET", _SG_HOST + "/obj", headers)
+    def test_caller_date_replaced_in_v1_v2(self, version):
+        signed = make_signer(version).sign("GET", _SG_HOST + "/obj", {"date": "Mon, 01 Jan 2001 00:00:00 GMT"})
         _sg_check(signed, version, _sg_v1() if version == "v1" else _sg_v2())
-        dates = {k: v for k, v in signed.headers.items() if k.lower() in ("date", "x-oss-date")}
-        assert dates == {"Date": _SG_DATE}
+        assert {k: v for k, v in signed.headers.items() if k.lower() == "date"} == {"Date": _SG_DATE}
+
+    def test_caller_x_oss_date_kept_and_signed_in_v1_on_the_date_line(self):
+        # oss2 and alibabacloud-oss-v2: line 4 is x-oss-date when given, else Date.
+        caller = "Mon, 01 Jan 2001 00:00:00 GMT"
+        signed = make_signer("v1").sign("GET", _SG_HOST + "/obj", {"X-Oss-Date": caller})
+        _sg_check(signed, "v1", _sg_v1(oss=["x-oss-date:" + caller], date=caller))
+        assert signed.headers["X-Oss-Date"] == caller and signed.headers["Date"] == _SG_DATE
+
+    def test_caller_x_oss_date_kept_and_signed_in_v2_with_date_on_the_date_line(self):
+        caller = "Mon, 01 Jan 2001 00:00:00 GMT"
+        signed = make_signer("v2").sign("GET", _SG_HOST + "/obj", {"X-Oss-Date": caller})
+        _sg_check(signed, "v2", _sg_v2(lines=["x-oss-date:" + caller]))
+        assert signed.headers["X-Oss-Date"] == caller and signed.headers["Date"] == _SG_DATE
+
+    @pytest.mark.parametrize("version", ["v1", "v2"])
+    def test_caller_x_oss_date_is_signed_in_v1_v2_presigned_urls(self, version):
+        caller = "Mon, 01 Jan 2001 00:00:00 GMT"
+        details = make_signer(version).explain("GET", _SG_HOST + "/obj", {"x-oss-date": caller}, expires=60)
+        assert "x-oss-date:" + caller in details.string_to_sign.split("\n")
+        assert details.string_to_sign.split("\n")[3] == str(_SG_T + 60)
 
     def test_caller_x_oss_date_replaced_in_v4(self):
         headers = {"X-OSS-Date": "20010101T000000Z"}
@@ -7555,8 +7574,8 @@ class TestIntgAuthHook:
 
     @pytest.mark.parametrize("version", _INTG_VERSIONS)
     def test_stale_signing_headers_in_any_case_are_replaced(self, version):
-        stale = {"AUTHORIZATION": "old", "X-OSS-DATE": "old", "X-Oss-Security-Token": "old"}
-        stale.update({"X-Oss-Content-Sha256": "old"} if version == "v4" else {"date": "old"})
+        stale = {"AUTHORIZATION": "old", "X-Oss-Security-Token": "old"}
+        stale.update({"X-Oss-Content-Sha256": "old", "X-OSS-DATE": "old"} if version == "v4" else {"date": "old"})
         for request in (_IntgPreparedRequest("GET", "http://127.0.0.1:1/bucket/k", stale),
                         _IntgHttpxRequest("GET", "http://127.0.0.1:1/bucket/k", stale)):  # fmt: skip
             make_signer(version, TOKEN, now=None, bucket="bucket")(request)
