@@ -3204,6 +3204,8 @@ class Signer:
             replaced = _SIGNER_HEADERS[version].intersection(lowered)
             for name in replaced:
                 del lowered[name]
+        if additional and "host" in additional and "host" not in lowered:
+            lowered["host"] = plan.prefix.partition("://")[2]  # the Host that will be sent
         resource = _resource_path(plan, path)
         pairs = _split_query(query) if query else ()
         http_date, iso_now = self._times(now)

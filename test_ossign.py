@@ -5648,6 +5648,28 @@ class TestSignerExplain:
         assert details.signed_headers == ()
         assert details.signature == _sg_expected_signature("v4", details.canonical_request)
 
+    @pytest.mark.parametrize("version, expires", [("v2", None), ("v4", None), ("v4", 60)])
+    def test_host_listed_as_additional_is_the_urls_netloc_without_a_host_header(self, version, expires):
+        signer = make_signer(version, additional_headers=["host"])
+        details = signer.explain("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com:8443/obj", expires=expires)
+        assert "host:bkt.oss-cn-hangzhou.aliyuncs.com:8443" in (details.canonical_request or details.string_to_sign)
+        assert "host" in details.signed_headers
+        given = signer.explain("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com:8443/obj",
+                               {"Host": "bkt.oss-cn-hangzhou.aliyuncs.com:8443"}, expires=expires)  # fmt: skip
+        assert given.signature == details.signature
+
+    def test_host_listed_as_additional_is_signed_alike_by_every_entry_point(self):
+        url = "http://127.0.0.1:1/bucket/k"
+        signer = make_signer("v4", additional_headers=["host"], bucket="bucket")
+        expected = signer.sign("GET", url).headers["Authorization"]
+        assert "AdditionalHeaders=host," in expected
+        assert signer.presign(url, expires=60) == signer.sign("GET", url, expires=60).url
+        assert "x-oss-additional-headers=host" in signer.presign(url, expires=60)
+        request = signer.sign_request(urllib.request.Request(url))
+        assert request.get_header("Authorization") == expected
+        hooked = signer(_IntgPreparedRequest("GET", url, {}))
+        assert hooked.headers["Authorization"] == expected
+
     @pytest.mark.parametrize("version, expires", _SG_MODES, ids=_SG_MODE_IDS)
     def test_reprs_mask_the_token_and_show_the_last_four_of_the_key_id(self, version, expires):
         details = make_signer(version, token=TOKEN).explain("GET", _SG_HOST + "/obj", expires=expires)
