@@ -5123,6 +5123,34 @@ class TestSigningHeaderEdgeCases:
         assert headers == {"x-oss-meta-name": "中文"}
 
 
+class TestSigningRulesEachOneTestPins:
+    """Rules that a changed line of the signer could break without another test failing."""
+
+    def test_v1_signs_x_oss_traffic_limit_as_a_sub_resource(self):
+        signed = make_signer("v1").sign("GET", _SG_HOST + "/obj?x-oss-traffic-limit=819200&prefix=a")
+        _sg_check(signed, "v1", _sg_v1(resource="/bkt/obj?x-oss-traffic-limit=819200"))
+
+    @pytest.mark.parametrize("url", [_SG_HOST + "/a%4Gb", _SG_HOST + "/a?response-content-type=%4G", _SG_HOST + "/a?%G1=1"])
+    @pytest.mark.parametrize("version", ["v1", "v2", "v4"])
+    def test_invalid_percent_escape_is_a_signing_error(self, version, url):
+        with pytest.raises(ossign.SigningError, match="invalid percent escape"):
+            make_signer(version).sign("GET", url, expires=60)
+        with pytest.raises(ossign.SigningError, match="invalid percent escape"):
+            make_signer(version).sign("GET", url)
+
+    def test_v1_does_not_sign_x_amz_headers(self):
+        signed = make_signer("v1").sign("GET", _SG_HOST + "/obj", {"x-amz-meta-a": "1", "X-Oss-Meta-B": "2"})
+        _sg_check(signed, "v1", _sg_v1(oss=["x-oss-meta-b:2"]))
+
+    @pytest.mark.parametrize("version", ["v1", "v2", "v4"])
+    def test_a_space_in_the_path_is_refused_for_a_host_already_seen(self, version):
+        signer = make_signer(version)
+        signer.sign("GET", _SG_HOST + "/warm")
+        for url in (_SG_HOST + "/a b", _SG_HOST + "/a?prefix=a b", _SG_HOST + "/a\tb"):
+            with pytest.raises(ossign.SigningError, match="percent-encode"):
+                signer.sign("GET", url)
+
+
 class TestSigningHostsAndStyles:
     @pytest.mark.parametrize("version", ["v1", "v2", "v4"])
     def test_service_level_request(self, version):
