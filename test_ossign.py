@@ -5130,9 +5130,10 @@ class TestSigningRulesEachOneTestPins:
         signed = make_signer("v1").sign("GET", _SG_HOST + "/obj?x-oss-traffic-limit=819200&prefix=a")
         _sg_check(signed, "v1", _sg_v1(resource="/bkt/obj?x-oss-traffic-limit=819200"))
 
-    @pytest.mark.parametrize("url", [_SG_HOST + "/a%4Gb", _SG_HOST + "/a?response-content-type=%4G", _SG_HOST + "/a?%G1=1"])
+    @pytest.mark.parametrize("path", ["/a%4Gb", "/a?response-content-type=%4G", "/a?%G1=1"])
     @pytest.mark.parametrize("version", ["v1", "v2", "v4"])
-    def test_invalid_percent_escape_is_a_signing_error(self, version, url):
+    def test_invalid_percent_escape_is_a_signing_error(self, version, path):
+        url = _SG_HOST + path
         with pytest.raises(ossign.SigningError, match="invalid percent escape"):
             make_signer(version).sign("GET", url, expires=60)
         with pytest.raises(ossign.SigningError, match="invalid percent escape"):
