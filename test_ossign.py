@@ -2010,6 +2010,23 @@ def _fl_python(*args):
     return result
 
 
+def test_default_chain_with_nothing_configured_ends_with_the_simplest_fixes(ctx, env):
+    env[ossign.ENV_ECS_METADATA_DISABLED] = "true"
+    with pytest.raises(ossign.CredentialError) as info:
+        ossign.DefaultCredentialProvider().provide(ctx)
+    message = str(info.value)
+    assert message.startswith("no credentials found (tried assume_role: not configured; env: not configured;")
+    assert message.endswith("). To fix: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or "
+                            "write a profile to ~/.alibabacloud/credentials.ini or ~/.oss/credentials, or pass "
+                            "credentials to Signer: Signer(bucket, (access_key_id, access_key_secret))")
+
+
+def test_a_chain_of_my_own_says_only_what_it_tried(ctx):
+    with pytest.raises(ossign.CredentialError) as info:
+        ossign.ChainCredentialProvider(ossign.EnvCredentialProvider()).provide(ctx)
+    assert str(info.value) == "no credentials found (tried env: not configured)"
+
+
 class TestFilesImportCost:
     def test_import_and_v4_signature_load_no_heavy_module(self):
         bare = set(_fl_python("-S", "-c", "import sys; print('\\n'.join(sorted(sys.modules)))").stdout.split())
@@ -6005,6 +6022,243 @@ class TestPostPolicyReadmeRecipe:
         assert 'name="file"' in page and "FormData" in page
 
 
+# ==== Diagnostics ===========================================================
+#
+# Real OSS error bodies, each in the shape OSS sent it (elements, their order,
+# the whitespace between them, the upper-case hex and trailing space of
+# StringToSignBytes). Access key ids and tokens are replaced by made-up
+# values of the same form; where a report anonymised its StringToSign but not
+# its bytes, the bytes are recomputed from the text.
+
+
+def _dg_hex(text):
+    """StringToSignBytes as OSS writes it: upper-case hex pairs, each followed by a space."""
+    return "".join("%02X " % b for b in text.encode("utf-8"))
+
+
+_DG_MISMATCH = ("The request signature we calculated does not match the signature you provided. "
+                "Check your key and signing method.")  # fmt: skip
+
+#: V1 header signing of a PUT: Molunerfinn/PicGo#877 (the client sent a
+#: Content-Type it had not signed).
+_DG_V1_PUT_STS = "PUT\n\nimage/png\nSat, 16 Apr 2022 07:43:21 GMT\n/ljp-blog/1.c  环境测试.png"
+_DG_V1_PUT = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>SignatureDoesNotMatch</Code>\n'
+    "  <Message>%s</Message>\n  <RequestId>625A73995C8CDB36362D736C</RequestId>\n"
+    "  <HostId>ljp-blog.oss-cn-beijing.aliyuncs.com</HostId>\n  <OSSAccessKeyId>%s</OSSAccessKeyId>\n"
+    "  <SignatureProvided>X5eag9XWCsd/Cq3QzZjWZMOgF0Y=</SignatureProvided>\n"
+    "  <StringToSign>%s</StringToSign>\n  <StringToSignBytes>%s</StringToSignBytes>\n</Error>"
+    % (_DG_MISMATCH, KEY_ID, _DG_V1_PUT_STS, _dg_hex(_DG_V1_PUT_STS))
+)
+
+#: A V1 presigned URL with an STS token, which OSS echoes in the resource:
+#: AlibabaCloudDocs/oss#35 (its Expires is in milliseconds).
+_DG_STS_KEY_ID = "STS.NFakeStsAccessKeyId0042"
+_DG_V1_STS_STS = "GET\n\n\n1606281461607\n/bgh-open/months.png?security-token=" + TOKEN
+_DG_V1_STS = (
+    "<Error>\n<Code>SignatureDoesNotMatch</Code>\n<Message>%s</Message>\n"
+    "<RequestId>5FBDED044506783032388E99</RequestId>\n<HostId>bgh-open.oss-cn-hangzhou.aliyuncs.com</HostId>\n"
+    "<OSSAccessKeyId>%s</OSSAccessKeyId>\n<SignatureProvided>GJAVqk7/D9rKSw2I7ebrhGHabRs=</SignatureProvided>\n"
+    "<StringToSign>%s</StringToSign>\n<StringToSignBytes>%s</StringToSignBytes>\n</Error>"
+    % (_DG_MISMATCH, _DG_STS_KEY_ID, _DG_V1_STS_STS, _dg_hex(_DG_V1_STS_STS))
+)
+
+#: A V1 presigned GET, with EC and RecommendDoc: vastsa/FileCodeBox#137.
+_DG_V1_QUERY_STS = ("GET\n\n\n1708795817\n/testexample/testexample/share/data/2024/02/25/"
+                    "7316ceba652e43159ecfa9f69d634672.webp")  # fmt: skip
+_DG_V1_QUERY = (
+    "<Error>\n<Code>SignatureDoesNotMatch</Code>\n<Message>%s</Message>\n"
+    "<RequestId>65DA19AE09E59839308E9C36</RequestId>\n<HostId>testexample.oss-cn-hangzhou.aliyuncs.com</HostId>\n"
+    "<AWSAccessKeyId>%s</AWSAccessKeyId>\n<SignatureProvided>IRmZh4spCWLR926M9ukbnSmFzJ0=</SignatureProvided>\n"
+    "<StringToSign>%s</StringToSign>\n<StringToSignBytes>%s</StringToSignBytes>\n<EC>0002-00000307</EC>\n"
+    "<RecommendDoc>https://api.aliyun.com/troubleshoot?q=0002-00000307</RecommendDoc>\n</Error>"
+    % (_DG_MISMATCH, KEY_ID, _DG_V1_QUERY_STS.replace("\n", " "), _dg_hex(_DG_V1_QUERY_STS))
+)
+
+
+def _dg_v4_body(canonical_request, string_to_sign):
+    """A V4 SignatureDoesNotMatch as OSS sends it (the elements a user's
+    report quotes: Code, Message, CanonicalRequest, StringToSign), around
+    the strings an OSS-side computation gives."""
+    return ("<Error>\n  <Code>SignatureDoesNotMatch</Code>\n  <Message>The request signature we calculated does "
+            "not match the signature you provided.</Message>\n  <CanonicalRequest>%s</CanonicalRequest>\n"
+            "  <StringToSign>%s</StringToSign>\n</Error>" % (canonical_request, string_to_sign))  # fmt: skip
+
+
+#: RequestTimeTooSkewed from OSS as an OSS Rust client's test suite keeps it
+#: (its Message replaced by OSS's own wording, as S3-compatible bodies give it).
+_DG_SKEWED = """<?xml version="1.0" encoding="UTF-8"?>
+    <Error>
+        <Code>RequestTimeTooSkewed</Code>
+        <Message>The difference between the request time and the current time is too large.</Message>
+        <RequestId>63145DB90BFD85303279D56B</RequestId>
+        <HostId>honglei123.oss-cn-shanghai.aliyuncs.com</HostId>
+        <MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>
+        <RequestTime>2022-09-04T07:11:33.000Z</RequestTime>
+        <ServerTime>2022-09-04T08:11:37.000Z</ServerTime>
+    </Error>
+    """
+
+#: InvalidAccessKeyId: aliyun/alibabacloud-oss-go-sdk-v2, oss/client_mock_test.go.
+_DG_INVALID_KEY = """<?xml version="1.0" encoding="UTF-8"?>
+<Error>
+\t<Code>InvalidAccessKeyId</Code>
+\t<Message>The OSS Access Key Id you provided does not exist in our records.</Message>
+\t<RequestId>65467C42E001B4333337****</RequestId>
+\t<SignatureProvided>RizTbeKC/QlwxINq8xEdUPowc84=</SignatureProvided>
+\t<EC>0002-00000040</EC>
+</Error>"""
+
+#: SecurityTokenExpired, which echoes the token: jxxghp/MoviePilot#6295 (its EC
+#: starts with a line break there too).
+_DG_TOKEN_EXPIRED = """<?xml version="1.0" encoding="UTF-8"?>
+<Error>
+  <Code>SecurityTokenExpired</Code>
+  <Message>The security token you provided has expired.</Message>
+  <RequestId>6A7D67BB6CC4843538EAEA6A</RequestId>
+  <HostId>fhnfile.oss-cn-shenzhen.aliyuncs.com</HostId>
+  <SecurityToken>%s</SecurityToken>
+  <EC>
+0002-00000007</EC>
+  <RecommendDoc>https://api.aliyun.com/troubleshoot?q=0002-00000007</RecommendDoc>
+</Error>""" % TOKEN
+
+#: AccessDenied: aliyun/alibabacloud-oss-go-sdk-v2, oss/api_op_accesspoint_test.go.
+_DG_ACCESS_DENIED = """<?xml version="1.0" encoding="UTF-8"?>
+<Error>
+  <Code>AccessDenied</Code>
+  <Message>AccessDenied</Message>
+  <RequestId>568D5566F2D0F89F5C0E****</RequestId>
+  <HostId>test.oss.aliyuncs.com</HostId>
+</Error>"""
+
+
+class TestDiagnoseReport:
+    def test_report_gives_code_message_request_id_host_ec_and_document(self):
+        report = ossign.diagnose(_DG_V1_QUERY)
+        lines = report.splitlines()
+        assert lines[0] == "OSS error SignatureDoesNotMatch: " + _DG_MISMATCH
+        assert "  request id: 65DA19AE09E59839308E9C36" in lines
+        assert "  host: testexample.oss-cn-hangzhou.aliyuncs.com" in lines
+        assert "  EC: 0002-00000307" in lines
+        assert "  see: https://api.aliyun.com/troubleshoot?q=0002-00000307" in lines
+
+    def test_bytes_and_str_bodies_give_the_same_report(self):
+        assert ossign.diagnose(_DG_V1_PUT.encode("utf-8")) == ossign.diagnose(_DG_V1_PUT)
+
+    def test_signature_mismatch_without_details_shows_what_oss_signed_and_how_to_compare(self):
+        report = ossign.diagnose(_DG_V1_PUT)
+        assert "signer.explain(" in report and "ossign diagnose METHOD URL --error FILE" in report
+        assert "\n  image/png\n  Sat, 16 Apr 2022 07:43:21 GMT\n  /ljp-blog/1.c  环境测试.png" in report
+        assert_no_secret(report, KEY_ID)
+
+    def test_token_oss_echoes_in_its_string_to_sign_is_masked(self):
+        report = ossign.diagnose(_DG_V1_STS)
+        assert "/bgh-open/months.png?security-token=****" in report
+        assert_no_secret(report, TOKEN, _DG_STS_KEY_ID)
+
+    def test_request_time_too_skewed_gives_the_offset_in_seconds(self):
+        report = ossign.diagnose(_DG_SKEWED)
+        assert "Clock offset: +3604 seconds" in report
+        assert "behind OSS's" in report and "correct_clock" in report
+
+    def test_skew_offset_has_the_sign_of_clock_offset_when_the_signer_runs_ahead(self):
+        body = _DG_SKEWED.replace("07:11:33.000Z", "09:11:33.000Z")
+        assert "Clock offset: -3596 seconds" in ossign.diagnose(body)
+
+    @pytest.mark.parametrize("request_time", ["20220904T071133Z", "Sun, 04 Sep 2022 07:11:33 GMT"])
+    def test_skew_offset_reads_request_times_in_v4_and_http_date_forms(self, request_time):
+        body = _DG_SKEWED.replace("2022-09-04T07:11:33.000Z", request_time)
+        assert "Clock offset: +3604 seconds" in ossign.diagnose(body)
+
+    def test_invalid_access_key_id_gives_the_usual_cause(self):
+        report = ossign.diagnose(_DG_INVALID_KEY)
+        assert report.splitlines()[0] == ("OSS error InvalidAccessKeyId: The OSS Access Key Id you provided "
+                                          "does not exist in our records.")  # fmt: skip
+        assert "  EC: 0002-00000040" in report
+        assert "Likely cause: OSS does not know this access key id" in report
+
+    def test_security_token_expired_gives_the_cause_and_never_the_token_oss_echoes(self):
+        report = ossign.diagnose(_DG_TOKEN_EXPIRED)
+        assert "  EC: 0002-00000007" in report.splitlines()
+        assert "Likely cause: the STS security token has expired" in report
+        assert_no_secret(report, TOKEN)
+
+    def test_access_denied_gives_the_usual_cause(self):
+        assert "Likely cause: the credentials are valid but not allowed" in ossign.diagnose(_DG_ACCESS_DENIED)
+
+    def test_expired_presigned_url_is_named_as_such(self):
+        body = _DG_ACCESS_DENIED.replace("<Message>AccessDenied", "<Message>Request has expired.")
+        assert "Likely cause: the presigned URL has expired" in ossign.diagnose(body)
+
+    def test_a_region_error_names_the_region_of_the_scope(self):
+        body = _DG_ACCESS_DENIED.replace("<Code>AccessDenied</Code>", "<Code>InvalidArgument</Code>").replace(
+            "<Message>AccessDenied", "<Message>Invalid signing region in Authorization header.")
+        assert "Likely cause: the region in the V4 credential scope is not the bucket's" in ossign.diagnose(body)
+
+
+_DG_BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + "".join(' <!ENTITY lol%d "%s">\n' % (i, ("&lol%s;" % (i - 1 if i > 1 else "")) * 10) for i in range(1, 10))
+    + ']>\n<Error><Code>&lol9;</Code></Error>'
+)
+
+
+class TestDiagnoseRefuses:
+    @pytest.mark.parametrize("body, reason", [
+        ("<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "HTML"),
+        ("<html><body><h1>403 Forbidden</h1></body></html>", "HTML"),
+        ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><Name>b</Name></ListBucketResult>',
+         "not an OSS error document"),
+        ('<?xml version="1.0"?>\n<!DOCTYPE Error SYSTEM "http://127.0.0.1:9/error.dtd">\n<Error><Code>x</Code></Error>',
+         "DTD"),
+        ('<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]><Error><Code>&x;</Code></Error>',
+         "DTD"),
+        (_DG_BILLION_LAUGHS, "DTD"),
+        ("<Error><Code>&lol;</Code></Error>", "not well-formed"),
+        ("<Error><Message>no code</Message></Error>", "without a Code"),
+        ("<Error><Code>SignatureDoesNotMatch</Code>", "not well-formed"),
+        ("", "not well-formed"),
+        ('{"Code": "SignatureDoesNotMatch"}', "not well-formed"),
+        (b"\xff\xfe<\x00E\x00", "not UTF-8"),
+    ], ids=["html-doctype", "html", "other-xml", "external-dtd", "external-entity", "billion-laughs",
+            "undefined-entity", "no-code", "truncated", "empty", "json", "utf-16"])  # fmt: skip
+    def test_body_that_is_not_an_oss_error_document_is_a_value_error(self, body, reason):
+        with pytest.raises(ValueError, match=reason):
+            ossign.diagnose(body)
+
+    @pytest.mark.parametrize("kind", [bytes, str])
+    def test_body_over_one_mib_is_refused_before_parsing(self, kind):
+        body = "<Error><Code>SignatureDoesNotMatch</Code><Message>%s</Message></Error>" % ("x" * (1 << 20))
+        with pytest.raises(ValueError, match="1 MiB"):
+            ossign.diagnose(body.encode() if kind is bytes else body)
+
+    def test_body_of_exactly_one_mib_is_read(self):
+        head, tail = "<Error><Code>AccessDenied</Code><Message>", "</Message></Error>"
+        body = head + "x" * ((1 << 20) - len(head) - len(tail)) + tail
+        assert ossign.diagnose(body).startswith("OSS error AccessDenied: xxx")
+
+    def test_refusal_comes_before_the_xml_parser_is_built(self):
+        # A DTD is refused by text, so even an entity the parser would expand
+        # lazily never reaches it; the error says so and chains nothing.
+        with pytest.raises(ValueError) as info:
+            ossign.diagnose(_DG_BILLION_LAUGHS)
+        assert info.value.__cause__ is None and info.value.__context__ is None
+
+    def test_comments_and_cdata_are_not_taken_for_a_dtd(self):
+        body = "<!-- proxy --><Error><Code>AccessDenied</Code><Message><![CDATA[a < b]]></Message></Error>"
+        assert ossign.diagnose(body).startswith("OSS error AccessDenied: a < b")
+
+    def test_a_body_that_is_neither_bytes_nor_str_is_a_type_error(self):
+        with pytest.raises(TypeError, match="bytes or str"):
+            ossign.diagnose({"Code": "AccessDenied"})
+
+    def test_importing_ossign_does_not_import_the_xml_parser(self):
+        code = "import sys, ossign; print('xml.etree.ElementTree' in sys.modules, 'xml.parsers.expat' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], cwd=str(HERE), capture_output=True, text=True, check=True)
+        assert out.stdout.split() == ["False", "False"]
+
+
 # ==== urllib: SigningHandler and sign_request ===============================
 
 
@@ -6768,6 +7022,88 @@ class TestIntgCliSubprocess:
     def test_help_smoke(self, tmp_path):
         out = self._run("script", ["sign", "--help"], tmp_path)
         assert out.returncode == 0 and out.stdout.startswith("usage: ossign sign")
+
+
+class TestCliGrammar:
+    """sign and explain take oss://BUCKET/KEY as presign does, or a full URL;
+    errors speak of options; curl lines carry the body of a PUT."""
+
+    def _signed(self, intg_cli, *argv):
+        status, out, err = intg_cli("sign", *argv, "--format", "json")
+        assert status == 0, err
+        return json.loads(out)
+
+    def test_sign_encodes_the_raw_key_of_an_oss_url_as_presign_does(self, intg_cli, intg_keys):
+        signed = self._signed(intg_cli, "PUT", "oss://bucket/a b+c/%41.txt", "--region", "cn-hangzhou")
+        status, presigned, _ = intg_cli("presign", "oss://bucket/a b+c/%41.txt", "--region", "cn-hangzhou")
+        assert status == 0
+        assert signed["url"] == "https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b%2Bc/%2541.txt"
+        assert presigned.partition("?")[0] == signed["url"]
+
+    def test_sign_takes_a_full_url_as_already_encoded(self, intg_cli, intg_keys):
+        url = "https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b?acl"
+        assert self._signed(intg_cli, "GET", url)["url"] == url
+
+    def test_sign_of_an_oss_url_verifies_at_the_endpoint_it_names(self, intg_cli, intg_keys, intg_oss, intg_loop):
+        intg_oss.token = TOKEN
+        signed = self._signed(intg_cli, "GET", "oss://bucket/dir/a b.txt", "--endpoint", intg_loop.url,
+                              "--region", "cn-hangzhou")  # fmt: skip
+        assert signed["url"] == intg_loop.url + "/bucket/dir/a%20b.txt"
+        assert _intg_send(signed["url"], headers=signed["headers"])[0] == 200
+        assert intg_oss.verdicts[-1].ok
+
+    def test_an_endpoint_with_a_full_url_is_refused(self, intg_cli, intg_keys):
+        status, _, err = intg_cli("sign", "GET", "https://bucket.oss-cn-hangzhou.aliyuncs.com/k",
+                                  "--endpoint", "oss-cn-beijing.aliyuncs.com")  # fmt: skip
+        assert status == 1
+        assert "--endpoint goes with oss://BUCKET/KEY" in _intg_one_error_line(err)
+
+    @pytest.mark.parametrize("command", ["sign", "explain", "diagnose"])
+    def test_help_of_each_command_says_which_urls_it_takes(self, intg_cli, command):
+        status, out, _ = intg_cli(command, "--help")
+        text = " ".join(out.split())
+        assert status == 0
+        assert "oss://BUCKET/KEY (the key as it is, encoded by ossign)" in text
+        assert "a full URL whose path and query are already percent-encoded" in text
+
+    @pytest.mark.parametrize("method", ["PUT", "POST", "PATCH"])
+    def test_curl_line_sends_a_file_for_methods_with_a_body(self, intg_cli, intg_keys, method):
+        status, out, err = intg_cli("sign", method, "oss://bucket/k", "--region", "cn-hangzhou", "--format", "curl")
+        assert status == 0, err
+        parts = shlex.split(out)
+        assert parts[-3:] == ["-T", "FILE", "https://bucket.oss-cn-hangzhou.aliyuncs.com/k"]
+        assert parts[:3] == ["curl", "-X", method]
+
+    @pytest.mark.parametrize("method", ["GET", "DELETE", "HEAD"])
+    def test_curl_line_sends_no_file_for_methods_without_a_body(self, intg_cli, intg_keys, method):
+        status, out, _ = intg_cli("sign", method, "oss://bucket/k", "--region", "cn-hangzhou", "--format", "curl")
+        assert status == 0 and "-T" not in shlex.split(out)
+
+    def test_sign_help_explains_the_file_placeholder(self, intg_cli):
+        text = " ".join(intg_cli("sign", "--help")[1].split())
+        assert "-T FILE: put the path of the file to upload in FILE's place" in text
+
+    @pytest.mark.parametrize("argv, says", [
+        (["presign", "oss://bucket/k", "--version", "v1"], "oss://BUCKET/KEY needs --region or --endpoint"),
+        (["sign", "GET", "oss://bucket/k", "--version", "v2"], "oss://BUCKET/KEY needs --region or --endpoint"),
+        (["post-policy", "oss://bucket/up/", "--version", "v1"], "the form's URL needs --region or --endpoint"),
+        (["presign", "oss://bucket/k", "--region", "cn-hangzhou", "--expires", "0"], "--expires must be at least"),
+        (["presign", "oss://bucket/k", "--region", "cn-hangzhou", "--expires", "700000"], "--expires must be at most"),
+        (["presign", "oss://bucket/k", "--version", "v1", "--region", "no such"], "invalid --region"),
+        (["presign", "oss://bucket/k", "--version", "v1", "--endpoint", "https://h/p"], "--endpoint must be a host"),
+        (["sign", "GET", "https://files.example.com/bucket/k"], "pass --region"),
+        (["credentials"], "To fix: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+    ], ids=["presign-no-region", "sign-no-region", "post-policy-no-region", "expires-zero", "expires-too-long",
+            "bad-region", "bad-endpoint", "v4-no-region", "no-credentials"])  # fmt: skip
+    def test_errors_speak_of_options_not_python_names(self, intg_cli, monkeypatch, argv, says):
+        if argv[0] != "credentials":
+            monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
+            monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+        status, _, err = intg_cli(*argv)
+        line = _intg_one_error_line(err)
+        assert status == 1 and says in line, line
+        for python in ("object_url", "post_policy", "region=", "expires=", "Signer", "endpoint="):
+            assert python not in line, line
 
 
 # ==== README ================================================================
@@ -7719,7 +8055,7 @@ _META_PUBLIC = {
     "ConfigFileCredentialProvider", "CredentialsUriCredentialProvider", "EcsRamRoleCredentialProvider",
     "AssumeRoleCredentialProvider", "AssumeRoleWithOidcCredentialProvider", "ProcessCredentialProvider",
     "ChainCredentialProvider", "DefaultCredentialProvider", "CredentialCache", "Signer", "SignedRequest",
-    "SigningHandler", "object_url", "main",
+    "SigningHandler", "object_url", "diagnose", "main",
 }
 
 
