@@ -2930,9 +2930,10 @@ _LINE_CAUSES = {
 
 _LINE_NAMES = {
     "method": "the method", "content-md5": "the Content-MD5", "content-type": "the Content-Type",
-    "date": "the date", "resource": "the resource (bucket, key and sub-resources)",
-    "query": "the query", "additional": "the list of additional headers", "payload": "the payload hash",
-    "algorithm": "the algorithm", "scope": "the credential scope", "hash": "the canonical request's hash",
+    "date": "the date", "resource": "the resource (bucket and key)",
+    "query": "the query (sub-resources and parameters)", "additional": "the list of additional headers",
+    "payload": "the payload hash", "algorithm": "the algorithm", "scope": "the credential scope",
+    "hash": "the canonical request's hash",
 }  # fmt: skip
 
 _MONTH_NUMBERS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
@@ -3136,6 +3137,11 @@ def _compare_report(fields, details, secrets):
         if found is None:
             continue
         index, what, seen, mine = found
+        if isinstance(what, tuple) and what[1] in _LINE_CAUSES:
+            what = what[1]  # V4 signs Content-Type and Content-MD5 as header lines
+        elif what == "resource" and seen is not None and mine is not None and \
+                seen.partition("?")[0] == mine.partition("?")[0]:  # fmt: skip
+            what = "query"  # V1 and V2 end the resource with the sub-resources or query
         if isinstance(what, tuple):
             cause = _LINE_CAUSES[what[0]] % what[1]
             name = "header %s" % what[1]

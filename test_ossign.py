@@ -43,6 +43,7 @@ from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 
@@ -6082,7 +6083,8 @@ def _dg_v4_body(canonical_request, string_to_sign):
     the strings an OSS-side computation gives."""
     return ("<Error>\n  <Code>SignatureDoesNotMatch</Code>\n  <Message>The request signature we calculated does "
             "not match the signature you provided.</Message>\n  <CanonicalRequest>%s</CanonicalRequest>\n"
-            "  <StringToSign>%s</StringToSign>\n</Error>" % (canonical_request, string_to_sign))  # fmt: skip
+            "  <StringToSign>%s</StringToSign>\n</Error>"
+            % (xml_escape(canonical_request), xml_escape(string_to_sign)))  # fmt: skip
 
 
 #: RequestTimeTooSkewed from OSS as an OSS Rust client's test suite keeps it
@@ -6131,6 +6133,11 @@ _DG_ACCESS_DENIED = """<?xml version="1.0" encoding="UTF-8"?>
   <RequestId>568D5566F2D0F89F5C0E****</RequestId>
   <HostId>test.oss.aliyuncs.com</HostId>
 </Error>"""
+
+
+def _dg_signer(version, when, bucket="bucket", region="cn-hangzhou", token=None):
+    return ossign.Signer(bucket, static(token=token), region=region, version=version,
+                         context=ossign.Context(clock=FakeClock(when)))  # fmt: skip
 
 
 class TestDiagnoseReport:
