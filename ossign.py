@@ -3124,6 +3124,9 @@ def _compare_report(fields, details, secrets):
     pairs = []
     server_cr = _server_text(fields, "CanonicalRequest")
     server_sts = _server_text(fields, "StringToSign")
+    if server_sts is not None and server_sts.startswith(_V4_ALGORITHM + "\n") != (version == "v4"):
+        return ["OSS checked a %s signature, but these details are of a %s one: explain the request with the "
+                "signature version it was sent with." % ("V4" if version != "v4" else "V1 or V2", version)]
     if version == "v4":
         if server_cr is not None and details.canonical_request is not None:
             pairs.append(("v4-cr", "canonical request", server_cr, details.canonical_request))
