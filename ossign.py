@@ -51,6 +51,7 @@ __all__ = [
     "CredentialCache",
     "Signer",
     "SignedRequest",
+    "SigningDetails",
     "SigningHandler",
     "object_url",
     "diagnose",
@@ -223,14 +224,7 @@ _SIGNER_HEADERS = {
         ("x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "authorization")
     ),
 }
-_SIGNER_HEADERS_V1 = _SIGNER_HEADERS["v1"]
-_SIGNER_HEADERS_V2 = _SIGNER_HEADERS["v2"]
-_SIGNER_HEADERS_V4 = _SIGNER_HEADERS["v4"]
 _CONTENT_SHA256 = frozenset(("x-oss-content-sha256",))
-#: HTTP method names as given -> upper case, for the common ones (others are
-#: checked and upper-cased on each call).
-_METHODS = {m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH")}
-_METHODS.update({m.lower(): m for m in _METHODS})
 #: Headers never listed as additional: each version signs them anyway.
 _NOT_ADDITIONAL = frozenset(("content-type", "content-md5", "date", "authorization"))
 #: V2 header signing's default additional headers (oss2 ``AuthV2``).
@@ -413,8 +407,20 @@ def _to_epoch(value, name="time"):
 
 def _quote(text, table=_QUOTE_BYTE, safe=_UNRESERVED_BYTES):
     """``U(s)``: percent-encode every byte but the unreserved ones."""
-    if text.isascii() and not text.encode("ascii").translate(None, safe):
-        return text
+    if text.isascii():
+        unsafe = text.encode("ascii").translate(None, safe)
+        if not unsafe:
+            return text
+        unsafe = set(unsafe)
+        if len(unsafe) <= 4:
+            # ASCII with few distinct reserved characters (a base64 token has
+            # "+/="): one replace for each, "%" first, not a loop per byte.
+            if 0x25 in unsafe:
+                text = text.replace("%", "%25")
+                unsafe.discard(0x25)
+            for byte in unsafe:
+                text = text.replace(chr(byte), table[byte])
+            return text
     return "".join([table[b] for b in text.encode("utf-8")])
 
 
@@ -1914,6 +1920,18 @@ class CredentialCache:
         now = ctx.clock()
         return self._get(now, now, ctx)
 
+    def get_for_signing(self, valid_until: float, now: float, context: Optional[Context] = None) -> Credentials:
+        """:meth:`get` for a caller that has read the clock already, as a
+        signer does once per signature: credentials valid until
+        ``valid_until``, judged at ``now`` (both epoch seconds). ``context``
+        serves a refresh when the cache was made without one.
+        """
+        entry = self._entry  # the fast path of _get, without its calls
+        if entry is not None and (entry.expires_at is None or (
+                now < entry.advisory_at and valid_until < entry.expires_at)):  # fmt: skip
+            return entry.credentials
+        return self._get(valid_until, now, self._ctx(context))
+
     def invalidate(self) -> None:
         """Drop the cached credentials; the next call fetches new ones."""
         with self._cond:
@@ -2022,8 +2040,13 @@ class CredentialCache:
 
 # ==== Signing core (pure) ===================================================
 #
-# No clock reads, no credential lookups, no I/O: the time and the credentials
-# are arguments. Strings to sign are built from plain data.
+# SPEC.md §1-4, one function per step, named after the step, so that the code
+# can be read beside the spec. No clock reads, no credential lookups, no I/O
+# and no module-level mutable state: a request arrives as plain data (the
+# method, the resource path RP of §1.3, the raw query pairs, the lower-cased
+# and trimmed headers) with the credentials' parts, the signing time, the
+# region and product and the additional header names. The Signer below does
+# the parsing and keeps what is worth keeping (host plans, signing keys).
 
 _BUCKET_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -2083,10 +2106,6 @@ def _is_plain_host(host):
     return host == "localhost" or ":" in host or host.replace(".", "").isdigit()
 
 
-_Target = namedtuple("_Target", "prefix path query resource bucket region product")
-_tuple_new = tuple.__new__
-
-
 def _split_url(url):
     """``scheme://netloc/path?query#fragment`` -> (scheme, netloc, host, path, query).
 
@@ -2096,22 +2115,16 @@ def _split_url(url):
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise SigningError("URL must start with https:// or http://, got %r" % url[:40])
-    if scheme != "https" and scheme != "http":
-        scheme = scheme.lower()
-        if scheme not in ("https", "http"):
-            raise SigningError("URL scheme must be http or https, got %r" % scheme)
-    end = rest.find("/")
-    if end < 0:
-        end = len(rest)
-    if "?" in rest[:end] or "#" in rest[:end]:  # no path: netloc ends at ? or #
-        for mark in "?#":
-            index = rest.find(mark, 0, end)
-            if index >= 0:
-                end = index
-    netloc, rest = rest[:end], rest[end:]
-    if "#" in rest:
-        rest = rest.partition("#")[0]
-    path, _, query = rest.partition("?")
+    scheme = scheme.lower()
+    if scheme not in ("https", "http"):
+        raise SigningError("URL scheme must be http or https, got %r" % scheme)
+    end = len(rest)
+    for mark in "/?#":  # the netloc ends at the first of them
+        index = rest.find(mark, 0, end)
+        if index >= 0:
+            end = index
+    netloc = rest[:end]
+    path, query = _split_path_query(rest[end:])
     if "@" in netloc:
         raise SigningError("URL must not contain user info")
     if netloc.startswith("["):  # IPv6 literal
@@ -2128,201 +2141,96 @@ def _split_url(url):
     return scheme, netloc, host.lower(), path, query
 
 
-def _host_plan(scheme, netloc, host, bucket, region, product):
-    """What a URL's ``scheme://netloc`` decides for signing, given the
-    signer's bucket, region and product.
+def _split_path_query(rest):
+    """``/path?query#fragment`` -> (path, query); the fragment is never sent."""
+    if "#" in rest:
+        rest = rest.partition("#")[0]
+    path, _, query = rest.partition("?")
+    return path, query
 
-    -> (bucket, region, product as given, prefix, resource head, path-style,
-    bucket, region, product to sign with). The resource is the head plus the
-    decoded path; a path-style ``/<bucket>`` gets a trailing ``/``.
-    """
-    given = (bucket, region, product)
-    info = _infer_host(host)
-    if info[0] is not None:  # the host names the bucket
-        if bucket and bucket != info[0]:
+
+def _check_url_text(text):
+    """§1.2: the path and query must already be percent-encoded."""
+    if not (text.isascii() and text.isprintable()) or " " in text:
+        raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
+                           "path and query (ossign.object_url does)")  # fmt: skip
+
+
+#: What a URL's ``scheme://netloc`` decides for signing: ``given`` is the
+#: signer's (bucket, region, product) it was made for, ``prefix`` the
+#: ``scheme://netloc``, ``head`` what precedes the path in RP, then the bucket,
+#: region (plain id) and product to sign with.
+_HostPlan = namedtuple("_HostPlan", "given prefix head path_style bucket region product")
+
+
+def _host_plan(scheme, netloc, host, given):
+    """§1.3 and §10 for one host and the signer's (bucket, region, product)."""
+    bucket, region, product = given
+    info_bucket, info_region, info_product, is_oss = _infer_host(host)
+    if info_bucket is not None:  # the host names the bucket
+        if bucket and bucket != info_bucket:
             raise SigningError("bucket %r does not match the URL host %r" % (bucket, host))
-        bucket = info[0]
-    if region is None and info[1] is not None:
-        region, product = info[1], info[2]
-    if bucket and (info[0] is not None or (not info[3] and host.startswith(bucket + "."))):
+        bucket = info_bucket
+    if region is None and info_region is not None:
+        region, product = info_region, info_product
+    if region and region.startswith("oss-"):
+        region = region[4:]  # OSS V4 signs the plain region id
+    if bucket and (info_bucket is not None or (not is_oss and host.startswith(bucket + "."))):
         head, path_style = "/" + bucket, False  # virtual-hosted
-    elif info[3] or not bucket or _is_plain_host(host):
+    elif is_oss or not bucket or _is_plain_host(host):
         head, path_style = "", True  # path-style: /<bucket>/<key>
     else:
         head, path_style = "/" + bucket, False  # custom domain (CNAME)
-    return given + (scheme + "://" + netloc, head, path_style, bucket, region, product)
+    return _HostPlan(given, scheme + "://" + netloc, head, path_style, bucket, region, product)
 
 
-def _bad_url():
-    raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
-                       "path and query (ossign.object_url does)")  # fmt: skip
+def _resource_path(plan, path):
+    """§1.3: RP, the decoded resource path; a path-style ``/<bucket>`` gets a ``/``."""
+    resource = plan.head + (_unquote(path, "URL path") if "%" in path else path)
+    if plan.path_style and len(resource) > 1 and resource.count("/") == 1:
+        resource += "/"
+    return resource
 
 
-def _parse_target(url, bucket, region, product, host_cache):
-    """URL + the signer's bucket/region/product -> _Target."""
-    if url.__class__ is not str:
-        raise SigningError("url must be a str, got %s" % type(url).__name__)
-    # Requests of one signer mostly share "scheme://netloc": its split, checks
-    # and plan are kept per prefix, and only the path and query are checked
-    # and split on each call. A plan made for another bucket/region/product
-    # is not used.
-    # The first "/" after "http://" or "https://" ends the prefix; a URL of
-    # any other shape has no cached prefix and takes the full split below.
-    slash = url.find("/", 8)
-    plan = host_cache.get(url[:slash]) if slash > 0 else None
-    if plan is not None and plan[0] is bucket and plan[1] is region and plan[2] is product:
-        rest = url[slash:]
-        if not (rest.isascii() and rest.isprintable()) or " " in rest:
-            _bad_url()
-        if "#" in rest:
-            rest = rest.partition("#")[0]
-        path, _, query = rest.partition("?")
-    else:
-        if not (url.isascii() and url.isprintable()) or " " in url:
-            _bad_url()
-        scheme, netloc, host, path, query = _split_url(url)
-        plan = _host_plan(scheme, netloc, host, bucket, region, product)
-        if slash > 0 and url[:slash] == plan[3]:
-            if len(host_cache) > 256:
-                host_cache.clear()
-            host_cache[url[:slash]] = plan
-        path = path or "/"
-    if len(query) > 65536:
-        raise SigningError("URL query is longer than 65536 characters")
-    resource = plan[4] + (_unquote(path, "URL path") if "%" in path else path)
-    if plan[5] and len(resource) > 1 and resource.count("/") == 1:
-        resource += "/"  # /<bucket> -> /<bucket>/
-    # tuple.__new__ skips the named tuple's Python-level __new__ (hot path).
-    return _tuple_new(_Target, (plan[3], path, query, resource, plan[6], plan[7], plan[8]))
+def _unsigned_query(query, owned):
+    """§1.4, query mode: the raw query without the version's auth parameters
+    (kept byte for byte when it has none)."""
+    items = query.split("&")
+    kept = [item for item in items if not item or _unquote(item.partition("=")[0], "query") not in owned]
+    return query if len(kept) == len(items) else "&".join([item for item in kept if item])
 
 
-def _canonical_query(pairs):
-    """Sorted ``k=v`` (or bare ``k``) pairs joined by ``&`` (V2 and V4)."""
-    pairs.sort()
-    return "&".join([k + "=" + v if v else k for k, v in pairs])
-
-
-def _v1_canonical_resource(resource, raw_pairs, token=None):
-    """V1: the decoded resource path plus sorted sub-resources."""
-    subs = []
-    for key, value in raw_pairs:
-        if key in _SUBRESOURCES or "%" in key:
-            key = _unquote(key, "query")
-            if key in _SUBRESOURCES:
-                subs.append((key, _unquote(value, "query")))
-    if token is not None:
-        subs.append(("security-token", token))
-    if not subs:
-        return resource
-    subs.sort()
-    return resource + "?" + "&".join([k + "=" + v if v else k for k, v in subs])
-
-
-# The builders below take the lower-cased header dict and the sorted names
-# to sign, and use plain loops: in CPython before 3.12 every comprehension
-# costs a function call, and this is the per-request path. For the same
-# reason they prefer f-strings (one allocation) to chained "+", a chained
-# comparison to a str.startswith call, and str.encode() (UTF-8, strict) to
-# str.encode("utf-8"), which looks the codec up by name.
-
-
-def _v1_string_to_sign(method, date, headers, resource):
-    """V1: method, MD5, type, date (or expiry), ``x-oss-*`` lines, resource."""
-    parts = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
-    for name in sorted(headers):
-        if "x-oss-" <= name < "x-oss.":  # name.startswith("x-oss-"), without a call
-            parts.append(f"{name}:{headers[name]}")
-    parts.append(resource)
-    return "\n".join(parts)
-
-
-def _v2_string_to_sign(method, date, headers, names, additional, resource):
-    """V2: as V1, with the additional headers among the signed ones, their
-    names on a line of their own, and the full canonical query."""
-    parts = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
-    for name in names:
-        parts.append(f"{name}:{headers[name]}")
-    parts.append(";".join(additional))
-    parts.append(resource)
-    return "\n".join(parts)
-
-
-def _v4_canonical_request(method, uri, query, headers, names, additional):
-    """V4 canonical request; the payload line is always UNSIGNED-PAYLOAD."""
-    parts = [method, uri, query]
-    for name in names:
-        parts.append(f"{name}:{headers[name]}")
-    parts.append("")
-    parts.append(";".join(additional))
-    parts.append(_UNSIGNED_PAYLOAD)
-    return "\n".join(parts)
-
-
-def _v4_string_to_sign(iso_now, scope, canonical_request):
-    return _V4_ALGORITHM + "\n" + iso_now + "\n" + scope + "\n" + \
-        hashlib.sha256(canonical_request.encode()).hexdigest()  # fmt: skip
-
-
-def _v4_signing_key(secret, date, region, product):
-    """HMAC chain from ``"aliyun_v4" + secret`` over date, region, product."""
-    key = hmac.digest(("aliyun_v4" + secret).encode("utf-8"), date.encode("utf-8"), "sha256")
-    key = hmac.digest(key, region.encode("utf-8"), "sha256")
-    key = hmac.digest(key, product.encode("utf-8"), "sha256")
-    return hmac.digest(key, _V4_TERMINATOR.encode("ascii"), "sha256")
-
-
-# Header names already found valid -> lower case: each name is checked and
-# lower-cased once, not at every signature. Bounded; entries are only ever
-# added, each by one assignment (safe across threads).
-_LOWER_NAMES = {}
+def _check_method(method):
+    """§2.1 line 1: an HTTP method name, upper-cased."""
+    if method.__class__ is not str or not (method.isascii() and method.isalpha()):
+        raise SigningError("method must be an HTTP method name, got %r" % (method,))
+    return method.upper()
 
 
 def _check_header_name(name):
     """A valid header name -> lower case. It must be printable ASCII without
-    spaces or ":" (as http.client requires): anything else could inject a
+    spaces or ``:`` (as http.client requires): anything else could inject a
     header or split one."""
+    if name.__class__ is not str:
+        if not isinstance(name, bytes):
+            raise SigningError("header names must be str, got %s" % type(name).__name__)
+        name = name.decode("latin-1")
     if not name or not (name.isascii() and name.isprintable()) or " " in name or ":" in name:
         raise SigningError("header name %r is not a valid HTTP header name" % name)
-    lname = name.lower()
-    if len(_LOWER_NAMES) < 4096:
-        _LOWER_NAMES[name] = lname
-    return lname
+    return name.lower()
 
 
-def _lower_headers(headers):
-    """Caller headers -> {lower-case name: trimmed value}; checks every name and value."""
+def _lower_headers(headers, known):
+    """§1.5: caller headers -> {lower-case name: trimmed value}; checks every
+    name and value. ``known`` maps names found valid before to lower case (the
+    Signer's, bounded): a name is checked once, not at every signature."""
     lowered = {}
-    if not headers:
-        return lowered
-    if headers.__class__ is dict:
-        # The common case, in fewer steps: names seen before, plain ASCII
-        # values (where " " is the only whitespace strip() can meet). The
-        # first thing out of the ordinary sends the whole dict through the
-        # careful loop below, which says what is wrong.
-        for name, value in headers.items():
-            try:
-                lname = _LOWER_NAMES[name]
-            except KeyError:
-                break
-            if value.__class__ is str and value.isascii() and value.isprintable():
-                lowered[lname] = value.strip()
-            else:
-                break
-        else:
-            if len(lowered) == len(headers):  # else two names differ only in case
-                return lowered
-        lowered = {}
-    items = headers.items() if hasattr(headers, "items") else headers
-    for name, value in items:
-        if name.__class__ is not str:
-            if isinstance(name, bytes):
-                name = name.decode("latin-1")
-            else:
-                raise SigningError("header names must be str, got %s" % type(name).__name__)
-        try:
-            lname = _LOWER_NAMES[name]
-        except KeyError:
+    for name, value in headers.items() if hasattr(headers, "items") else headers:
+        lname = known.get(name)
+        if lname is None:
             lname = _check_header_name(name)
+            if len(known) < 1024:
+                known[name] = lname
         if lname in lowered:
             raise SigningError("header %r is given twice (names are case-insensitive)" % lname)
         if value.__class__ is not str or not (value.isascii() and value.isprintable()):
@@ -2344,7 +2252,7 @@ def _names(value, what="additional_headers"):
 
 
 def _expires_seconds(expires, version):
-    """Validate ``expires`` -> whole seconds."""
+    """§1.6: ``expires`` -> whole seconds."""
     if isinstance(expires, timedelta):
         seconds = int(expires.total_seconds())
     elif isinstance(expires, int) and not isinstance(expires, bool):
@@ -2359,23 +2267,400 @@ def _expires_seconds(expires, version):
     return seconds
 
 
+#: The credentials as the core uses them: ``quoted_key_id`` and
+#: ``quoted_token`` are ``U()`` of the id and the token (for presigned URLs).
+_SigningCredentials = namedtuple("_SigningCredentials",
+                                 "credentials key_id secret token quoted_key_id quoted_token")  # fmt: skip
+
+
+def _signing_credentials(creds):
+    token = creds.security_token
+    return _SigningCredentials(creds, creds.access_key_id, creds.access_key_secret, token,
+                               _quote(creds.access_key_id), _quote(token) if token else None)  # fmt: skip
+
+
+def _canonical_query(pairs, auth=""):
+    """§3.3, §4.3: the caller's raw pairs as ``U(D(piece))`` and the ``auth``
+    query (encoded, in canonical order), sorted, ``k=v`` or ``k``, joined by
+    ``&``. Without caller pairs the auth query is the canonical query."""
+    if not pairs:
+        return auth
+    encoded = [(_requote(k), _requote(v)) for k, v in pairs]
+    if auth:
+        encoded.extend(_split_query(auth))
+    encoded.sort()
+    return "&".join([k + "=" + v if v else k for k, v in encoded])
+
+
+# -- V1 (SPEC.md §2) ----------------------------------------------------------
+
+
+def _v1_canonical_headers(headers):
+    """§2.2: the ``x-oss-*`` header names, sorted."""
+    names = []
+    for name in headers:
+        if name.startswith("x-oss-"):
+            names.append(name)
+    names.sort()
+    return names
+
+
+def _v1_canonical_resource(resource, raw_pairs, token=None):
+    """§2.3: RP plus the sorted sub-resources (query mode: and the token)."""
+    subs = []
+    for key, value in raw_pairs:
+        if key in _SUBRESOURCES or "%" in key:
+            key = _unquote(key, "query")
+            if key in _SUBRESOURCES:
+                subs.append((key, _unquote(value, "query")))
+    if token is not None:
+        subs.append(("security-token", token))
+    if not subs:
+        return resource
+    subs.sort()
+    return resource + "?" + "&".join([k + "=" + v if v else k for k, v in subs])
+
+
+def _v1_string_to_sign(method, headers, names, date, resource):
+    """§2.1: method, MD5, type, date (or expiry), ``x-oss-*`` lines, resource."""
+    lines = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
+    for name in names:
+        lines.append(f"{name}:{headers[name]}")
+    lines.append(resource)
+    return "\n".join(lines)
+
+
+def _v1_signature(secret, string_to_sign):
+    """§2.1: base64 HMAC-SHA1."""
+    return binascii.b2a_base64(hmac.digest(secret.encode(), string_to_sign.encode(), "sha1"), newline=False).decode()
+
+
+def _v1_authorization(key_id, signature):
+    """§2.5."""
+    return f"OSS {key_id}:{signature}"
+
+
+def _v1_auth_query(ids, expires_at, signature):
+    """§2.6."""
+    query = f"OSSAccessKeyId={ids.quoted_key_id}&Expires={expires_at}"
+    if ids.token:
+        query += "&security-token=" + ids.quoted_token
+    return query + "&Signature=" + _quote_base64(signature)
+
+
+# -- V2 (SPEC.md §3) ----------------------------------------------------------
+
+
+def _v2_additional_headers(headers, additional):
+    """§3.2: the listed names the request has, less the always-signed ones."""
+    extra = []
+    for name in additional:
+        if name in headers and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-"):
+            extra.append(name)
+    return extra
+
+
+def _v2_canonical_headers(headers, extra):
+    """§3.1: every ``x-oss-*`` name and the additional ones, sorted."""
+    names = _v1_canonical_headers(headers)
+    if extra:
+        names += extra
+        names.sort()
+    return names
+
+
+def _v2_canonical_resource(resource, pairs, auth=""):
+    """§3.3: ``U(RP)``, then ``?`` and the canonical query of every parameter."""
+    if not pairs and not auth:
+        return _quote(resource)
+    return _quote(resource) + "?" + _canonical_query(pairs, auth)
+
+
+def _v2_string_to_sign(method, headers, names, extra, date, resource):
+    """§3.1: as V1, with the additional headers signed and listed on a line."""
+    lines = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
+    for name in names:
+        lines.append(f"{name}:{headers[name]}")
+    lines.append(";".join(extra))
+    lines.append(resource)
+    return "\n".join(lines)
+
+
+def _v2_signature(secret, string_to_sign):
+    """§3.1: base64 HMAC-SHA256."""
+    return binascii.b2a_base64(hmac.digest(secret.encode(), string_to_sign.encode(), "sha256"),
+                               newline=False).decode()
+
+
+def _v2_authorization(key_id, extra, signature):
+    """§3.4."""
+    listed = f"AdditionalHeaders:{';'.join(extra)}," if extra else ""
+    return f"OSS2 AccessKeyId:{key_id},{listed}Signature:{signature}"
+
+
+def _v2_auth_query(ids, expires_at, extra):
+    """§3.5 in canonical (sorted) order, before the signature."""
+    query = f"security-token={ids.quoted_token}&" if ids.token else ""
+    query += "x-oss-access-key-id=" + ids.quoted_key_id
+    if extra:
+        query += "&x-oss-additional-headers=" + _quote(";".join(extra))
+    return query + f"&x-oss-expires={expires_at}&x-oss-signature-version=OSS2"
+
+
+# -- V4 (SPEC.md §4) ----------------------------------------------------------
+
+
+def _v4_signed_headers(headers, additional):
+    """§4.4 -> (signed names, additional names), each sorted. ``additional``
+    None signs every header given (the default of ``sign()``)."""
+    names, extra = [], []
+    for name in headers:
+        if name.startswith("x-oss-") or name == "content-type" or name == "content-md5":
+            names.append(name)
+        elif (additional is None or name in additional) and headers[name] and name not in _NOT_ADDITIONAL:
+            names.append(name)
+            extra.append(name)
+    names.sort()
+    extra.sort()
+    return names, extra
+
+
+def _v4_canonical_uri(resource):
+    """§4.2: ``U/(RP)``."""
+    return _quote_path(resource)
+
+
+def _v4_canonical_request(method, uri, query, headers, names, extra):
+    """§4.1; the payload line is always UNSIGNED-PAYLOAD."""
+    lines = [method, uri, query]
+    for name in names:
+        lines.append(f"{name}:{headers[name]}")
+    lines.append("")
+    lines.append(";".join(extra))
+    lines.append(_UNSIGNED_PAYLOAD)
+    return "\n".join(lines)
+
+
+def _v4_scope(date, region, product):
+    """§4.5: ``<date>/<region>/<product>/aliyun_v4_request``."""
+    return f"{date}/{region}/{product}/{_V4_TERMINATOR}"
+
+
+def _v4_signing_key(secret, date, region, product):
+    """§4.5: HMAC chain from ``"aliyun_v4" + secret`` over date, region, product."""
+    key = hmac.digest(("aliyun_v4" + secret).encode("utf-8"), date.encode("utf-8"), "sha256")
+    key = hmac.digest(key, region.encode("utf-8"), "sha256")
+    key = hmac.digest(key, product.encode("utf-8"), "sha256")
+    return hmac.digest(key, _V4_TERMINATOR.encode("ascii"), "sha256")
+
+
+def _v4_string_to_sign(iso_now, scope, canonical_request):
+    """§4.5."""
+    digest = hashlib.sha256(canonical_request.encode()).hexdigest()
+    return f"{_V4_ALGORITHM}\n{iso_now}\n{scope}\n{digest}"
+
+
+def _v4_signature(key, string_to_sign):
+    """§4.5: lower-hex HMAC-SHA256 with the signing key."""
+    return hmac.digest(key, string_to_sign.encode(), "sha256").hex()
+
+
+def _v4_authorization(key_id, scope, extra, signature):
+    """§4.6."""
+    listed = f",AdditionalHeaders={';'.join(extra)}" if extra else ""
+    return f"{_V4_ALGORITHM} Credential={key_id}/{scope}{listed},Signature={signature}"
+
+
+def _v4_auth_query(ids, quoted_scope, iso_now, expires, extra):
+    """§4.7 in canonical (sorted) order, before the signature."""
+    query = f"x-oss-credential={ids.quoted_key_id}%2F{quoted_scope}&x-oss-date={iso_now}&x-oss-expires={expires}"
+    if extra:
+        query = f"x-oss-additional-headers={_quote(';'.join(extra))}&{query}"
+    if ids.token:
+        query += "&x-oss-security-token=" + ids.quoted_token
+    return query + "&x-oss-signature-version=" + _V4_ALGORITHM
+
+
+# -- each version's steps in order -------------------------------------------
+#
+# _vN_sign(...) -> (canonical request or None, string to sign, signed names,
+# scope or None, signature, output): ``output`` is the headers to add in
+# header mode, the query to append in query mode. ``headers`` is the request's
+# lower-cased header dict without the headers the signer sets; header mode
+# adds them to it (it is the signer's own copy). ``ids`` is a
+# _SigningCredentials.
+
+
+def _v1_sign(method, resource, pairs, headers, ids, date, query_mode):
+    """V1 (§2): ``date`` is the HTTP date, or in query mode ``expires_at``."""
+    token = ids.token
+    if query_mode:
+        resource = _v1_canonical_resource(resource, pairs, token)
+    else:
+        if token:
+            headers["x-oss-security-token"] = token
+        resource = _v1_canonical_resource(resource, pairs) if pairs else resource
+    names = _v1_canonical_headers(headers)
+    string_to_sign = _v1_string_to_sign(method, headers, names, date, resource)
+    signature = _v1_signature(ids.secret, string_to_sign)
+    if query_mode:
+        output = _v1_auth_query(ids, date, signature)
+    else:
+        output = {"Date": date}
+        if token:
+            output["x-oss-security-token"] = token
+        output["Authorization"] = _v1_authorization(ids.key_id, signature)
+    return None, string_to_sign, names, None, signature, output
+
+
+def _v2_sign(method, resource, pairs, headers, ids, date, query_mode, additional):
+    """V2 (§3): as V1; ``additional`` None is the mode's default (§3.2)."""
+    token = ids.token
+    if additional is None:
+        additional = () if query_mode else _V2_DEFAULT_ADDITIONAL
+    if token and not query_mode:
+        headers["x-oss-security-token"] = token
+    extra = _v2_additional_headers(headers, additional)
+    names = _v2_canonical_headers(headers, extra)
+    auth = _v2_auth_query(ids, date, extra) if query_mode else ""
+    resource = _v2_canonical_resource(resource, pairs, auth)
+    string_to_sign = _v2_string_to_sign(method, headers, names, extra, date, resource)
+    signature = _v2_signature(ids.secret, string_to_sign)
+    if query_mode:
+        output = auth + "&x-oss-signature=" + _quote_base64(signature)
+    else:
+        output = {"Date": date}
+        if token:
+            output["x-oss-security-token"] = token
+        output["Authorization"] = _v2_authorization(ids.key_id, extra, signature)
+    return None, string_to_sign, names, None, signature, output
+
+
+def _v4_sign(method, resource, pairs, headers, ids, key, scope, quoted_scope, iso_now, expires, additional):
+    """V4 (§4) with the signing ``key`` of ``scope``; ``expires`` None is header mode."""
+    if expires is None:
+        output = {"x-oss-date": iso_now, "x-oss-content-sha256": _UNSIGNED_PAYLOAD}
+        if ids.token:
+            output["x-oss-security-token"] = ids.token
+        headers.update(output)
+    elif "x-oss-content-sha256" in headers:
+        headers["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD  # §4.4: rewritten, signed
+    names, extra = _v4_signed_headers(headers, additional)
+    auth = _v4_auth_query(ids, quoted_scope, iso_now, expires, extra) if expires is not None else ""
+    query = _canonical_query(pairs, auth)
+    canonical_request = _v4_canonical_request(method, _v4_canonical_uri(resource), query, headers, names, extra)
+    string_to_sign = _v4_string_to_sign(iso_now, scope, canonical_request)
+    signature = _v4_signature(key, string_to_sign)
+    if expires is None:
+        output["Authorization"] = _v4_authorization(ids.key_id, scope, extra, signature)
+    else:
+        output = auth + "&x-oss-signature=" + signature
+    return canonical_request, string_to_sign, names, scope, signature, output
+
+
 # ==== Signer ================================================================
 
-SignedRequest = namedtuple("SignedRequest", "method url headers")
-SignedRequest.__doc__ = """A signed request: ``method`` (upper case), ``url`` and
-``headers``, a new dict holding the caller's headers plus the signing ones."""
+
+def _auth_key_id(value):
+    """The access key id in an ``Authorization`` value of any version."""
+    scheme, _, rest = str(value).partition(" ")
+    if scheme == "OSS":
+        return rest.rpartition(":")[0]
+    if scheme == "OSS2":
+        return rest.partition("AccessKeyId:")[2].partition(",")[0]
+    if scheme == _V4_ALGORITHM:
+        return rest.partition("Credential=")[2].partition("/")[0]
+    return None
 
 
-def _copy_headers(headers, drop=(), replaced=False):
-    """A new dict of the caller's headers, to which the signer adds its own.
+def _shown_secrets(request):
+    """(access key id, security token) that a signed request carries."""
+    key_id = token = None
+    for name, value in request.headers.items():
+        name = str(name).lower()
+        if name == "x-oss-security-token":
+            token = value
+        elif name == "authorization":
+            key_id = _auth_key_id(value)
+    for key, value in _split_query(str(request.url).partition("?")[2]):
+        try:
+            value = _unquote(value)
+        except SigningError:
+            continue
+        if key in ("security-token", "x-oss-security-token"):
+            token = value
+        elif key in ("OSSAccessKeyId", "x-oss-access-key-id"):
+            key_id = value
+        elif key == "x-oss-credential":
+            key_id = value.partition("/")[0]
+    return key_id, token
 
-    With ``replaced`` (some caller header is one the signer sets), names in
-    ``drop`` are left out, in any case; without it, a plain copy.
+
+def _masked_repr(text, request):
+    """``text`` with the token of ``request`` masked and its key id cut to the
+    last 4 characters, raw and percent-encoded."""
+    key_id, token = _shown_secrets(request)
+    text = _scrub(text, (token,))
+    if key_id:
+        for form in (key_id, _quote(key_id)):
+            text = text.replace(form, _mask(key_id))
+    return text
+
+
+class SignedRequest(namedtuple("SignedRequest", "method url headers")):
+    """A signed request: ``method`` (upper case), ``url`` and ``headers``, a
+    new dict holding the caller's headers plus the signing ones.
+
+    ``repr()`` masks the security token and shows at most the last 4
+    characters of the access key id.
     """
-    if not replaced:
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return _masked_repr("SignedRequest(method=%r, url=%r, headers=%r)" % tuple(self), self)
+
+
+class SigningDetails(namedtuple("SigningDetails", "version request canonical_request string_to_sign "
+                                                  "signed_headers scope signature")):  # fmt: skip
+    """What :meth:`Signer.explain` signed.
+
+    ``request`` is the :class:`SignedRequest`; ``canonical_request`` the V4
+    canonical request (``None`` for V1 and V2); ``string_to_sign`` the string
+    the signature is the HMAC of; ``signed_headers`` the sorted lower-case
+    names of the headers whose values are signed; ``scope`` the V4 credential
+    scope (``None`` for V1 and V2); ``signature`` as sent. ``repr()`` masks the
+    security token and shows at most the last 4 characters of the key id.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        fields = ", ".join("%s=%r" % pair for pair in zip(self._fields, self))
+        return _masked_repr("SigningDetails(%s)" % fields, self.request)
+
+
+def _copy_headers(headers, drop=()):
+    """A new dict of the caller's headers, less the names in ``drop`` (in any case)."""
+    if not drop:
         return dict(headers) if headers else {}
     items = headers.items() if hasattr(headers, "items") else headers
     return {name: value for name, value in items if name.lower() not in drop}
+
+
+def _swap_signing_headers(stores, names, signed=None, set_header=None):
+    """Remove every header in ``names`` (lower case) from each of ``stores``,
+    in any case; then set those of ``signed`` with ``set_header`` (by default
+    into the first store). Every hook that puts a signature on a request of an
+    HTTP library does it this way."""
+    for store in stores:
+        for key in [key for key in store if key.lower() in names]:
+            del store[key]
+    if signed:
+        set_header = set_header or stores[0].__setitem__
+        for name, value in signed.items():
+            if name.lower() in names:
+                set_header(name, value)
 
 
 class Signer:
@@ -2412,12 +2697,11 @@ class Signer:
         if not isinstance(provider, CredentialCache):
             provider = CredentialCache(provider, self.context)
         self.provider = provider
-        self._hosts = {}  # "scheme://netloc" -> _host_plan(...)
-        self._keys = {}  # (secret, date, region, product) -> V4 signing key
-        # One-entry memos, each replaced by one assignment (thread-safe):
-        self._time_memo = (None, None, None)  # (second, HTTP date, ISO basic time)
-        self._creds_memo = (None,) * 4  # (credentials, U(id), U(token), secret bytes)
-        self._v4_memo = (None,) * 8  # (credentials, date, region, product, key, scope, ...)
+        self._hosts = {}  # "scheme://netloc" -> _HostPlan
+        self._keys = {}  # (secret, date, region, product) -> (V4 signing key, scope)
+        self._clock = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
+        self._header_names = {}  # header name -> lower case, for names found valid
+        self._last_ids = None  # _SigningCredentials of the last credentials, replaced whole
 
     def __repr__(self):
         return "Signer(bucket=%r, region=%r, version=%r, product=%r)" % (
@@ -2440,7 +2724,26 @@ class Signer:
             CredentialError: no credentials could be had.
         """
         extra = self.additional_headers if additional_headers is None else _names(additional_headers)
-        return self._sign(method, url, headers, expires, extra, extra is None)
+        return self._sign(method, url, headers, expires, extra)[0]
+
+    def explain(self, method: str, url: str, headers: Optional[Mapping[str, str]] = None, *,
+                expires: Union[int, timedelta, None] = None,
+                additional_headers: Optional[Iterable[str]] = None) -> SigningDetails:
+        """Sign exactly as :meth:`sign` would and say what was signed.
+
+        Returns a :class:`SigningDetails`: the :class:`SignedRequest`, the
+        canonical request (V4), the string to sign, the signed header names,
+        the scope (V4) and the signature, all from the steps that signed it.
+        """
+        extra = self.additional_headers if additional_headers is None else _names(additional_headers)
+        request, steps, lowered = self._sign(method, url, headers, expires, extra)
+        canonical_request, string_to_sign, names, scope, signature, _ = steps
+        if self.version != "v4":  # the values of lines 2-4 are signed too
+            names = set(names).union({"content-md5", "content-type"}.intersection(lowered))
+            if expires is None:
+                names.add("date")
+        return SigningDetails(self.version, request, canonical_request, string_to_sign, tuple(sorted(names)),
+                              scope, signature)  # fmt: skip
 
     def presign(self, url: str, *, method: str = "GET", expires: Union[int, timedelta] = 3600,
                 headers: Optional[Mapping[str, str]] = None,
@@ -2453,7 +2756,7 @@ class Signer:
     def credentials(self) -> Credentials:
         """The cached credentials the next signature would use."""
         now = self.context.clock()
-        return self.provider._get(now + _HEADER_HEADROOM, now, self.provider._ctx(self.context))
+        return self.provider.get_for_signing(now + _HEADER_HEADROOM, now, self.context)
 
     def sign_request(self, request: Any, *, expires: Union[int, timedelta, None] = None) -> Any:
         """Sign a :class:`urllib.request.Request` in place and return it.
@@ -2466,21 +2769,15 @@ class Signer:
         default_type = request.data is not None and not any(k.lower() == "content-type" for k in headers)
         if default_type:
             headers["Content-type"] = "application/x-www-form-urlencoded"
-        signed = self._sign(request.get_method(), request.full_url, headers, expires,
-                            self.additional_headers, False)  # fmt: skip
+        signed = self._sign(request.get_method(), request.full_url, headers, expires, self._hook_additional())[0]
         # Only now that signing succeeded is the request changed.
         if default_type:
             request.add_unredirected_header("Content-type", "application/x-www-form-urlencoded")
         if expires is not None:
             request.full_url = signed.url
-            return request
-        for name in _SIGNER_HEADERS[self.version]:
-            for store in (request.headers, request.unredirected_hdrs):
-                for key in [k for k in store if k.lower() == name]:
-                    del store[key]
-        for name, value in signed.headers.items():
-            if name.lower() in _SIGNER_HEADERS[self.version]:
-                request.add_header(name, value)
+        else:
+            _swap_signing_headers((request.headers, request.unredirected_hdrs), _SIGNER_HEADERS[self.version],
+                                  signed.headers, request.add_header)  # fmt: skip
         return request
 
     def __call__(self, request: Any) -> Any:
@@ -2493,13 +2790,8 @@ class Signer:
         """
         headers = request.headers
         signed = self._sign(request.method, str(request.url), dict(headers.items()), None,
-                            self.additional_headers, False)  # fmt: skip
-        own = _SIGNER_HEADERS[self.version]
-        for key in [k for k in list(headers.keys()) if k.lower() in own]:
-            del headers[key]
-        for name, value in signed.headers.items():
-            if name.lower() in own:
-                headers[name] = value
+                            self._hook_additional())[0]  # fmt: skip
+        _swap_signing_headers((headers,), _SIGNER_HEADERS[self.version], signed.headers)
         hooks = getattr(request, "hooks", None)
         if isinstance(hooks, dict) and _unsign_redirect not in hooks.get("response", ()):
             request.register_hook("response", _unsign_redirect)  # requests
@@ -2520,283 +2812,123 @@ class Signer:
         """
         return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint)
 
-    # -- glue ---------------------------------------------------------------
+    # -- the steps around the core ------------------------------------------
 
-    def _credentials_for(self, need, now, query_mode, what="the presigned URL"):
-        cache = self.provider
-        entry = cache._entry
-        if entry is not None and (entry.expires_at is None or (now < entry.advisory_at and need < entry.expires_at)):
-            return entry.credentials  # the hot path, inlined
+    def _hook_additional(self):
+        """The hooks see headers their HTTP library added: V4 signs only the
+        names the Signer was given (API.md)."""
+        extra = self.additional_headers
+        return () if extra is None and self.version == "v4" else extra
+
+    def _credentials(self, need, now, query_mode, what="the presigned URL"):
         try:
-            return cache._get(need, now, cache._ctx(self.context))
+            return self.provider.get_for_signing(need, now, self.context)
         except _ShortCredentials as exc:
             if query_mode:
                 raise SigningError("%s would outlive its credentials (%s)" % (what, exc)) from None
             raise
 
-    def _sign(self, method, url, headers, expires, additional, default_all):
-        try:
-            method = _METHODS[method]
-        except (KeyError, TypeError):
-            if method.__class__ is not str or not (method.isascii() and method.isalpha()):
-                raise SigningError("method must be an HTTP method name, got %r" % (method,)) from None
-            method = method.upper()
-        version = self.version
-        target = _parse_target(url, self.bucket, self.region, self.product, self._hosts)
-        if version == "v4" and not target.region:
-            raise SigningError("V4 signing needs a region: pass region= to Signer (none can be inferred "
-                               "from host %r)" % target.prefix.split("://", 1)[1])  # fmt: skip
-        if expires is not None and not (expires.__class__ is int and 0 < expires <= _V4_MAX_EXPIRES):
-            expires = _expires_seconds(expires, version)  # valid for every version, or checked here
-        lowered = _lower_headers(headers) if headers else {}
-        clock_now = self.context.clock()
-        now = int(clock_now)
-        need = now + (_HEADER_HEADROOM if expires is None else expires)
-        entry = self.provider._entry
-        if entry is not None and (entry.expires_at is None or (clock_now < entry.advisory_at
-                                                               and need < entry.expires_at)):  # fmt: skip
-            creds = entry.credentials  # _credentials_for's fast path, inlined
+    def _parse(self, url):
+        """§1.2: url -> (host plan, path, query)."""
+        if url.__class__ is not str:
+            raise SigningError("url must be a str, got %s" % type(url).__name__)
+        # Requests of one signer mostly share "scheme://netloc": its split,
+        # checks and plan are kept, and only the path and query are checked
+        # and split per call. The first "/" after "http://" or "https://"
+        # ends the prefix; a URL of another shape takes the full split.
+        given = (self.bucket, self.region, self.product)
+        slash = url.find("/", 8)
+        plan = self._hosts.get(url[:slash]) if slash > 0 else None
+        if plan is not None and plan.given == given:
+            rest = url[slash:]
+            _check_url_text(rest)
+            path, query = _split_path_query(rest)
         else:
-            creds = self._credentials_for(need, clock_now, expires is not None)
-        if version == "v4":
-            return self._sign_v4(method, target, headers, lowered, now, expires, additional, default_all, creds)
-        if version == "v2":
-            return self._sign_v2(method, target, headers, lowered, now, expires, additional, creds)
-        return self._sign_v1(method, target, headers, lowered, now, expires, creds)
-
-    def _query_base(self, target, query_mode):
-        """Raw query pairs to sign and the URL to append to."""
-        if not target.query:
-            return (), target.prefix + target.path + ("?" if query_mode else "")
-        raw = _split_query(target.query)
-        base = target.prefix + target.path
-        if not query_mode:
-            return raw, base + "?" + target.query
-        owned = _AUTH_PARAMS[self.version]
-        kept = [(k, v) for k, v in raw if _unquote(k, "query") not in owned]
-        if len(kept) != len(raw):
-            items = [item for item in target.query.split("&") if item and
-                     _unquote(item.partition("=")[0], "query") not in owned]  # fmt: skip
-            query = "&".join(items)
-        else:
-            query = target.query
-        return kept, base + ("?" + query + "&" if query else "?")
-
-    def _quoted(self, creds):
-        """(credentials, U(access key id), U(token), secret as UTF-8) of these
-        credentials, computed once."""
-        memo = self._creds_memo
-        if memo[0] is not creds:
-            token = creds.security_token
-            memo = self._creds_memo = (creds, _quote(creds.access_key_id), _quote(token) if token else None,
-                                       creds.access_key_secret.encode("utf-8"))  # fmt: skip
-        return memo
+            _check_url_text(url)
+            scheme, netloc, host, path, query = _split_url(url)
+            plan = _host_plan(scheme, netloc, host, given)
+            if slash > 0 and url[:slash] == plan.prefix:
+                if len(self._hosts) > 256:
+                    self._hosts.clear()
+                self._hosts[url[:slash]] = plan
+            path = path or "/"
+        if len(query) > 65536:
+            raise SigningError("URL query is longer than 65536 characters")
+        return plan, path, query
 
     def _times(self, now):
-        """(HTTP date, ISO basic time) of ``now``, computed once per second."""
-        memo = self._time_memo
+        """(HTTP date, ISO basic time) of ``now``, formatted once per second."""
+        memo = self._clock
         if memo[0] != now:
-            memo = self._time_memo = (now, _http_date(now), _iso_basic(now))
-        return memo
-
-    @staticmethod
-    def _drop_signer_headers(lowered, version):
-        """Remove headers the signer sets; True when the caller had any."""
-        collisions = _SIGNER_HEADERS[version].intersection(lowered)
-        for name in collisions:
-            del lowered[name]
-        return bool(collisions)
-
-    def _sign_v1(self, method, target, headers, lowered, now, expires, creds):
-        token = creds.security_token
-        if target.query or expires is not None:
-            raw_pairs, url = self._query_base(target, expires is not None)
-        else:
-            raw_pairs, url = (), target.prefix + target.path
-        if expires is None:
-            memo = self._time_memo
-            date = (memo if memo[0] == now else self._times(now))[1]
-            replaced = not _SIGNER_HEADERS_V1.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v1")
-            if token:
-                lowered["x-oss-security-token"] = token
-            resource = _v1_canonical_resource(target.resource, raw_pairs) if raw_pairs else target.resource
-        else:
-            date = str(now + expires)
-            resource = _v1_canonical_resource(target.resource, raw_pairs, token)
-        sts = _v1_string_to_sign(method, date, lowered, resource)
-        memo = self._creds_memo
-        if memo[0] is not creds:
-            memo = self._quoted(creds)
-        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode(), "sha1"), newline=False).decode()
-        if expires is not None:
-            key_id, quoted_token = memo[1], memo[2]
-            params = "OSSAccessKeyId=" + key_id + "&Expires=" + date
-            if token:
-                params += "&security-token=" + quoted_token
-            return _tuple_new(SignedRequest, (method, url + params + "&Signature=" + _quote_base64(signature),
-                                              _copy_headers(headers)))  # fmt: skip
-        signed = _copy_headers(headers, _SIGNER_HEADERS_V1, replaced)
-        signed["Date"] = date
-        if token:
-            signed["x-oss-security-token"] = token
-        signed["Authorization"] = f"OSS {creds.access_key_id}:{signature}"
-        return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
-
-    def _sign_v2(self, method, target, headers, lowered, now, expires, additional, creds):
-        token = creds.security_token
-        query_mode = expires is not None
-        if target.query or query_mode:
-            raw_pairs, url = self._query_base(target, query_mode)
-        else:
-            raw_pairs, url = (), target.prefix + target.path
-        replaced = False
-        if query_mode:
-            date = str(now + expires)
-        else:
-            memo = self._time_memo
-            date = (memo if memo[0] == now else self._times(now))[1]
-            replaced = not _SIGNER_HEADERS_V2.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v2")
-            if token:
-                lowered["x-oss-security-token"] = token
-        if additional is None:
-            additional = () if query_mode else _V2_DEFAULT_ADDITIONAL
-        extra = []
-        for name in additional:
-            if name in lowered and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-"):
-                extra.append(name)
-        names = []
-        for name in lowered:
-            if "x-oss-" <= name < "x-oss.":  # name.startswith("x-oss-")
-                names.append(name)
-        names.extend(extra)
-        names.sort()
-        pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs] if raw_pairs else []
-        resource = _quote(target.resource)
-        memo = self._creds_memo
-        if memo[0] is not creds:
-            memo = self._quoted(creds)
-        if query_mode:
-            # The auth parameters in canonical (sorted) order, as for V4.
-            query = ("security-token=" + memo[2] + "&") if token else ""
-            query += "x-oss-access-key-id=" + memo[1]
-            if extra:
-                query += "&x-oss-additional-headers=" + _quote(";".join(extra))
-            query += "&x-oss-expires=" + date + "&x-oss-signature-version=OSS2"
-            if pairs:
-                pairs.extend(_split_query(query))
-                resource += "?" + _canonical_query(pairs)
-            else:
-                resource += "?" + query
-        elif pairs:
-            resource += "?" + _canonical_query(pairs)
-        sts = _v2_string_to_sign(method, date, lowered, names, extra, resource)
-        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode(), "sha256"), newline=False).decode()
-        if query_mode:
-            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + _quote_base64(signature),
-                                              _copy_headers(headers)))  # fmt: skip
-        signed = _copy_headers(headers, _SIGNER_HEADERS_V2, replaced)
-        signed["Date"] = date
-        if token:
-            signed["x-oss-security-token"] = token
-        listed = f"AdditionalHeaders:{';'.join(extra)}," if extra else ""
-        signed["Authorization"] = f"OSS2 AccessKeyId:{creds.access_key_id},{listed}Signature:{signature}"
-        return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
+            memo = self._clock = (now, _http_date(now), _iso_basic(now))
+        return memo[1], memo[2]
 
     def _signing_key(self, secret, date, region, product):
-        """(V4 signing key, scope), derived once per (secret, date, region, product)."""
+        """(V4 signing key, scope, U(scope)), derived once per (secret, date,
+        region, product)."""
         cache_key = (secret, date, region, product)
         found = self._keys.get(cache_key)
         if found is None:
             if len(self._keys) >= 8:
                 self._keys.clear()
-            scope = "%s/%s/%s/%s" % (date, region, product, _V4_TERMINATOR)
-            found = self._keys[cache_key] = (_v4_signing_key(secret, date, region, product), scope)
+            scope = _v4_scope(date, region, product)
+            found = self._keys[cache_key] = (_v4_signing_key(secret, date, region, product), scope, _quote(scope))
         return found
 
-    def _v4_scope(self, creds, date, region, product):
-        """(key, scope, credential, U(credential)) for these credentials and scope."""
-        memo = self._v4_memo
-        if memo[0] is not creds or memo[1] != date or memo[2] != region or memo[3] != product:
-            key, scope = self._signing_key(creds.access_key_secret, date, region, product)
-            credential = creds.access_key_id + "/" + scope
-            memo = self._v4_memo = (creds, date, region, product, key, scope, credential, _quote(credential))
-        return memo[4:]
+    def _ids(self, creds):
+        """The credentials as the core takes them, encoded once per credentials."""
+        ids = self._last_ids
+        if ids is None or ids.credentials is not creds:
+            ids = self._last_ids = _signing_credentials(creds)
+        return ids
 
-    def _sign_v4(self, method, target, headers, lowered, now, expires, additional, default_all, creds):
+    def _sign(self, method, url, headers, expires, additional):
+        """-> (SignedRequest, the core's steps, the headers signed)."""
+        method = _check_method(method)
+        version = self.version
+        plan, path, query = self._parse(url)
+        if version == "v4" and not plan.region:
+            raise SigningError("V4 signing needs a region: pass region= to Signer (none can be inferred "
+                               "from host %r)" % plan.prefix.split("://", 1)[1])  # fmt: skip
         query_mode = expires is not None
-        token = creds.security_token
-        memo = self._time_memo
-        iso = (memo if memo[0] == now else self._times(now))[2]
-        region = target.region
-        if "oss-" <= region < "oss.":  # region.startswith("oss-")
-            region = region[4:]
-        memo = self._v4_memo
-        if memo[0] is creds and memo[1] == iso[:8] and memo[2] == region and memo[3] == target.product:
-            key, scope, credential, quoted_credential = memo[4], memo[5], memo[6], memo[7]
-        else:
-            key, scope, credential, quoted_credential = self._v4_scope(creds, iso[:8], region, target.product)
-        if target.query or query_mode:
-            raw_pairs, url = self._query_base(target, query_mode)
-        else:
-            raw_pairs, url = (), target.prefix + target.path
-        replaced = False
         if query_mode:
-            if "x-oss-content-sha256" in lowered:
-                lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-                replaced = True
-        else:
-            replaced = not _SIGNER_HEADERS_V4.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v4")
-            lowered["x-oss-date"] = iso
-            lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-            if token:
-                lowered["x-oss-security-token"] = token
-        names = []
-        extra = []
-        for name in lowered:
-            if "x-oss-" <= name < "x-oss." or name == "content-type" or name == "content-md5":
-                names.append(name)
-            elif (name in additional if additional is not None else default_all) and lowered[name] and \
-                    name not in _NOT_ADDITIONAL:  # fmt: skip
-                names.append(name)
-                extra.append(name)
-        names.sort()
-        if extra:
-            extra.sort()
-        pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs] if raw_pairs else []
+            expires = _expires_seconds(expires, version)
+        lowered = _lower_headers(headers, self._header_names) if headers else {}
+        clock_now = self.context.clock()
+        now = int(clock_now)
+        creds = self._credentials(now + (expires if query_mode else _HEADER_HEADROOM), clock_now, query_mode)
         if query_mode:
-            # The auth parameters, already in canonical (sorted) order: the
-            # same string serves the URL and, without caller pairs, the
-            # canonical query.
-            query = f"x-oss-credential={quoted_credential}&x-oss-date={iso}&x-oss-expires={expires}"
-            if extra:
-                query = f"x-oss-additional-headers={_quote(';'.join(extra))}&{query}"
-            if token:
-                memo = self._creds_memo
-                query += "&x-oss-security-token=" + (memo if memo[0] is creds else self._quoted(creds))[2]
-            query += "&x-oss-signature-version=" + _V4_ALGORITHM
-            if pairs:
-                pairs.extend(_split_query(query))
-                canonical_query = _canonical_query(pairs)
+            query = _unsigned_query(query, _AUTH_PARAMS[version]) if query else query
+            replaced = _CONTENT_SHA256.intersection(lowered) if version == "v4" else ()
+        else:
+            replaced = _SIGNER_HEADERS[version].intersection(lowered)
+            for name in replaced:
+                del lowered[name]
+        resource = _resource_path(plan, path)
+        pairs = _split_query(query) if query else ()
+        http_date, iso_now = self._times(now)
+        ids = self._ids(creds)
+        if version == "v4":
+            key, scope, quoted_scope = self._signing_key(ids.secret, iso_now[:8], plan.region, plan.product)
+            steps = _v4_sign(method, resource, pairs, lowered, ids, key, scope, quoted_scope, iso_now, expires,
+                             additional)  # fmt: skip
+        else:
+            date = str(now + expires) if query_mode else http_date
+            if version == "v2":
+                steps = _v2_sign(method, resource, pairs, lowered, ids, date, query_mode, additional)
             else:
-                canonical_query = query
-        else:
-            canonical_query = _canonical_query(pairs) if pairs else ""
-        canonical = _v4_canonical_request(method, _quote_path(target.resource), canonical_query, lowered, names,
-                                          extra)  # fmt: skip
-        signature = hmac.digest(key, _v4_string_to_sign(iso, scope, canonical).encode(), "sha256").hex()
+                steps = _v1_sign(method, resource, pairs, lowered, ids, date, query_mode)
+        output = steps[5]
+        signed = _copy_headers(headers, replaced)
+        base = plan.prefix + path
         if query_mode:
-            signed = _copy_headers(headers, _CONTENT_SHA256, replaced)
+            url = base + "?" + query + "&" + output if query else base + "?" + output
             if replaced:  # the caller's x-oss-content-sha256, in whatever case, becomes what was signed
                 signed["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + signature, signed))
-        signed = _copy_headers(headers, _SIGNER_HEADERS_V4, replaced)
-        signed["x-oss-date"] = iso
-        signed["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-        if token:
-            signed["x-oss-security-token"] = token
-        listed = f",AdditionalHeaders={';'.join(extra)}" if extra else ""
-        signed["Authorization"] = f"{_V4_ALGORITHM} Credential={credential}{listed},Signature={signature}"
-        return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
+        else:
+            url = base + "?" + query if query else base
+            signed.update(output)
+        return SignedRequest(method, url, signed), steps, lowered
 
 
 def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint):
@@ -2818,7 +2950,7 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
     url = object_url(bucket, "", region, endpoint=endpoint)
     clock_now = signer.context.clock()
     now = int(clock_now)
-    creds = signer._credentials_for(now + expires, clock_now, True, "the POST policy")
+    creds = signer._credentials(now + expires, clock_now, True, "the POST policy")
     token = creds.security_token
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now + expires))
     form = {"key": key if key is not None else key_prefix + "${filename}"}
@@ -2845,7 +2977,7 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
     if signer.version == "v4":
         date = time.strftime("%Y%m%d", time.gmtime(now))
         iso = _iso_basic(now)
-        credential = "%s/%s/%s/%s/%s" % (creds.access_key_id, date, region, signer.product, _V4_TERMINATOR)
+        credential = "%s/%s" % (creds.access_key_id, _v4_scope(date, region, signer.product))
         auth = {"x-oss-signature-version": _V4_ALGORITHM, "x-oss-credential": credential, "x-oss-date": iso}
         conds.extend({k: v} for k, v in auth.items())
     if token:
@@ -2855,7 +2987,7 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
     policy = _b64(document.encode("utf-8")).decode("ascii")
     secret = creds.access_key_secret
     if signer.version == "v4":
-        key_bytes = signer._signing_key(secret, date, region, signer.product)[0]
+        key_bytes = _v4_signing_key(secret, date, region, signer.product)
         form.update(auth)
         form["policy"] = policy
         form["x-oss-signature"] = hmac.new(key_bytes, policy.encode("ascii"), hashlib.sha256).hexdigest()
@@ -3296,9 +3428,7 @@ def _unsign_redirect(response, *args, **kwargs):
     drops only ``Authorization``, only for another host; the signature is for
     this URL alone and the security token must not reach another host."""
     if getattr(response, "is_redirect", False):
-        headers = response.request.headers
-        for name in [n for n in headers if n.lower() in _ALL_SIGNER_HEADERS]:
-            del headers[name]
+        _swap_signing_headers((response.request.headers,), _ALL_SIGNER_HEADERS)
     return response
 
 
@@ -3381,10 +3511,8 @@ def _make_signing_handler():
         def http_request(self, request):
             """Sign ``request`` (urllib calls this for HTTP and HTTPS)."""
             if request.unverifiable and request.origin_req_host != urllib.request.request_host(request):
-                own = _SIGNER_HEADERS[self.signer.version]
-                for store in (request.headers, request.unredirected_hdrs):
-                    for key in [k for k in store if k.lower() in own]:
-                        del store[key]
+                _swap_signing_headers((request.headers, request.unredirected_hdrs),
+                                      _SIGNER_HEADERS[self.signer.version])  # fmt: skip
                 return request
             return self.signer.sign_request(request)
 
