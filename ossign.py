@@ -2697,6 +2697,9 @@ class Signer:
         if not isinstance(provider, CredentialCache):
             provider = CredentialCache(provider, self.context)
         self.provider = provider
+        #: Seconds added to the context clock for every signing time: OSS's
+        #: clock minus this machine's (see correct_clock). Settable.
+        self.clock_offset = 0.0
         self._hosts = {}  # "scheme://netloc" -> _HostPlan
         self._keys = {}  # (secret, date, region, product) -> (V4 signing key, scope)
         self._clock = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
@@ -2758,6 +2761,22 @@ class Signer:
         now = self.context.clock()
         return self.provider.get_for_signing(now + _HEADER_HEADROOM, now, self.context)
 
+    def correct_clock(self, error_body: Union[bytes, str]) -> float:
+        """Follow OSS's clock from a ``RequestTimeTooSkewed`` error body.
+
+        Sets :attr:`clock_offset` to the body's ``ServerTime`` minus this
+        signer's clock and returns it (seconds). :class:`SigningHandler` and
+        the ``requests`` hook do this by themselves on such a 403 and send the
+        request once more.
+
+        Raises:
+            ValueError: the body is not an OSS error document with a
+                ``ServerTime``; the offset is left as it was.
+        """
+        offset = _server_time(error_body) - self.context.clock()
+        self.clock_offset = offset
+        return offset
+
     def sign_request(self, request: Any, *, expires: Union[int, timedelta, None] = None) -> Any:
         """Sign a :class:`urllib.request.Request` in place and return it.
 
@@ -2786,15 +2805,16 @@ class Signer:
         Signs ``request.method``, ``request.url`` and ``request.headers`` (header
         signing) and sets the signing headers on ``request.headers``. On a
         ``requests`` request it also registers a response hook, so that a
-        redirect is followed without the signing headers.
+        redirect is followed without the signing headers and a 403
+        RequestTimeTooSkewed is sent again once, at OSS's time.
         """
         headers = request.headers
         signed = self._sign(request.method, str(request.url), dict(headers.items()), None,
                             self._hook_additional())[0]  # fmt: skip
         _swap_signing_headers((headers,), _SIGNER_HEADERS[self.version], signed.headers)
         hooks = getattr(request, "hooks", None)
-        if isinstance(hooks, dict) and _unsign_redirect not in hooks.get("response", ()):
-            request.register_hook("response", _unsign_redirect)  # requests
+        if isinstance(hooks, dict) and self._response_hook not in hooks.get("response", ()):
+            request.register_hook("response", self._response_hook)  # requests
         return request
 
     def post_policy(self, key: Optional[str] = None, *, key_prefix: Optional[str] = None,
@@ -2813,6 +2833,11 @@ class Signer:
         return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint)
 
     # -- the steps around the core ------------------------------------------
+
+    def _response_hook(self, response, *args, **kwargs):
+        """``requests`` response hook: a redirect is followed without the
+        signing headers; a RequestTimeTooSkewed is sent again once."""
+        return _resend_skewed(self, _unsign_redirect(response), kwargs)
 
     def _hook_additional(self):
         """The hooks see headers their HTTP library added: V4 signs only the
@@ -2895,8 +2920,11 @@ class Signer:
             expires = _expires_seconds(expires, version)
         lowered = _lower_headers(headers, self._header_names) if headers else {}
         clock_now = self.context.clock()
-        now = int(clock_now)
-        creds = self._credentials(now + (expires if query_mode else _HEADER_HEADROOM), clock_now, query_mode)
+        # The signing time follows OSS's clock (clock_offset); credentials
+        # expire by this machine's, which is the one the cache reads.
+        now = int(clock_now + self.clock_offset)
+        need = int(clock_now) + (expires if query_mode else _HEADER_HEADROOM)
+        creds = self._credentials(need, clock_now, query_mode)
         if query_mode:
             query = _unsigned_query(query, _AUTH_PARAMS[version]) if query else query
             replaced = _CONTENT_SHA256.intersection(lowered) if version == "v4" else ()
@@ -2949,8 +2977,8 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
         raise SigningError("post_policy needs a region or an endpoint for the form's URL")
     url = object_url(bucket, "", region, endpoint=endpoint)
     clock_now = signer.context.clock()
-    now = int(clock_now)
-    creds = signer._credentials(now + expires, clock_now, True, "the POST policy")
+    now = int(clock_now + signer.clock_offset)
+    creds = signer._credentials(int(clock_now) + expires, clock_now, True, "the POST policy")
     token = creds.security_token
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now + expires))
     form = {"key": key if key is not None else key_prefix + "${filename}"}
@@ -3406,6 +3434,15 @@ def _signed_at(fields, expires=None):
     return None
 
 
+def _is_skew_error(body):
+    """True for an OSS RequestTimeTooSkewed body that gives OSS's time."""
+    try:
+        fields = _parse_error(body)
+    except ValueError:
+        return False
+    return fields["Code"].strip() == "RequestTimeTooSkewed" and _parse_oss_time(fields.get("ServerTime")) is not None
+
+
 def _server_time(error_body):
     """OSS's ServerTime in a RequestTimeTooSkewed body, as epoch seconds."""
     fields = _parse_error(error_body)
@@ -3430,6 +3467,30 @@ def _unsign_redirect(response, *args, **kwargs):
     if getattr(response, "is_redirect", False):
         _swap_signing_headers((response.request.headers,), _ALL_SIGNER_HEADERS)
     return response
+
+
+def _resend_skewed(signer, response, send_kwargs):
+    """On a 403 RequestTimeTooSkewed, follow OSS's clock and send the request
+    once more, as requests' own HTTPDigestAuth re-sends on a 401: a copy of
+    the prepared request, signed again, through the same connection. The copy
+    carries no such hook, so a second refusal reaches the caller as it is."""
+    request = getattr(response, "request", None)
+    if getattr(response, "status_code", None) != 403 or request is None or \
+            not isinstance(request.body, (type(None), bytes, str)):  # a stream cannot be sent twice
+        return response
+    body = response.content  # requests keeps it: the caller can still read it
+    if not _is_skew_error(body):
+        return response
+    signer.correct_clock(body)
+    response.close()
+    retry = request.copy()
+    signer(retry)
+    retry.hooks = dict(retry.hooks, response=[hook for hook in retry.hooks.get("response", ())
+                                              if hook != signer._response_hook])  # fmt: skip
+    resent = response.connection.send(retry, **send_kwargs)
+    resent.history.append(response)
+    resent.request = retry
+    return _unsign_redirect(resent)  # no hook runs on what a hook sends
 
 
 def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endpoint: Optional[str] = None,
@@ -3488,7 +3549,11 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
 
 
 def _make_signing_handler():
+    import io
+    import socket
+    import urllib.error
     import urllib.request
+    import weakref
 
     class SigningHandler(urllib.request.BaseHandler):
         """A urllib handler that signs every HTTP(S) request of an opener.
@@ -3504,6 +3569,7 @@ def _make_signing_handler():
 
         def __init__(self, signer):
             self.signer = signer
+            self._resent = weakref.WeakSet()  # requests already sent a second time
 
         def __repr__(self):
             return "SigningHandler(%r)" % (self.signer,)
@@ -3517,6 +3583,32 @@ def _make_signing_handler():
             return self.signer.sign_request(request)
 
         https_request = http_request
+
+        def http_error_403(self, request, response, code, msg, headers):
+            """On RequestTimeTooSkewed, follow OSS's clock and send the
+            request once more through this handler's opener. Any other 403,
+            and a second refusal, reach the caller with the body readable."""
+            data = request.data
+            if request in self._resent or not request.has_header("Authorization") or \
+                    "xml" not in (headers.get("Content-Type") or "") or \
+                    not (data is None or isinstance(data, (bytes, bytearray))):  # fmt: skip
+                return None  # the default handler raises HTTPError, the body unread
+            body = response.read(_ERROR_BODY_LIMIT + 1)
+            if len(body) > _ERROR_BODY_LIMIT:
+                body += response.read()  # no OSS error; the caller gets all of it
+            response.close()
+            if not _is_skew_error(body):
+                raise urllib.error.HTTPError(request.full_url, code, msg, headers, io.BytesIO(body))
+            self.signer.correct_clock(body)
+            retry = urllib.request.Request(request.full_url, data=data, method=request.get_method(),
+                                           origin_req_host=request.origin_req_host,
+                                           unverifiable=request.unverifiable)  # fmt: skip
+            for name, value in request.headers.items():
+                retry.add_header(name, value)
+            for name, value in request.unredirected_hdrs.items():
+                retry.add_unredirected_header(name, value)
+            self._resent.add(retry)
+            return self.parent.open(retry, timeout=getattr(request, "timeout", socket._GLOBAL_DEFAULT_TIMEOUT))
 
     SigningHandler.__module__ = __name__
     return SigningHandler

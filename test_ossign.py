@@ -6322,6 +6322,414 @@ class TestDiagnoseRefuses:
         assert out.stdout.split() == ["False", "False"]
 
 
+class TestDiagnoseRealBodiesWithDetails:
+    """The real bodies above, diagnosed against what ossign signs for the same request."""
+
+    _PUT_TIME = calendar.timegm((2022, 4, 16, 7, 43, 21))
+    _PUT_URL = ossign.object_url("ljp-blog", "1.c  环境测试.png", "cn-beijing")
+
+    def test_content_type_the_client_added_is_named_with_both_lines(self):
+        details = _dg_signer("v1", self._PUT_TIME, "ljp-blog", "cn-beijing").explain("PUT", self._PUT_URL)
+        lines = ossign.diagnose(_DG_V1_PUT, details).splitlines()
+        start = lines.index("First difference: line 3 of the string to sign (the Content-Type):")
+        assert lines[start + 1:start + 3] == ["  OSS computed:  'image/png'", "  ossign signed: ''"]
+        assert lines[start + 3].startswith("Likely cause: the HTTP client sent another Content-Type than was signed")
+
+    def test_matching_strings_point_at_the_secret_and_compare_the_key_ids(self):
+        signer = _dg_signer("v1", self._PUT_TIME, "ljp-blog", "cn-beijing")
+        details = signer.explain("PUT", self._PUT_URL, {"Content-Type": "image/png"})
+        report = ossign.diagnose(_DG_V1_PUT, details)
+        assert "The string to sign OSS computed matches what ossign signed." in report
+        assert "Likely cause: the access key secret does not belong to the access key id" in report
+        assert "OSS read access key id ****9999, which ends like the one ossign signed with." in report
+        assert_no_secret(report)
+
+    def test_another_key_id_than_the_one_signed_with_is_said(self):
+        other = ossign.Signer("ljp-blog", static(key_id="LTAI5tAnotherKeyId1234"), region="cn-beijing",
+                              version="v1", context=ossign.Context(clock=FakeClock(self._PUT_TIME)))  # fmt: skip
+        report = ossign.diagnose(_DG_V1_PUT, other.explain("PUT", self._PUT_URL, {"Content-Type": "image/png"}))
+        assert "OSS read access key id ****9999, but ossign signed with ****1234" in report
+
+    def test_presigned_url_that_matches_reads_the_aws_style_key_id_element(self):
+        expires = 3600
+        key = "testexample/share/data/2024/02/25/7316ceba652e43159ecfa9f69d634672.webp"
+        url = ossign.object_url("testexample", key, "cn-hangzhou")
+        details = _dg_signer("v1", 1708795817 - expires, "testexample").explain("GET", url, expires=expires)
+        report = ossign.diagnose(_DG_V1_QUERY, details)
+        assert "matches what ossign signed" in report and "ends like the one ossign signed with" in report
+
+    def test_presigned_url_with_a_token_names_the_expires_line_and_masks_the_token_both_sides(self):
+        url = ossign.object_url("bgh-open", "months.png", "cn-hangzhou")
+        details = _dg_signer("v1", 1606281461 - 60, "bgh-open", token=TOKEN).explain("GET", url, expires=60)
+        lines = ossign.diagnose(_DG_V1_STS, details).splitlines()
+        start = lines.index("First difference: line 4 of the string to sign (the date):")
+        assert lines[start + 1:start + 3] == ["  OSS computed:  '1606281461607'", "  ossign signed: '1606281461'"]
+        assert_no_secret("\n".join(lines), TOKEN, SECRET, KEY_ID)
+
+    def test_details_of_another_signature_version_are_said_to_be(self):
+        details = _dg_signer("v1", self._PUT_TIME, "ljp-blog", "cn-beijing").explain("PUT", self._PUT_URL)
+        body = _dg_v4_body("PUT\n/ljp-blog/x\n\nx-oss-content-sha256:UNSIGNED-PAYLOAD\n\n\nUNSIGNED-PAYLOAD",
+                           "OSS4-HMAC-SHA256\n20220416T074321Z\n20220416/cn-beijing/oss/aliyun_v4_request\n" + "0" * 64)
+        assert "OSS checked a V4 signature, but these details are of a v1 one" in ossign.diagnose(body, details)
+
+
+def _dg_tamper_content_type(method, url, headers):
+    return method, url, dict(headers, **{"Content-Type": "text/html"})
+
+
+def _dg_tamper_added_header(method, url, headers):
+    return method, url, dict(headers, **{"x-oss-meta-evil": "1"})
+
+
+def _dg_tamper_dropped_header(method, url, headers):
+    return method, url, {k: v for k, v in headers.items() if k != "x-oss-meta-a"}
+
+
+def _dg_tamper_changed_header(method, url, headers):
+    return method, url, dict(headers, **{"x-oss-meta-a": "2"})
+
+
+def _dg_tamper_other_key(method, url, headers):
+    return method, url.replace("/a.txt", "/b.txt"), headers
+
+
+def _dg_tamper_sub_resource(method, url, headers):
+    return method, url + ("&" if "?" in url else "?") + "acl", headers
+
+
+def _dg_tamper_method(method, url, headers):
+    return "PUT", url, headers
+
+
+_DG_TAMPERS = {
+    "content-type": (_dg_tamper_content_type, "the Content-Type", "the HTTP client sent another Content-Type"),
+    "added-header": (_dg_tamper_added_header, "header x-oss-meta-evil", "header x-oss-meta-evil reached OSS but was "
+                     "not signed"),
+    "dropped-header": (_dg_tamper_dropped_header, "header x-oss-meta-a", "header x-oss-meta-a was signed but did "
+                       "not reach OSS"),
+    "changed-header": (_dg_tamper_changed_header, "header x-oss-meta-a", "header x-oss-meta-a was changed after "
+                       "signing"),
+    "other-key": (_dg_tamper_other_key, "the resource (bucket and key)", "a proxy or client re-encoded the path"),
+    "sub-resource": (_dg_tamper_sub_resource, "the query (sub-resources and parameters)", "the query differs"),
+    "method": (_dg_tamper_method, "the method", "the request was sent with another method than was signed"),
+}  # fmt: skip
+
+
+class TestDiagnoseAgainstTheVerifier:
+    """Requests changed after signing, refused by the independent verifier;
+    its strings, in OSS's body shape, diagnosed against signer.explain."""
+
+    def _refusal(self, version, tamper, token=None, expires=None):
+        signer = _intg_signer(version, token)
+        url = "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt"
+        details = signer.explain("GET", url, {"Content-Type": "text/plain", "x-oss-meta-a": "1"}, expires=expires)
+        method, sent_url, sent_headers = tamper("GET", details.request.url, details.request.headers)
+        verdict = _intg_check_url(_IntgVerifier(token=token), method, sent_url, sent_headers)
+        assert (verdict.ok, verdict.reason) == (False, "SignatureDoesNotMatch")
+        if version == "v4":
+            body = _dg_v4_body(verdict.canonical_request, verdict.string_to_sign)
+        else:
+            body = _DG_V1_PUT.replace(_dg_hex(_DG_V1_PUT_STS), _dg_hex(verdict.string_to_sign)).replace(
+                _DG_V1_PUT_STS, xml_escape(verdict.string_to_sign))
+        return ossign.diagnose(body, details)
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    @pytest.mark.parametrize("name", sorted(_DG_TAMPERS))
+    def test_the_first_difference_is_named_by_meaning(self, version, name):
+        tamper, line, cause = _DG_TAMPERS[name]
+        report = self._refusal(version, tamper)
+        heading = [text for text in report.splitlines() if text.startswith("First difference:")]
+        assert heading and heading[0].endswith("(%s):" % line), report
+        if cause:
+            assert "Likely cause: " + cause in report, report
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_a_presigned_url_with_an_added_header_is_named_and_the_token_masked(self, version):
+        report = self._refusal(version, _dg_tamper_added_header, token=TOKEN, expires=300)
+        assert "(header x-oss-meta-evil):" in report
+        assert_no_secret(report, TOKEN, SECRET, KEY_ID)
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_the_token_in_a_header_line_is_masked_on_both_sides(self, version):
+        report = self._refusal(version, _dg_tamper_content_type, token=TOKEN)
+        assert_no_secret(report, TOKEN, SECRET, KEY_ID)
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_a_wrong_secret_gives_matching_strings(self, version):
+        signer = _intg_signer(version)
+        url = "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt"
+        details = signer.explain("GET", url)
+        verifier = _IntgVerifier(keys={KEY_ID: "another secret"})
+        verdict = _intg_check_url(verifier, "GET", details.request.url, details.request.headers)
+        body = (_dg_v4_body(verdict.canonical_request, verdict.string_to_sign) if version == "v4" else
+                _DG_V1_PUT.replace(_dg_hex(_DG_V1_PUT_STS), _dg_hex(verdict.string_to_sign)))  # fmt: skip
+        report = ossign.diagnose(body, details)
+        assert "matches what ossign signed" in report
+        assert "Likely cause: the access key secret does not belong to the access key id" in report
+
+
+class TestCliExplainAndDiagnose:
+    def test_explain_prints_what_was_signed_with_token_and_key_id_masked(self, intg_cli, intg_keys):
+        status, out, err = intg_cli("explain", "PUT", "oss://bucket/a b.txt", "--region", "cn-hangzhou",
+                                    "--header", "Content-Type: text/plain")  # fmt: skip
+        assert status == 0, err
+        lines = out.splitlines()
+        assert lines[:4] == ["version: v4", "method: PUT", "url: https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.txt",
+                             "signed headers: content-type, x-oss-content-sha256, x-oss-date, x-oss-security-token"]
+        assert lines[4].startswith("scope: ") and lines[4].endswith("/cn-hangzhou/oss/aliyun_v4_request")
+        cr = lines.index("canonical request:")
+        assert lines[cr + 1:cr + 4] == ["  PUT", "  /bucket/a%20b.txt", "  "]
+        assert "  x-oss-security-token:****" in lines
+        assert lines[lines.index("string to sign:") + 1] == "  OSS4-HMAC-SHA256"
+        assert_no_secret(out + err)
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_explain_of_a_presigned_url_masks_the_token_and_key_id_in_it(self, intg_cli, intg_keys, version):
+        status, out, err = intg_cli("explain", "GET", "oss://bucket/k", "--region", "cn-hangzhou", "--expires", "60",
+                                    "--version", version)  # fmt: skip
+        assert status == 0, err
+        assert "****9999" in out and "=****" in out
+        assert_no_secret(out + err)
+
+    def test_diagnose_signs_at_the_time_oss_read_and_names_the_content_type(self, intg_cli, intg_keys, tmp_path):
+        then = time.time() - 7200  # signed two hours ago: only the Content-Type may differ
+        signer = ossign.Signer("bucket", static(token=TOKEN), region="cn-hangzhou", version="v1",
+                               context=ossign.Context(clock=FakeClock(then)))  # fmt: skip
+        signed = signer.sign("PUT", "https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.txt")
+        verdict = _intg_check_url(_IntgVerifier(token=TOKEN, clock=lambda: then), "PUT", signed.url,
+                                  dict(signed.headers, **{"Content-Type": "application/octet-stream"}))  # fmt: skip
+        body = _DG_V1_PUT.replace(_dg_hex(_DG_V1_PUT_STS), _dg_hex(verdict.string_to_sign))
+        (tmp_path / "error.xml").write_text(body, encoding="utf-8")
+        status, out, err = intg_cli("diagnose", "PUT", "oss://bucket/a b.txt", "--region", "cn-hangzhou",
+                                    "--version", "v1", "--error", str(tmp_path / "error.xml"))  # fmt: skip
+        assert status == 0, err
+        assert "First difference: line 3 of the string to sign (the Content-Type):" in out
+        assert "  OSS computed:  'application/octet-stream'" in out
+        assert_no_secret(out + err)
+
+    def test_diagnose_reads_the_body_from_stdin(self, intg_cli, intg_keys, monkeypatch):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(_DG_SKEWED.encode())))
+        status, out, err = intg_cli("diagnose", "GET", "oss://bucket/k", "--region", "cn-hangzhou", "--error", "-")
+        assert status == 0, err
+        assert "Clock offset: +3604 seconds" in out
+
+    @pytest.mark.parametrize("body, says", [
+        ("<html><body>502</body></html>", "HTML page"),
+        (_DG_BILLION_LAUGHS, "DTD or entity declaration"),
+    ], ids=["html", "billion-laughs"])  # fmt: skip
+    def test_diagnose_of_a_body_not_from_oss_exits_1_with_one_line(self, intg_cli, intg_keys, tmp_path, body, says):
+        (tmp_path / "error.xml").write_text(body, encoding="utf-8")
+        status, out, err = intg_cli("diagnose", "GET", "oss://bucket/k", "--region", "cn-hangzhou",
+                                    "--error", str(tmp_path / "error.xml"))  # fmt: skip
+        assert status == 1 and out == ""
+        assert says in _intg_one_error_line(err)
+
+    def test_diagnose_of_a_missing_file_exits_1_with_one_line(self, intg_cli, intg_keys, tmp_path):
+        status, _, err = intg_cli("diagnose", "GET", "oss://bucket/k", "--region", "cn-hangzhou",
+                                  "--error", str(tmp_path / "nothing.xml"))  # fmt: skip
+        assert status == 1 and "--error" in _intg_one_error_line(err)
+
+
+# ==== Clock offset and the re-send on RequestTimeTooSkewed ==================
+
+_DG_T0 = 1700000000.0
+
+
+def _dg_skew_body(server_time, request_time=None):
+    """RequestTimeTooSkewed in the shape of _DG_SKEWED, at the given times."""
+    def iso(when):
+        return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(when))
+
+    return _DG_SKEWED.replace("2022-09-04T08:11:37.000Z", iso(server_time)).replace(
+        "2022-09-04T07:11:33.000Z", iso(server_time if request_time is None else request_time))
+
+
+class TestClockOffset:
+    def test_offset_starts_at_zero_and_is_settable(self):
+        signer = _dg_signer("v4", _DG_T0)
+        assert signer.clock_offset == 0.0
+        signer.clock_offset = -30
+        assert signer.clock_offset == -30
+
+    @pytest.mark.parametrize("kind", [bytes, str])
+    def test_correct_clock_sets_the_offset_from_server_time_and_returns_it(self, kind):
+        signer = _dg_signer("v4", _DG_T0)
+        body = _dg_skew_body(_DG_T0 + 3604)
+        assert signer.correct_clock(body.encode() if kind is bytes else body) == 3604.0
+        assert signer.clock_offset == 3604.0
+
+    def test_a_body_without_server_time_is_a_value_error_and_leaves_the_offset(self):
+        signer = _dg_signer("v4", _DG_T0)
+        signer.clock_offset = 5.0
+        for body in (_DG_INVALID_KEY, "<html>no</html>", _DG_BILLION_LAUGHS):
+            with pytest.raises(ValueError):
+                signer.correct_clock(body)
+        assert signer.clock_offset == 5.0
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_the_offset_moves_the_header_signing_time(self, version):
+        signer = _dg_signer(version, _DG_T0)
+        signer.clock_offset = 3604.0
+        moved = signer.sign("GET", "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt")
+        expected = _dg_signer(version, _DG_T0 + 3604).sign("GET", "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt")
+        assert moved == expected
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_the_offset_moves_a_presigned_urls_time_and_expires(self, version):
+        signer = _dg_signer(version, _DG_T0)
+        signer.clock_offset = -600.0
+        url = "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt"
+        assert signer.presign(url, expires=60) == _dg_signer(version, _DG_T0 - 600).presign(url, expires=60)
+        if version != "v4":
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(signer.presign(url, expires=60)).query))
+            assert int(query.get("Expires") or query["x-oss-expires"]) == _DG_T0 - 600 + 60
+
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_the_offset_moves_a_post_policys_expiration(self, version):
+        signer = _dg_signer(version, _DG_T0)
+        signer.clock_offset = 7200.0
+        policy = signer.post_policy("k", expires=60)
+        assert policy == _dg_signer(version, _DG_T0 + 7200).post_policy("k", expires=60)
+        document = json.loads(base64.b64decode(policy["fields"]["policy"]))
+        assert document["expiration"] == time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(_DG_T0 + 7260))
+
+    def test_the_offset_does_not_move_the_credential_cache(self):
+        # Credentials expire by this machine's clock, as the cache reads it.
+        expiring = ossign.Credentials(KEY_ID, SECRET, TOKEN, datetime.fromtimestamp(_DG_T0 + 3600, timezone.utc))
+        provider = _SgCountingProvider(expiring)
+        signer = ossign.Signer("bucket", provider, region="cn-hangzhou",
+                               context=ossign.Context(clock=FakeClock(_DG_T0)))  # fmt: skip
+        signer.clock_offset = 7200.0  # OSS's time is past the expiry; this machine's is not
+        signed = signer.sign("GET", "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt")
+        assert signed.headers["x-oss-date"] == time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(_DG_T0 + 7200))
+        assert provider.calls == 1
+
+
+class _DgSkewedOss:
+    """A loopback OSS whose clock runs ``ahead`` seconds ahead of this machine's.
+
+    It checks every signature with the independent verifier and answers a
+    request signed at another time with RequestTimeTooSkewed in OSS's shape
+    (``always``: every request). ``received`` holds the signing time of each
+    request that arrived.
+    """
+
+    def __init__(self, server, ahead=3600.0, always=False, bucket="bucket"):
+        self.verifier = _IntgVerifier(bucket=bucket, clock=lambda: time.time() + ahead)
+        self.always = always
+        self.received = []
+        for method in ("GET", "PUT", "POST", "DELETE", "HEAD"):
+            server.routes[(method, None)] = self.route
+
+    def route(self, request, handler):
+        headers = request.headers
+        if "x-oss-date" in headers:
+            sent = calendar.timegm(time.strptime(headers["x-oss-date"], "%Y%m%dT%H%M%SZ"))
+        else:
+            sent = email.utils.parsedate_to_datetime(headers["date"]).timestamp()
+        self.received.append(sent)
+        verdict = self.verifier.check(handler.command, handler.path, list(handler.headers.items()))
+        if self.always or verdict.reason == "RequestTimeTooSkewed":
+            return 403, {"Content-Type": "application/xml"}, _dg_skew_body(self.verifier.clock(), sent)
+        if not verdict.ok:
+            return 403, {"Content-Type": "application/xml"}, _DG_V1_PUT
+        return 200, {"Content-Type": "text/plain"}, b"got " + request.body
+
+
+def _dg_snippet_clock(code, heading, mp, tmp_path, capsys, server):
+    """The README's httpx snippet against an OSS whose clock is an hour ahead."""
+    pytest.importorskip("httpx")
+    oss = _DgSkewedOss(server, bucket="my-bucket")
+    _intg_route_object_urls(mp, server)
+    ns = _intg_exec(code, heading)
+    assert ns["response"].status_code == 200
+    assert len(oss.received) == 2 and abs(ns["signer"].clock_offset - 3600) < 60
+
+
+@pytest.fixture
+def dg_oss(intg_loop):
+    return _DgSkewedOss(intg_loop)
+
+
+class TestSkewResendUrllib:
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_a_skewed_request_is_sent_again_once_at_oss_time(self, dg_oss, intg_loop, version):
+        signer = _intg_signer(version)
+        opener = urllib.request.build_opener(ossign.SigningHandler(signer))
+        request = urllib.request.Request(intg_loop.url + "/bucket/a.txt", data=b"body", method="PUT")
+        assert _intg_urlopen(opener, request) == (200, b"got body")
+        first, second = dg_oss.received
+        assert abs(first - time.time()) < 60 and abs(second - (time.time() + 3600)) < 60
+        assert abs(signer.clock_offset - 3600) < 60
+
+    def test_a_second_refusal_reaches_the_caller_with_its_body(self, intg_loop):
+        oss = _DgSkewedOss(intg_loop, always=True)
+        signer = _intg_signer("v4")
+        opener = urllib.request.build_opener(ossign.SigningHandler(signer))
+        with pytest.raises(urllib.error.HTTPError) as info:
+            opener.open(intg_loop.url + "/bucket/a.txt", timeout=5)
+        with info.value:
+            assert info.value.code == 403 and b"<Code>RequestTimeTooSkewed</Code>" in info.value.read()
+        assert len(oss.received) == 2
+        assert abs(signer.clock_offset - 3600) < 60  # set once, by the first refusal
+
+    def test_another_403_is_not_sent_again_and_keeps_its_body(self, intg_oss, intg_loop):
+        signer = ossign.Signer("bucket", static(secret="wrong"), region="cn-hangzhou")
+        opener = urllib.request.build_opener(ossign.SigningHandler(signer))
+        assert _intg_urlopen(opener, intg_loop.url + "/bucket/a.txt")[0] == 403
+        assert len(intg_loop.requests) == 1 and signer.clock_offset == 0.0
+        with pytest.raises(urllib.error.HTTPError) as info:
+            opener.open(intg_loop.url + "/bucket/a.txt", timeout=5)
+        with info.value:
+            assert b"SignatureDoesNotMatch" in info.value.read()
+
+    def test_a_body_that_cannot_be_read_twice_is_not_sent_again(self, intg_loop):
+        oss = _DgSkewedOss(intg_loop)
+        signer = _intg_signer("v4")
+        opener = urllib.request.build_opener(ossign.SigningHandler(signer))
+        request = urllib.request.Request(intg_loop.url + "/bucket/a.txt", data=io.BytesIO(b"stream"), method="PUT",
+                                         headers={"Content-Length": "6"})  # fmt: skip
+        assert _intg_urlopen(opener, request)[0] == 403
+        assert len(oss.received) == 1
+
+
+@pytest.fixture
+def dg_requests():
+    return pytest.importorskip("requests")
+
+
+class TestSkewResendRequests:
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_a_skewed_request_is_sent_again_once_at_oss_time(self, dg_requests, dg_oss, intg_loop, version):
+        signer = _intg_signer(version)
+        response = dg_requests.put(intg_loop.url + "/bucket/a.txt", data=b"body", auth=signer, timeout=5)
+        assert (response.status_code, response.content) == (200, b"got body")
+        assert [r.status_code for r in response.history] == [403]
+        first, second = dg_oss.received
+        assert abs(first - time.time()) < 60 and abs(second - (time.time() + 3600)) < 60
+
+    def test_a_second_refusal_reaches_the_caller_with_its_body(self, dg_requests, intg_loop):
+        oss = _DgSkewedOss(intg_loop, always=True)
+        signer = _intg_signer("v4")
+        response = dg_requests.get(intg_loop.url + "/bucket/a.txt", auth=signer, timeout=5)
+        assert response.status_code == 403 and b"<Code>RequestTimeTooSkewed</Code>" in response.content
+        assert len(oss.received) == 2
+
+    def test_another_403_is_not_sent_again(self, dg_requests, intg_oss, intg_loop):
+        signer = ossign.Signer("bucket", static(secret="wrong"), region="cn-hangzhou")
+        response = dg_requests.get(intg_loop.url + "/bucket/a.txt", auth=signer, timeout=5)
+        assert response.status_code == 403 and b"SignatureDoesNotMatch" in response.content
+        assert len(intg_loop.requests) == 1 and signer.clock_offset == 0.0
+
+    def test_a_session_keeps_the_corrected_clock(self, dg_requests, dg_oss, intg_loop):
+        signer = _intg_signer("v4")
+        with dg_requests.Session() as session:
+            session.auth = signer
+            assert session.get(intg_loop.url + "/bucket/a.txt", timeout=5).status_code == 200
+            assert session.get(intg_loop.url + "/bucket/b.txt", timeout=5).status_code == 200
+        assert len(dg_oss.received) == 3
+
+
 # ==== urllib: SigningHandler and sign_request ===============================
 
 
@@ -7214,6 +7622,8 @@ def _intg_readme_commands():
 _INTG_NOT_RUN = {
     "pip install .": "needs the package index for the build backend",
     "python -m pytest": "this is that run",
+    "python -m ossign diagnose PUT oss://my-bucket/photos/cat.png --region cn-hangzhou --version v1 --error error.xml":
+        "needs the section's error.xml: TestDiagnoseReadme runs it and compares the output shown",
 }
 
 
@@ -7434,6 +7844,7 @@ _INTG_SNIPPET_RUNNERS = {
     "Choosing V1, V2 or V4": _intg_snippet_versions,
     "Presigned download links for browsers": _intg_snippet_browser,
     "Errors": _intg_snippet_errors,
+    "A wrong clock": _dg_snippet_clock,
 }
 
 
@@ -7505,6 +7916,9 @@ class TestIntgReadme:
         if " credentials" in command:
             assert "source: env" in out.stdout and _INTG_QUICK_ID not in out.stdout + out.stderr
             return
+        if " explain " in command:
+            assert "string to sign:" in out.stdout and _INTG_QUICK_ID not in out.stdout
+            return
         verifier = _intg_quick_verifier()
         if " presign " in command:
             headers = dict(h.split(": ", 1) for h in re.findall(r"--header '([^']+)'", command))
@@ -7543,6 +7957,38 @@ class TestIntgReadme:
     def test_python_snippet_runs(self, heading, intg_readme_env, tmp_path, capsys, intg_loop):
         (code,) = [code for h, code in _intg_readme_blocks("python") if h == heading]
         _INTG_SNIPPET_RUNNERS[heading](code, heading, intg_readme_env, tmp_path, capsys, intg_loop)
+
+
+class TestDiagnoseReadme:
+    """The worked example of "When OSS says no" prints what the README shows."""
+
+    def _section(self):
+        text = _INTG_README.read_text(encoding="utf-8")
+        return text.split("\n## When OSS says no\n", 1)[1].split("\n## ", 1)[0]
+
+    def _block(self, lang):
+        (block,) = re.findall(r"^```%s\n(.*?)^```$" % lang, self._section(), re.S | re.M)
+        return block
+
+    def test_worked_example_prints_the_output_shown(self, intg_cli, monkeypatch, tmp_path):
+        (tmp_path / "error.xml").write_text(self._block("xml"), encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", _INTG_QUICK_ID)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", _INTG_QUICK_SECRET)
+        (command,) = [c for _, c in _intg_readme_commands() if " diagnose " in c]
+        words = shlex.split(command)
+        assert words[:3] == ["python", "-m", "ossign"]
+        status, out, err = intg_cli(*words[3:])
+        assert (status, err) == (0, "")
+        assert out == self._block("text")
+
+    def test_worked_example_body_has_the_shape_oss_sends(self):
+        body = self._block("xml")
+        fields = re.findall(r"^  <(\w+)>", body, re.M)
+        assert fields == ["Code", "Message", "RequestId", "HostId", "OSSAccessKeyId", "SignatureProvided",
+                          "StringToSign", "StringToSignBytes", "EC", "RecommendDoc"]
+        sts = re.search(r"<StringToSign>(.*?)</StringToSign>", body, re.S).group(1)
+        assert re.search(r"<StringToSignBytes>(.*?)</StringToSignBytes>", body).group(1) == _dg_hex(sts)
 
 
 class _IntgStsOpener:
