@@ -3198,6 +3198,12 @@ def _mask_signed(text, secrets=()):
     return _scrub(text, secrets)
 
 
+def _known_secrets(token):
+    """The token, to mask wherever it appears beyond the forms _mask_signed
+    knows; a string too short to be an STS token would mask common words."""
+    return (token,) if token and len(token) >= 16 else ()
+
+
 def _signed_by(request):
     """(access key id, security token) a SignedRequest carries, or None each."""
     headers = {str(k).lower(): str(v) for k, v in (request.headers or {}).items()}
@@ -3376,7 +3382,7 @@ def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
     secrets = ()
     if details is not None:
         token = _signed_by(details.request)[1]
-        secrets = (token,) if token else ()
+        secrets = _known_secrets(token)
 
     def field(name):
         return _mask_signed(" ".join(fields.get(name, "").split()), secrets)
@@ -3420,18 +3426,29 @@ def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
 
 
 def _signed_at(fields, expires=None):
-    """When the refused request was signed, read from the string to sign OSS
-    computed (its date line; a presigned V1/V2 URL's Expires less
-    ``expires``), as epoch seconds, or ``None``."""
+    """(when, expires) of the refused request, from the strings OSS computed:
+    when it was signed (epoch seconds, or ``None`` when they do not say) and
+    ``expires`` (a presigned V4 URL's x-oss-expires when not given).
+
+    Raises ValueError for a presigned V1/V2 URL without ``expires``: its
+    Expires line is absolute, so the time it was signed needs the duration.
+    """
     server = _server_text(fields, "StringToSign")
     lines = server.split("\n") if server is not None else ()
     if len(lines) > 1 and lines[0] == _V4_ALGORITHM:
-        return _parse_oss_time(lines[1])
-    if len(lines) > 4:
-        if lines[3].isdigit():
-            return float(int(lines[3]) - expires) if expires else None
-        return _parse_oss_time(lines[3])
-    return None
+        canonical = (_server_text(fields, "CanonicalRequest") or "").split("\n")
+        if expires is None and len(canonical) > 2:
+            for item in canonical[2].split("&"):
+                name, _, value = item.partition("=")
+                if name == "x-oss-expires" and value.isdigit():
+                    expires = int(value)
+        return _parse_oss_time(lines[1]), expires
+    if len(lines) > 4 and lines[3].isdigit():
+        if not expires:
+            raise ValueError("OSS read a presigned URL (Expires %s): give the seconds it was presigned for"
+                             % lines[3])  # fmt: skip
+        return float(int(lines[3]) - expires), expires
+    return (_parse_oss_time(lines[3]) if len(lines) > 4 else None), expires
 
 
 def _is_skew_error(body):
@@ -3804,7 +3821,7 @@ def _explain_text(details):
     key_id, token = _signed_by(details.request)
 
     def masked(text):
-        text = _mask_signed(text, (token,) if token else ())
+        text = _mask_signed(text, _known_secrets(token))
         return text.replace(key_id, _mask(key_id)) if key_id else text
 
     lines = ["version: %s" % details.version, "method: %s" % details.request.method,
@@ -3835,13 +3852,19 @@ def _cmd_diagnose(args, out):
     except ValueError as exc:
         raise SigningError("--error %s: %s" % (args.error, exc)) from None
     signer, url = _cli_request(args)
-    when = _signed_at(fields, args.expires)
+    headers = _cli_headers(args.header)
+    if fields["Code"].strip() != "SignatureDoesNotMatch":
+        print(diagnose(body), file=out)  # nothing to compare: no credentials needed
+        return
+    try:
+        when, expires = _signed_at(fields, args.expires)
+    except ValueError as exc:
+        raise SigningError("%s: pass --expires SECONDS" % exc) from None
     if when is not None:
         # Sign at the time OSS read in the refused request, so that only a
         # real difference shows (not the minutes between then and now).
         signer.clock_offset = when - signer.context.clock()
-    details = signer.explain(args.method, url, _cli_headers(args.header), expires=args.expires)
-    print(diagnose(body, details), file=out)
+    print(diagnose(body, signer.explain(args.method, url, headers, expires=expires)), file=out)
 
 
 def _cmd_credentials(args, out):

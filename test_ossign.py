@@ -6507,6 +6507,43 @@ class TestCliExplainAndDiagnose:
         assert "  OSS computed:  'application/octet-stream'" in out
         assert_no_secret(out + err)
 
+    def test_diagnose_of_a_presigned_v1_url_needs_its_duration(self, intg_cli, tmp_path, monkeypatch):
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)  # keys without a token, as in the report
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+        (tmp_path / "error.xml").write_text(_DG_V1_QUERY, encoding="utf-8")
+        argv = ["diagnose", "GET", "oss://testexample/testexample/share/data/2024/02/25/"
+                "7316ceba652e43159ecfa9f69d634672.webp", "--region", "cn-hangzhou", "--version", "v1",
+                "--error", str(tmp_path / "error.xml")]  # fmt: skip
+        status, _, err = intg_cli(*argv)
+        assert status == 1 and "OSS read a presigned URL (Expires 1708795817)" in _intg_one_error_line(err)
+        assert "pass --expires SECONDS" in err
+        status, out, err = intg_cli(*argv, "--expires", "3600")
+        assert status == 0, err
+        assert "The string to sign OSS computed matches what ossign signed." in out
+        assert "ends like the one ossign signed with" in out
+
+    def test_diagnose_of_a_presigned_v4_url_reads_its_expiry_from_oss(self, intg_cli, intg_keys, tmp_path):
+        then = time.time() - 3 * 86400
+        signer = ossign.Signer("bucket", static(token=TOKEN), region="cn-hangzhou",
+                               context=ossign.Context(clock=FakeClock(then)))  # fmt: skip
+        url = signer.presign("https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.txt", expires=7 * 86400)
+        verdict = _intg_check_url(_IntgVerifier(token=TOKEN, clock=lambda: then), "GET", url, {"x-oss-meta-a": "1"})
+        (tmp_path / "error.xml").write_text(_dg_v4_body(verdict.canonical_request, verdict.string_to_sign))
+        status, out, err = intg_cli("diagnose", "GET", "oss://bucket/a b.txt", "--region", "cn-hangzhou",
+                                    "--error", str(tmp_path / "error.xml"))  # fmt: skip
+        assert status == 0, err
+        assert "First difference: line 4 of the canonical request (header x-oss-meta-a):" in out
+        assert "reached OSS but was not signed" in out
+        assert_no_secret(out + err)
+
+    def test_diagnose_of_other_codes_needs_no_credentials(self, intg_cli, tmp_path):
+        (tmp_path / "error.xml").write_text(_DG_TOKEN_EXPIRED, encoding="utf-8")
+        status, out, err = intg_cli("diagnose", "GET", "oss://bucket/k", "--region", "cn-hangzhou",
+                                    "--error", str(tmp_path / "error.xml"))  # fmt: skip
+        assert (status, err) == (0, "")
+        assert out == ossign.diagnose(_DG_TOKEN_EXPIRED) + "\n"
+        assert_no_secret(out, TOKEN)
+
     def test_diagnose_reads_the_body_from_stdin(self, intg_cli, intg_keys, monkeypatch):
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(_DG_SKEWED.encode())))
         status, out, err = intg_cli("diagnose", "GET", "oss://bucket/k", "--region", "cn-hangzhou", "--error", "-")
