@@ -3379,50 +3379,62 @@ def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
             a DTD or entity declaration, more than 1 MiB).
     """
     fields = _parse_error(error_body)
-    secrets = ()
-    if details is not None:
-        token = _signed_by(details.request)[1]
-        secrets = _known_secrets(token)
-
-    def field(name):
-        return _mask_signed(" ".join(fields.get(name, "").split()), secrets)
-
-    code = field("Code")
-    lines = ["OSS error %s: %s" % (code, field("Message") or "(no message)")]
+    secrets = _known_secrets(_signed_by(details.request)[1]) if details is not None else ()
+    lines = ["OSS error %s: %s" % (_shown(fields, "Code"), _shown(fields, "Message", secrets) or "(no message)")]
     for label, name in (("request id", "RequestId"), ("host", "HostId"), ("EC", "EC"), ("see", "RecommendDoc")):
-        if field(name):
-            lines.append("  %s: %s" % (label, field(name)))
-    message = field("Message").lower()
-    if code == "SignatureDoesNotMatch":
-        if details is not None:
-            lines += _compare_report(fields, details, secrets)
-        else:
-            lines.append("To find the line that differs, pass what was signed: diagnose(body, "
-                         "signer.explain(method, url, headers)), or run 'ossign diagnose METHOD URL --error FILE'.")
-            server = _server_text(fields, "StringToSign")
-            if server is not None:
-                lines.append("OSS computed this string to sign:")
-                lines += ["  " + _mask_signed(line) for line in server.split("\n")]
-    elif code == "RequestTimeTooSkewed":
-        server, sent = _parse_oss_time(fields.get("ServerTime")), _parse_oss_time(fields.get("RequestTime"))
-        if server is not None and sent is not None:
-            offset = server - sent
-            lines.append("Clock offset: %+d seconds (ServerTime minus RequestTime: the clock that signed is %s)."
-                         % (offset, "behind OSS's" if offset > 0 else "ahead of OSS's"))  # fmt: skip
-        lines.append("Likely cause: this machine's clock is wrong. Fix it (NTP), or let the Signer follow OSS's "
-                     "clock: signer.correct_clock(body) (SigningHandler and auth=signer do it once by "
-                     "themselves).")  # fmt: skip
-    elif "region" in message and code != "AccessDenied":
-        lines.append("Likely cause: " + _REGION_CAUSE)
-    elif "product" in message and code != "AccessDenied":
-        lines.append("Likely cause: " + _PRODUCT_CAUSE)
-    elif code == "AccessDenied" and "expired" in message:
-        lines.append("Likely cause: " + _EXPIRED_CAUSE)
-    elif code in _ERROR_CAUSES:
-        if code == "InvalidAccessKeyId" and field("OSSAccessKeyId"):
-            lines.append("  access key id: %s" % _mask(field("OSSAccessKeyId")))
+        if _shown(fields, name):
+            lines.append("  %s: %s" % (label, _shown(fields, name, secrets)))
+    report = _CODE_REPORTS.get(fields["Code"].strip(), _report_usual_cause)
+    return "\n".join(lines + report(fields, details, secrets))
+
+
+def _shown(fields, name, secrets=()):
+    """An element's text on one line, tokens masked."""
+    return _mask_signed(" ".join(fields.get(name, "").split()), secrets)
+
+
+def _report_signature(fields, details, secrets):
+    if details is not None:
+        return _compare_report(fields, details, secrets)
+    lines = ["To find the line that differs, pass what was signed: diagnose(body, signer.explain(method, url, "
+             "headers)), or run 'ossign diagnose METHOD URL --error FILE'."]  # fmt: skip
+    server = _server_text(fields, "StringToSign")
+    if server is not None:
+        lines.append("OSS computed this string to sign:")
+        lines += ["  " + _mask_signed(line) for line in server.split("\n")]
+    return lines
+
+
+def _report_skew(fields, details, secrets):
+    lines = []
+    server, sent = _parse_oss_time(fields.get("ServerTime")), _parse_oss_time(fields.get("RequestTime"))
+    if server is not None and sent is not None:
+        offset = server - sent
+        lines.append("Clock offset: %+d seconds (ServerTime minus RequestTime: the clock that signed is %s)."
+                     % (offset, "behind OSS's" if offset > 0 else "ahead of OSS's"))  # fmt: skip
+    lines.append("Likely cause: this machine's clock is wrong. Fix it (NTP), or let the Signer follow OSS's "
+                 "clock: signer.correct_clock(body) (SigningHandler and auth=signer do it once by "
+                 "themselves).")  # fmt: skip
+    return lines
+
+
+def _report_usual_cause(fields, details, secrets):
+    code, message = fields["Code"].strip(), _shown(fields, "Message").lower()
+    if code == "AccessDenied":
+        return ["Likely cause: " + (_EXPIRED_CAUSE if "expired" in message else _ERROR_CAUSES[code])]
+    for word, cause in (("region", _REGION_CAUSE), ("product", _PRODUCT_CAUSE)):
+        if word in message:  # OSS names V4 scope errors in the message, under several codes
+            return ["Likely cause: " + cause]
+    lines = []
+    if code == "InvalidAccessKeyId" and _shown(fields, "OSSAccessKeyId"):
+        lines.append("  access key id: %s" % _mask(_shown(fields, "OSSAccessKeyId")))
+    if code in _ERROR_CAUSES:
         lines.append("Likely cause: " + _ERROR_CAUSES[code])
-    return "\n".join(lines)
+    return lines
+
+
+#: The report for each code beyond its first lines (else the usual cause).
+_CODE_REPORTS = {"SignatureDoesNotMatch": _report_signature, "RequestTimeTooSkewed": _report_skew}
 
 
 def _signed_at(fields, expires=None):

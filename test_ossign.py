@@ -6241,6 +6241,13 @@ class TestDiagnoseReport:
         assert "  EC: 0002-00000040" in report
         assert "Likely cause: OSS does not know this access key id" in report
 
+    def test_invalid_access_key_id_shows_the_key_id_oss_read_masked(self):
+        body = _DG_INVALID_KEY.replace("\t<SignatureProvided>", "\t<OSSAccessKeyId>%s</OSSAccessKeyId>\n"
+                                       "\t<SignatureProvided>" % KEY_ID)  # fmt: skip
+        report = ossign.diagnose(body)
+        assert "  access key id: ****9999" in report.splitlines()
+        assert_no_secret(report, KEY_ID)
+
     def test_security_token_expired_gives_the_cause_and_never_the_token_oss_echoes(self):
         report = ossign.diagnose(_DG_TOKEN_EXPIRED)
         assert "  EC: 0002-00000007" in report.splitlines()
