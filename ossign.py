@@ -1372,7 +1372,7 @@ def _epoch_field(p, name):
     return int(value)
 
 
-def _origin(url):
+def _url_origin(url):
     """``scheme://host[:port]`` of an http(s) URL (no user info), or ``None``."""
     import urllib.parse
 
@@ -1398,7 +1398,7 @@ def _cloud_sso_mode(p):
     if expires <= ctx.clock():
         raise _cred_error(source, "%s: the CloudSSO access token expired at %s; sign in again with the CLI "
                           "(aliyun configure --mode CloudSSO)" % (p.where, _iso_zulu(expires)))  # fmt: skip
-    origin = _origin(_text_field(p, "cloud_sso_sign_in_url"))
+    origin = _url_origin(_text_field(p, "cloud_sso_sign_in_url"))
     body = json.dumps({"AccountId": _text_field(p, "cloud_sso_account_id"),
                        "AccessConfigurationId": _text_field(p, "cloud_sso_access_config")})  # fmt: skip
     if origin is None:
