@@ -1301,7 +1301,7 @@ class CredentialsFileCredentialProvider(_FileProvider):
 
     def _resolve(self, ctx, path, profiles, name):
         fields = profiles[name]
-        return _from_profile(ctx, self._source, "%s [%s]" % (path, name), fields, fields.get("type"), _INI)
+        return _from_profile(ctx, self._source, path, "%s [%s]" % (path, name), fields, _INI)
 
 
 class ConfigFileCredentialProvider(_FileProvider):
@@ -1339,14 +1339,14 @@ class ConfigFileCredentialProvider(_FileProvider):
         def parent(parent_name):
             return self._resolve(ctx, path, profiles, str(parent_name), seen + (name,))
 
-        return _from_profile(ctx, source, where, fields, fields.get("mode"), _JSON, parent)
+        return _from_profile(ctx, source, path, where, fields, _JSON, parent)
 
 
 # ---- Profile modes: one table for config.json and credentials.ini ---------
 
 
 # What each file calls the same field (config.json as the CLI writes it).
-# ``column``: the file's column in _PROFILE_MODES; ``noun``: what it calls a mode.
+# ``column``: the file's column in _PROFILE_MODES; ``noun``: the field that names the mode.
 _ProfileKeys = namedtuple("_ProfileKeys", "column noun default tokens role_arn session oidc_session duration "
                           "token_file ecs_role")  # fmt: skip
 _JSON = _ProfileKeys(1, "mode", "AK", ("sts_token", "security_token"), "ram_role_arn", "ram_session_name",
@@ -1355,44 +1355,49 @@ _INI = _ProfileKeys(2, "type", "access_key", ("security_token", "sts_token"), "r
                     "role_session_name", "duration_seconds", "oidc_token_file_path", "role_name")  # fmt: skip
 
 
-def _from_profile(ctx, source, where, fields, mode, keys, parent=None):
-    """Resolve one profile through the mode table (``parent(name)``: chaining)."""
-    wanted = str(mode or keys.default)
+# One profile being resolved: what every mode handler is given. ``parent(name)``
+# resolves another profile of the same file (ChainableRamRoleArn).
+_Profile = namedtuple("_Profile", "ctx source path where fields keys parent mode")
+
+
+def _from_profile(ctx, source, path, where, fields, keys, parent=None):
+    """Resolve one profile through the mode table."""
+    wanted = str(fields.get(keys.noun) or keys.default)
     for row in _PROFILE_MODES:
         if wanted.lower() in (name.lower() for name in row[keys.column]):
-            return row[0](ctx, source, where, fields, keys, parent, wanted)
+            return row[0](_Profile(ctx, source, path, where, fields, keys, parent, wanted))
     supported = ", ".join(row[keys.column][0] for row in _PROFILE_MODES if row[keys.column])
     raise _cred_error(source, "%s: unsupported %s %r (supported: %s)" % (where, keys.noun, wanted, supported))
 
 
-def _from_fields(source, where, fields, token=None):
-    key_id, secret = fields.get("access_key_id"), fields.get("access_key_secret")
+def _from_fields(p, token=None):
+    key_id, secret = p.fields.get("access_key_id"), p.fields.get("access_key_secret")
     if not key_id or not secret:
         missing = "access_key_id" if not key_id else "access_key_secret"
-        raise _cred_error(source, "%s has no %s" % (where, missing))
-    return _make_credentials(source, key_id, secret, token)
+        raise _cred_error(p.source, "%s has no %s" % (p.where, missing))
+    return _make_credentials(p.source, key_id, secret, token)
 
 
-def _static_mode(ctx, source, where, fields, keys, parent, mode):
-    return _from_fields(source, where, fields)
+def _static_mode(p):
+    return _from_fields(p)
 
 
-def _sts_mode(ctx, source, where, fields, keys, parent, mode):
-    token = _first_key(fields, keys.tokens)
+def _sts_mode(p):
+    token = _first_key(p.fields, p.keys.tokens)
     if not token:
-        raise _cred_error(source, "%s: %s %s needs sts_token" % (where, keys.noun, mode))
-    return _from_fields(source, where, fields, token)
+        raise _cred_error(p.source, "%s: %s %s needs sts_token" % (p.where, p.keys.noun, p.mode))
+    return _from_fields(p, token)
 
 
-def _role_mode(ctx, source, where, fields, keys, parent, mode):
-    return _assume_role_from(ctx, source, where, _from_fields(source, where, fields), fields, keys)
+def _role_mode(p):
+    return _assume_role_from(p, _from_fields(p))
 
 
-def _chained_role_mode(ctx, source, where, fields, keys, parent, mode):
-    name = fields.get("source_profile")
+def _chained_role_mode(p):
+    name = p.fields.get("source_profile")
     if not name:
-        raise _cred_error(source, "%s: mode %s needs source_profile" % (where, mode))
-    return _assume_role_from(ctx, source, where, parent(name), fields, keys)
+        raise _cred_error(p.source, "%s: mode %s needs source_profile" % (p.where, p.mode))
+    return _assume_role_from(p, p.parent(name))
 
 
 def _int_field(source, where, value, name):
@@ -1412,96 +1417,97 @@ def _flag_field(value):
     return str(value).strip().lower() in _TRUE
 
 
-def _sts_options(ctx, source, where, fields, keys, session_key):
+def _sts_options(p, session_key):
     """The keyword arguments every STS profile mode passes on.
 
     ``ALIBABA_CLOUD_STS_ENDPOINT`` wins over the profile's ``sts_region``:
     the environment beats the files, as everywhere else.
     """
-    region = None if _env(ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None
+    fields, duration = p.fields, p.keys.duration
     return dict(
         role_session_name=fields.get(session_key) or None,
-        duration_seconds=_int_field(source, where, fields.get(keys.duration), keys.duration),
+        duration_seconds=_int_field(p.source, p.where, fields.get(duration), duration),
         policy=fields.get("policy") or None,
-        sts_region=region,
+        sts_region=None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None,
         enable_vpc=_flag_field(fields.get("enable_vpc")),
     )  # fmt: skip
 
 
-def _assume_role_from(ctx, source, where, base, fields, keys):
+def _assume_role_from(p, base):
     """Profile modes that assume a role with the given base credentials."""
-    role_arn = fields.get(keys.role_arn)
+    role_arn = p.fields.get(p.keys.role_arn)
     if not role_arn:
-        raise _cred_error(source, "%s has no %s" % (where, keys.role_arn))
+        raise _cred_error(p.source, "%s has no %s" % (p.where, p.keys.role_arn))
     try:
         provider = AssumeRoleCredentialProvider(
-            base_provider=_Fixed(base), role_arn=role_arn, external_id=fields.get("external_id") or None,
-            **_sts_options(ctx, source, where, fields, keys, keys.session),
+            base_provider=_Fixed(base), role_arn=role_arn, external_id=p.fields.get("external_id") or None,
+            **_sts_options(p, p.keys.session),
         )  # fmt: skip
     except ValueError as exc:
-        raise _cred_error(source, "%s: %s" % (where, exc)) from None
-    return provider.provide(ctx)
+        raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
+    return provider.provide(p.ctx)
 
 
-def _oidc_mode(ctx, source, where, fields, keys, parent, mode):
+def _oidc_mode(p):
+    fields = p.fields
     arn_key = "role_arn" if "role_arn" in fields else "ram_role_arn"
-    for key in (arn_key, "oidc_provider_arn", keys.token_file):
+    for key in (arn_key, "oidc_provider_arn", p.keys.token_file):
         if not fields.get(key):
-            raise _cred_error(source, "%s has no %s" % (where, key))
+            raise _cred_error(p.source, "%s has no %s" % (p.where, key))
     try:
         provider = AssumeRoleWithOidcCredentialProvider(
             role_arn=fields[arn_key], oidc_provider_arn=fields["oidc_provider_arn"],
-            oidc_token_file=fields[keys.token_file],
-            **_sts_options(ctx, source, where, fields, keys, keys.oidc_session),
+            oidc_token_file=fields[p.keys.token_file], **_sts_options(p, p.keys.oidc_session),
         )  # fmt: skip
     except ValueError as exc:
-        raise _cred_error(source, "%s: %s" % (where, exc)) from None
-    return provider.provide(ctx)
+        raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
+    return provider.provide(p.ctx)
 
 
-def _ecs_mode(ctx, source, where, fields, keys, parent, mode):
-    role_name = fields.get(keys.ecs_role)
+def _ecs_mode(p):
+    role_name = p.fields.get(p.keys.ecs_role)
     if not role_name:
-        raise _cred_error(source, "%s has no ECS role name" % where)
-    if _env_flag(ctx.environ, ENV_ECS_METADATA_DISABLED):
+        raise _cred_error(p.source, "%s has no ECS role name" % p.where)
+    if _env_flag(p.ctx.environ, ENV_ECS_METADATA_DISABLED):
         # The profile asks for the instance role by name: saying "not
         # configured" would hide why it cannot work.
-        raise _cred_error(source, "%s uses the ECS instance role but %s is set" % (where, ENV_ECS_METADATA_DISABLED))
-    return EcsRamRoleCredentialProvider(role_name=role_name).provide(ctx)
+        raise _cred_error(p.source, "%s uses the ECS instance role but %s is set"
+                          % (p.where, ENV_ECS_METADATA_DISABLED))  # fmt: skip
+    return EcsRamRoleCredentialProvider(role_name=role_name).provide(p.ctx)
 
 
-def _process_mode(ctx, source, where, fields, keys, parent, mode):
-    command = fields.get("process_command")
+def _process_mode(p):
+    command = p.fields.get("process_command")
     if not command:
-        raise _cred_error(source, "%s: mode External needs process_command" % where)
+        raise _cred_error(p.source, "%s: mode External needs process_command" % p.where)
     try:
         process = ProcessCredentialProvider(command if isinstance(command, str) else str(command))
     except ValueError as exc:  # unbalanced quotes, or only blanks
-        raise _cred_error(source, "%s: invalid process_command" % where, exc) from None
-    return process.provide(ctx)
+        raise _cred_error(p.source, "%s: invalid process_command" % p.where, exc) from None
+    return process.provide(p.ctx)
 
 
-def _text_field(source, where, fields, name, mode):
-    """A field a mode needs: a non-empty string, else a CredentialError naming it."""
-    value = fields.get(name)
+def _text_field(p, name):
+    """A field the mode needs: a non-empty string, else a CredentialError naming it."""
+    value = p.fields.get(name)
     if value is None or value == "":
-        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+        raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
     if not isinstance(value, str):
-        raise _cred_error(source, "%s: %s must be a string, not %s" % (where, name, type(value).__name__))
+        raise _cred_error(p.source, "%s: %s must be a string, not %s" % (p.where, name, type(value).__name__))
     return value
 
 
-def _epoch_field(source, where, fields, name, mode):
+def _epoch_field(p, name):
     """Epoch seconds as the CLI stores them (a whole number)."""
-    value = fields.get(name)
+    value = p.fields.get(name)
     if value is None or value == "":
-        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+        raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise _cred_error(source, "%s: %s must be epoch seconds (a whole number)" % (where, name))
+        raise _cred_error(p.source, "%s: %s must be epoch seconds (a whole number)" % (p.where, name))
     return int(value)
 
 
-def _origin(url):
+def _url_origin(url):
     """``scheme://host[:port]`` of an http(s) URL (no user info), or ``None``."""
     import urllib.parse
 
@@ -1516,23 +1522,22 @@ def _origin(url):
     return "%s://%s%s" % (parts.scheme, "[%s]" % host if ":" in host else host, ":%d" % port if port else "")
 
 
-def _cloud_sso_mode(ctx, source, where, fields, keys, parent, mode):
+def _cloud_sso_mode(p):
     """STS credentials from the CloudSSO service with the access token the CLI
     stored (``aliyun configure --mode CloudSSO``); the file is not written."""
     import json
 
-    token = _text_field(source, where, fields, "access_token", mode)
-    expires = _epoch_field(source, where, fields, "cloud_sso_access_token_expire", mode)
+    source, ctx = p.source, p.ctx
+    token = _text_field(p, "access_token")
+    expires = _epoch_field(p, "cloud_sso_access_token_expire")
     if expires <= ctx.clock():
         raise _cred_error(source, "%s: the CloudSSO access token expired at %s; sign in again with the CLI "
-                          "(aliyun configure --mode CloudSSO)" % (where, _iso_zulu(expires)))  # fmt: skip
-    sign_in_url = _text_field(source, where, fields, "cloud_sso_sign_in_url", mode)
-    body = json.dumps({"AccountId": _text_field(source, where, fields, "cloud_sso_account_id", mode),
-                       "AccessConfigurationId": _text_field(source, where, fields, "cloud_sso_access_config",
-                                                            mode)})  # fmt: skip
-    origin = _origin(sign_in_url)
+                          "(aliyun configure --mode CloudSSO)" % (p.where, _iso_zulu(expires)))  # fmt: skip
+    origin = _url_origin(_text_field(p, "cloud_sso_sign_in_url"))
+    body = json.dumps({"AccountId": _text_field(p, "cloud_sso_account_id"),
+                       "AccessConfigurationId": _text_field(p, "cloud_sso_access_config")})  # fmt: skip
     if origin is None:
-        raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % where)
+        raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % p.where)
     url = origin + "/cloud-credentials"  # only the scheme, host and port count, as in the CLI
     headers = {"Accept": "application/json", "Content-Type": "application/json", "Authorization": "Bearer " + token}
     status, answer = _fetch(ctx, "POST", url, source, headers, body.encode("utf-8"))
@@ -1546,18 +1551,16 @@ def _cloud_sso_mode(ctx, source, where, fields, keys, parent, mode):
     return _credentials_from_response(creds, source, what, ctx.clock())
 
 
-def _oauth_mode(ctx, source, where, fields, keys, parent, mode):
+def _oauth_mode(p):
     """The STS credentials the CLI stored after an OAuth login, while they are
     valid; refreshing them (and writing the file) is the CLI's job."""
-    key_id = _text_field(source, where, fields, "access_key_id", mode)
-    secret = _text_field(source, where, fields, "access_key_secret", mode)
-    token = _text_field(source, where, fields, "sts_token", mode)
-    expires = _epoch_field(source, where, fields, "sts_expiration", mode)
-    if expires <= ctx.clock():
-        raise _cred_error(source, "%s: the STS credentials of the OAuth login expired at %s; log in again with "
-                          "the CLI (aliyun configure --mode OAuth)" % (where, _iso_zulu(expires)))  # fmt: skip
+    key_id, secret = _text_field(p, "access_key_id"), _text_field(p, "access_key_secret")
+    token, expires = _text_field(p, "sts_token"), _epoch_field(p, "sts_expiration")
+    if expires <= p.ctx.clock():
+        raise _cred_error(p.source, "%s: the STS credentials of the OAuth login expired at %s; log in again "
+                          "with the CLI (aliyun configure --mode OAuth)" % (p.where, _iso_zulu(expires)))  # fmt: skip
     expiration = datetime.fromtimestamp(expires, _UTC)
-    return _make_credentials(source, key_id, secret, token, expiration, ctx.clock())
+    return _make_credentials(p.source, key_id, secret, token, expiration, p.ctx.clock())
 
 
 # One row per mode: handler, its names in config.json (``mode``, the first is
@@ -1802,16 +1805,17 @@ class _StsProvider(_Provider):
         self.sts_region = sts_region
         self.enable_vpc = enable_vpc
 
-    def _assume(self, context, params, base=None):
+    def _endpoint(self, environ):
+        return _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc)
+
+    def _assume(self, context, endpoint, params, base=None):
         """Add the common parameters and call STS (signed with ``base``)."""
-        environ = context.environ
-        params["RoleSessionName"] = (self.role_session_name or _env(environ, ENV_ROLE_SESSION_NAME)
+        params["RoleSessionName"] = (self.role_session_name or _env(context.environ, ENV_ROLE_SESSION_NAME)
                                      or "ossign-%d" % int(context.clock()))  # fmt: skip
         if self.duration_seconds is not None:
             params["DurationSeconds"] = str(self.duration_seconds)
         if self.policy:
             params["Policy"] = self.policy
-        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc)
         return _call_sts(context, self._source, endpoint, params, base)
 
 
@@ -1865,7 +1869,7 @@ class AssumeRoleCredentialProvider(_StsProvider):
         external_id = self.external_id or _env(environ, ENV_EXTERNAL_ID)
         if external_id:
             params["ExternalId"] = external_id
-        return self._assume(context, params, base)
+        return self._assume(context, self._endpoint(environ), params, base)
 
 
 class AssumeRoleWithOidcCredentialProvider(_StsProvider):
@@ -1903,6 +1907,7 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
         token_file = None if given is not None else self.oidc_token_file or _env(environ, ENV_OIDC_TOKEN_FILE)
         if not (role_arn and provider_arn and (given is not None or token_file)):
             return None
+        endpoint = self._endpoint(environ)
         if given is None:
             path = _expand_home(context, token_file) or token_file
             token = _read_text(context, path, self._source, required=True).strip()
@@ -1912,7 +1917,7 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
             token = self._given_token()
         params = {"Action": "AssumeRoleWithOIDC", "RoleArn": role_arn, "OIDCProviderArn": provider_arn,
                   "OIDCToken": token}  # fmt: skip
-        return self._assume(context, params)
+        return self._assume(context, endpoint, params)
 
     def _given_token(self):
         given, source = self._oidc_token, self._source

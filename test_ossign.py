@@ -4127,6 +4127,23 @@ def wait_until(predicate, what, timeout=10.0):
         time.sleep(0.001)
 
 
+def waiting_in_ossign(threads):
+    """How many of ``threads`` are blocked in a wait that ossign called, seen
+    from outside through their stacks (``sys._current_frames``): a caller that
+    waits for a refresh, not one that has yet to ask. A provider blocked in the
+    test's own gate does not count."""
+    frames, count = sys._current_frames(), 0
+    for thread in threads:
+        frame = frames.get(thread.ident)
+        while frame is not None:
+            caller = frame.f_back
+            if frame.f_code.co_name == "wait" and caller is not None and caller.f_code.co_filename == ossign.__file__:
+                count += 1
+                break
+            frame = caller
+    return count
+
+
 def run_threads(target, count=1):
     """Start ``count`` threads running ``target``; their results/errors land in lists."""
     results, errors = [], []
@@ -4225,9 +4242,9 @@ class TestCacheSingleFlight:
     def test_cache_single_flight_32_threads_one_provider_call(self, counting, clock):
         counting.gate = threading.Event()
         cache = _cache(counting, clock)
-        arrived = []
-        threads, results, errors = run_threads(lambda: arrived.append(1) or cache.provide(), 32)
-        wait_until(lambda: counting.entered.is_set() and len(arrived) == 32, "32 callers, one refresh")
+        threads, results, errors = run_threads(cache.provide, 32)
+        wait_until(lambda: counting.entered.is_set() and waiting_in_ossign(threads) == 31,
+                   "31 threads to wait for the one refresh")  # fmt: skip
         assert counting.calls == 1 and results == []
         counting.gate.set()
         join_all(threads)
@@ -4240,9 +4257,8 @@ class TestCacheSingleFlight:
         counting.gate = threading.Event()
         counting.fail = ossign.CredentialError("sts: AccessDenied", "sts")
         cache = _cache(counting, clock)
-        arrived = []
-        threads, results, errors = run_threads(lambda: arrived.append(1) or cache.provide(), 8)
-        wait_until(lambda: counting.entered.is_set() and len(arrived) == 8, "8 callers")
+        threads, results, errors = run_threads(cache.provide, 8)
+        wait_until(lambda: counting.entered.is_set() and waiting_in_ossign(threads) == 7, "7 waiters")
         counting.gate.set()
         join_all(threads)
         assert results == []
@@ -4259,9 +4275,9 @@ class TestCacheSingleFlight:
         clock.advance(3600 - 60)  # inside the mandatory window (120 s)
         counting.gate = threading.Event()
         counting.entered.clear()
-        arrived = []
-        threads, results, errors = run_threads(lambda: arrived.append(1) or cache.provide(), 2)
-        wait_until(lambda: counting.entered.is_set() and len(arrived) == 2, "both callers")
+        threads, results, errors = run_threads(cache.provide, 2)
+        wait_until(lambda: counting.entered.is_set() and waiting_in_ossign(threads) == 1,
+                   "the second caller to wait")  # fmt: skip
         assert results == []  # nobody returned the old credentials
         counting.gate.set()
         join_all(threads)
@@ -4465,9 +4481,8 @@ class TestCacheWindows:
         wait_until(counting.entered.is_set, "the advisory refresh")
         assert counting.calls == 2
         clock.now = start + life - mandatory + 1  # a second caller now must wait
-        arrived = []
-        waiter, waited, _ = run_threads(lambda: arrived.append(1) or cache.provide())
-        wait_until(lambda: arrived, "a caller in the mandatory window")
+        waiter, waited, _ = run_threads(cache.provide)
+        wait_until(lambda: waiting_in_ossign(waiter) == 1, "a caller in the mandatory window to wait")
         counting.gate.set()
         join_all(threads + waiter)
         assert waited[0].access_key_id == "LTAIcache000002"
