@@ -6370,7 +6370,7 @@ def _cb_headers(target, body, key_url=_CB_KEY_URL):
 def _cb_opener(pem=None, status=200):
     """An injected opener serving ``pem`` (default: the 1024-bit test key) for every URL."""
     data = _cb_pem("rsa1024.pem") if pem is None else pem
-    return _NetOpener(lambda request: _NetResponse(status, data))
+    return FakeOpener(lambda request: FakeResponse(status, data))
 
 
 def _cb_context(pem=None, status=200):
@@ -6726,11 +6726,11 @@ class TestCallbackVerifyRefuses:
         error = urllib.error.HTTPError(_CB_KEY_URL, 403, "Forbidden", {}, Body(b"x" * (1 << 20)))
         with pytest.raises(ossign.CallbackError, match="public key not fetched.*HTTP 403"):
             ossign.verify_callback(_CB_TARGET, _cb_headers(_CB_TARGET, _CB_BODY), _CB_BODY,
-                                   context=ossign.Context(opener=_NetOpener(lambda request: error)))  # fmt: skip
+                                   context=ossign.Context(opener=FakeOpener(lambda request: error)))  # fmt: skip
         assert 0 < sum(served) <= 16 * 1024 + 1
 
     def test_unreachable_key_host_says_so(self):
-        opener = _NetOpener(lambda request: urllib.error.URLError("no route"))
+        opener = FakeOpener(lambda request: urllib.error.URLError("no route"))
         with pytest.raises(ossign.CallbackError, match="public key not fetched .*URLError") as info:
             ossign.verify_callback(_CB_TARGET, _cb_headers(_CB_TARGET, _CB_BODY), _CB_BODY,
                                    context=ossign.Context(opener=opener))  # fmt: skip
@@ -6892,8 +6892,8 @@ class TestCallbackKeyCache:
         assert [url for _, url, _ in opener.seen] == [_CB_KEY_URL, url2]
 
     def test_failed_fetch_is_not_kept(self):
-        answers = [_NetResponse(503, b"busy"), _NetResponse(200, _cb_pem("rsa1024.pem"))]
-        opener = _NetOpener(lambda request: answers.pop(0))
+        answers = [FakeResponse(503, b"busy"), FakeResponse(200, _cb_pem("rsa1024.pem"))]
+        opener = FakeOpener(lambda request: answers.pop(0))
         ctx = ossign.Context(opener=opener)
         headers = _cb_headers(_CB_TARGET, _CB_BODY)
         with pytest.raises(ossign.CallbackError, match="HTTP 503"):
@@ -6915,9 +6915,9 @@ class TestCallbackKeyCache:
 
         def slow_key(request):
             release.wait(5)
-            return _NetResponse(200, _cb_pem("rsa1024.pem"))
+            return FakeResponse(200, _cb_pem("rsa1024.pem"))
 
-        opener = _NetOpener(slow_key)
+        opener = FakeOpener(slow_key)
         ctx = ossign.Context(opener=opener)
         headers = _cb_headers(_CB_TARGET, _CB_BODY)
         barrier = threading.Barrier(17)
