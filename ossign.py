@@ -159,6 +159,10 @@ _MANDATORY_REFRESH = 120  #: seconds before expiry: every caller waits
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _ADVISORY_RETRY = 30.0  #: seconds between failed advisory refreshes
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
+_DEFAULT_EXPIRES = 3600  #: seconds a presigned URL or POST policy lives by default
+#: With credentials that end within _DEFAULT_EXPIRES, a default presigned URL
+#: ends this many seconds before they do (room for a request in flight).
+_EXPIRY_MARGIN = 60
 
 _V4_MAX_EXPIRES = 604800  #: 7 days, the V4 presign limit
 _V4_ALGORITHM = "OSS4-HMAC-SHA256"
@@ -2162,12 +2166,14 @@ class CredentialCache:
             return entry.credentials  # still good for this caller's deadline
         if error is not None:
             raise error
-        raise _ShortCredentials(
+        short = _ShortCredentials(
             "%s: credentials expire at %s, before they are needed (%s)"
             % (_source_of(self.provider), creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
                datetime.fromtimestamp(need, _UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
             _source_of(self.provider),
         )  # fmt: skip
+        short.expires_at = creds._expires_at
+        raise short
 
     def _refresh(self, ctx):
         """Call the provider once (lock not held) and publish the outcome."""
@@ -2567,6 +2573,53 @@ def _copy_headers(headers, drop=(), replaced=False):
     return {name: value for name, value in items if name.lower() not in drop}
 
 
+_PROVIDER_KINDS = ("a credential provider (an object with provide(context)), a CredentialCache, "
+                   "a Credentials, or a tuple (access_key_id, access_key_secret[, security_token])")
+
+
+def _as_cache(provider, context):
+    """``Signer``'s ``provider`` argument -> the CredentialCache it signs with."""
+    if isinstance(provider, CredentialCache):
+        return provider
+    if provider is None:
+        provider = DefaultCredentialProvider()
+    elif isinstance(provider, Credentials):
+        creds, provider = provider, StaticCredentialProvider(provider.access_key_id, provider.access_key_secret)
+        provider._credentials = creds  # with its token and expiration
+    elif isinstance(provider, tuple):
+        # The values are never echoed: they hold the secret.
+        if len(provider) not in (2, 3) or not all(isinstance(v, str) or v is None for v in provider):
+            raise TypeError("provider tuple must be (access_key_id, access_key_secret[, security_token]) "
+                            "of str, got a tuple of %d items" % len(provider))  # fmt: skip
+        provider = StaticCredentialProvider(*provider)
+    elif not callable(getattr(provider, "provide", None)):
+        raise TypeError("provider must be %s; got %s" % (_PROVIDER_KINDS, type(provider).__name__))
+    return CredentialCache(provider, context)
+
+
+def _set_signing_headers(headers, signed, version):
+    """Replace the signing headers in a library's mutable ``headers`` mapping
+    with those of ``signed``."""
+    own = _SIGNER_HEADERS[version]
+    for key in {k for k in list(headers.keys()) if k.lower() in own}:
+        del headers[key]
+    for name, value in signed.headers.items():
+        if name.lower() in own:
+            headers[name] = value
+
+
+def _check_urllib_request(request):
+    """TypeError unless ``request`` is a urllib.request.Request (its module is
+    loaded whenever one exists, so nothing is imported here)."""
+    urllib_request = sys.modules.get("urllib.request")
+    if urllib_request is None or not isinstance(request, urllib_request.Request):
+        kind = type(request)
+        raise TypeError("sign_request() signs a urllib.request.Request, got %s.%s; for requests and httpx "
+                        "pass the signer as auth=signer (requests.get(url, auth=signer)), for aiohttp use "
+                        "ClientSession(middlewares=[signer.aiohttp_middleware])"
+                        % (kind.__module__, kind.__qualname__))  # fmt: skip
+
+
 class Signer:
     """Signs OSS requests with V1, V2 or V4, as a header or a presigned URL.
 
@@ -2596,11 +2649,7 @@ class Signer:
         self.product = product
         self.context = context or Context()
         self.additional_headers = _names(additional_headers)
-        if provider is None:
-            provider = DefaultCredentialProvider()
-        if not isinstance(provider, CredentialCache):
-            provider = CredentialCache(provider, self.context)
-        self.provider = provider
+        self.provider = _as_cache(provider, self.context)
         self._hosts = {}  # "scheme://netloc" -> _host_plan(...)
         self._keys = {}  # (secret, date, region, product) -> V4 signing key
         # One-entry memos, each replaced by one assignment (thread-safe):
@@ -2635,12 +2684,18 @@ class Signer:
             url, headers = _callback_query(url, headers)  # a presigned URL carries the callback itself
         return self._sign(method, url, headers, expires, extra, extra is None)
 
-    def presign(self, url: str, *, method: str = "GET", expires: Union[int, timedelta] = 3600,
+    def presign(self, url: str, *, method: str = "GET", expires: Union[int, timedelta, None] = None,
                 headers: Optional[Mapping[str, str]] = None,
                 additional_headers: Optional[Iterable[str]] = None) -> str:
-        """Return a presigned URL valid for ``expires`` seconds (default 1 hour)."""
+        """Return a presigned URL valid for ``expires`` seconds or a ``timedelta``.
+
+        ``expires=None`` means one hour, or until shortly before the
+        credentials expire when they end sooner. An explicit ``expires`` that
+        the credentials cannot cover raises SigningError naming the longest
+        one that works.
+        """
         if expires is None:
-            raise SigningError("expires is required to presign a URL")
+            expires = self._default_expires()[0]
         return self.sign(method, url, headers, expires=expires, additional_headers=additional_headers).url
 
     def credentials(self) -> Credentials:
@@ -2655,6 +2710,7 @@ class Signer:
         with a body and no Content-Type gets urllib's default type set
         explicitly first, so that what is signed is what urllib sends.
         """
+        _check_urllib_request(request)
         headers = dict(request.header_items())
         default_type = request.data is not None and not any(k.lower() == "content-type" for k in headers)
         if default_type:
@@ -2687,19 +2743,25 @@ class Signer:
         headers = request.headers
         signed = self._sign(request.method, str(request.url), dict(headers.items()), None,
                             self.additional_headers, False)  # fmt: skip
-        own = _SIGNER_HEADERS[self.version]
-        for key in [k for k in list(headers.keys()) if k.lower() in own]:
-            del headers[key]
-        for name, value in signed.headers.items():
-            if name.lower() in own:
-                headers[name] = value
+        _set_signing_headers(headers, signed, self.version)
         hooks = getattr(request, "hooks", None)
         if isinstance(hooks, dict) and _unsign_redirect not in hooks.get("response", ()):
             request.register_hook("response", _unsign_redirect)  # requests
         return request
 
+    async def aiohttp_middleware(self, request: Any, handler: Any) -> Any:
+        """aiohttp (3.12 or newer) client middleware that signs every request:
+        ``aiohttp.ClientSession(middlewares=[signer.aiohttp_middleware])``.
+
+        Header signing, as ``auth=signer`` does for requests and httpx. When
+        the credentials need fetching or renewing, that runs in a worker
+        thread (``asyncio.to_thread``), never on the event loop; signing
+        itself is pure computation. aiohttp is not imported.
+        """
+        return await _aiohttp_sign(self, request, handler)
+
     def post_policy(self, key: Optional[str] = None, *, key_prefix: Optional[str] = None,
-                    expires: Union[int, timedelta] = 3600, conditions: Iterable[Any] = (),
+                    expires: Union[int, timedelta, None] = None, conditions: Iterable[Any] = (),
                     fields: Optional[Mapping[str, str]] = None, endpoint: Optional[str] = None,
                     callback: Optional[Mapping[str, str]] = None) -> dict:  # fmt: skip
         """Sign a POST policy for a browser form upload (PostObject).
@@ -2711,12 +2773,28 @@ class Signer:
         form fields, each also required by an exact-match condition unless a
         condition already names it. Returns ``{"url": action, "fields": {...}}``
         with the fields in the order a form sends them (the file goes last).
+        ``expires`` works as in :meth:`presign`: ``None`` is one hour, or
+        until shortly before the credentials end when they end sooner.
         ``callback`` is the dict :func:`callback` returns: its ``callback``
         field and ``x:`` variables join the form, each bound by a condition.
         """
         return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint, callback)
 
     # -- glue ---------------------------------------------------------------
+
+    def _default_expires(self, what="a presigned URL"):
+        """``expires=None`` -> (seconds, None), or (seconds, credentials' end
+        as epoch seconds) when they end within the default hour."""
+        now = self.context.clock()
+        cache = self.provider
+        end = cache._get(now + _HEADER_HEADROOM, now, cache._ctx(self.context))._expires_at
+        if end is None or end - now - _EXPIRY_MARGIN >= _DEFAULT_EXPIRES:
+            return _DEFAULT_EXPIRES, None
+        seconds = int(end - now - _EXPIRY_MARGIN)
+        if seconds < 1:
+            raise SigningError("the credentials expire at %s, too soon for %s"
+                               % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end)), what))  # fmt: skip
+        return seconds, end
 
     def _credentials_for(self, need, now, query_mode, what="the presigned URL"):
         cache = self.provider
@@ -2727,7 +2805,14 @@ class Signer:
             return cache._get(need, now, cache._ctx(self.context))
         except _ShortCredentials as exc:
             if query_mode:
-                raise SigningError("%s would outlive its credentials (%s)" % (what, exc)) from None
+                end = exc.expires_at
+                longest = int(end - now - _EXPIRY_MARGIN)
+                hint = ("the longest expiry that works is %d seconds (leaving the expiry unset picks it)" % longest
+                        if longest >= 1 else "they are too short-lived for any")  # fmt: skip
+                raise SigningError("%s would outlive its credentials: it would last %d seconds, they expire at %s "
+                                   "(in %d seconds); %s"
+                                   % (what, need - int(now), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end)),
+                                      int(end - now), hint)) from None  # fmt: skip
             raise
 
     def _sign(self, method, url, headers, expires, additional, default_all):
@@ -3005,13 +3090,15 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
     bucket = signer.bucket
     if not bucket:
         raise SigningError("post_policy needs a Signer with a bucket")
-    expires = _expires_seconds(expires, signer.version)
     region = signer.region
     if signer.version == "v4" and not region:
         raise SigningError("V4 POST policies need a region: pass region= to Signer")
     if region is None and endpoint is None:
         raise SigningError("post_policy needs a region or an endpoint for the form's URL")
     url = object_url(bucket, "", region, endpoint=endpoint)
+    if expires is None:
+        expires = signer._default_expires("a POST policy")[0]
+    expires = _expires_seconds(expires, signer.version)
     clock_now = signer.context.clock()
     now = int(clock_now)
     creds = signer._credentials_for(now + expires, clock_now, True, "the POST policy")
@@ -3547,9 +3634,32 @@ def _unsign_redirect(response, *args, **kwargs):
     return response
 
 
+#: Methods aiohttp sends with "Content-Type: application/octet-stream" when
+#: none is given (ClientRequest.POST_METHODS); set before signing instead.
+_AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
+
+
+async def _aiohttp_sign(signer, request, handler):
+    """Body of :meth:`Signer.aiohttp_middleware`."""
+    cache = signer.provider
+    entry = cache._entry
+    if entry is None or (entry.expires_at is not None and signer.context.clock() >= entry.advisory_at):
+        import asyncio
+
+        await asyncio.to_thread(signer.credentials)  # fetch or renew off the loop
+    headers = request.headers
+    if request.method.upper() in _AIOHTTP_BODY_METHODS and "Content-Type" not in headers and \
+            "Content-Type" not in getattr(request, "skip_auto_headers", ()):  # fmt: skip
+        headers["Content-Type"] = "application/octet-stream"  # what aiohttp sends, so it is signed
+    signed = signer._sign(request.method, str(request.url), {str(k): v for k, v in headers.items()}, None,
+                          signer.additional_headers, False)  # fmt: skip
+    _set_signing_headers(headers, signed, signer.version)
+    return await handler(request)
+
+
 def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endpoint: Optional[str] = None,
                internal: bool = False, dualstack: bool = False, accelerate: bool = False,
-               path_style: bool = False, scheme: Optional[str] = None) -> str:  # fmt: skip
+               path_style: bool = False, scheme: Optional[str] = None, cname: bool = False) -> str:  # fmt: skip
     """Build the URL of an object, quoting ``key`` once as the signers expect.
 
     ``region`` is the plain id (``cn-hangzhou``; an ``oss-`` prefix is
@@ -3557,13 +3667,20 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     or ``internal`` (VPC), ``dualstack`` or ``accelerate`` ones. The bucket
     goes into the host unless ``path_style``, the endpoint is an IP address or
     ``localhost`` (always path-style), or the endpoint already starts with
-    ``<bucket>.``. ``scheme`` defaults to the endpoint's own (``http://...``),
-    else ``https``.
+    ``<bucket>.``. ``cname=True`` is a custom domain bound to the bucket: the
+    host is ``endpoint`` as given, with no bucket label or path segment (sign
+    it with ``Signer(bucket, ...)`` naming the bucket). ``scheme`` defaults to
+    the endpoint's own (``http://...``), else ``https``. A key starting with
+    ``/`` is a SigningError (no OSS object key does).
     """
     if not isinstance(bucket, str) or not _is_bucket_name(bucket):
         raise SigningError("invalid bucket name %r (3-63 lower-case letters, digits and '-')" % (bucket,))
     if not isinstance(key, str):
         raise SigningError("key must be a str, got %s" % type(key).__name__)
+    if key.startswith("/"):
+        raise SigningError("object key must not start with '/', got %r (write %r)" % (key[:40], key.lstrip("/")[:40]))
+    if cname and (not endpoint or path_style):
+        raise SigningError("cname=True needs endpoint= (the custom domain) and no path_style")
     if endpoint:
         head, sep, host = str(endpoint).strip().partition("://")
         if not sep:
@@ -3594,6 +3711,8 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     except UnicodeEncodeError:
         raise SigningError("key is not valid Unicode text") from None
     name = host.lower()
+    if cname:
+        return "%s://%s/%s" % (scheme, host, path)
     plain = name.startswith("[") or _is_plain_host(name.partition(":")[0])
     if path_style or plain:
         return "%s://%s/%s/%s" % (scheme, host, bucket, path)
@@ -3688,7 +3807,8 @@ def _build_parser():
     p.add_argument("target", metavar="oss://BUCKET/KEY")
     p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
                    "prepended unless the host starts with it or is an IP address)")  # fmt: skip
-    p.add_argument("--expires", type=int, default=3600, help="seconds the URL stays valid (default 3600)")
+    p.add_argument("--expires", type=int, help="seconds the URL stays valid (default 3600, or until shortly "
+                   "before the credentials expire when they end sooner)")  # fmt: skip
     p.add_argument("--method", default="GET", help="HTTP method the URL is for (default GET)")
 
     p = sub.add_parser("sign", parents=[common, signing], help="print signed headers for a request",
@@ -3708,7 +3828,8 @@ def _build_parser():
     p.add_argument("target", metavar="oss://BUCKET/KEY")
     p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
                    "prepended unless the host starts with it or is an IP address)")  # fmt: skip
-    p.add_argument("--expires", type=int, default=3600, help="seconds the policy stays valid (default 3600)")
+    p.add_argument("--expires", type=int, help="seconds the policy stays valid (default 3600, or until shortly "
+                   "before the credentials expire when they end sooner)")  # fmt: skip
     p.add_argument("--max-size", type=int, help="largest upload in bytes (content-length-range)")
     p.add_argument("--html", action="store_true", help="print a minimal HTML upload form")
     p.add_argument("--callback", metavar="URL", help="URL OSS calls after the upload (an upload callback)")
@@ -3754,11 +3875,24 @@ def _cli_signer(args, bucket, endpoint=None):
     return Signer(bucket, _cli_provider(args), region=region, version=args.version, context=ctx)
 
 
+def _cli_expires(args, signer, what):
+    """--expires, or the default life, said on stderr when the credentials cut it short."""
+    if args.expires is not None:
+        return args.expires
+    seconds, end = signer._default_expires(what)
+    if end is not None:
+        print("ossign: note: %s expires in %d seconds, shortly before its credentials do (at %s); "
+              "--expires cannot be longer" % (what, seconds, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end))),
+              file=sys.stderr)  # fmt: skip
+    return seconds
+
+
 def _cmd_presign(args, out):
     bucket, key = _cli_target(args.target)
     signer = _cli_signer(args, bucket, args.endpoint)
     url = object_url(bucket, key, signer.region, endpoint=args.endpoint)
-    print(signer.presign(url, method=args.method, expires=args.expires, headers=_cli_headers(args.header)), file=out)
+    expires = _cli_expires(args, signer, "the URL")
+    print(signer.presign(url, method=args.method, expires=expires, headers=_cli_headers(args.header)), file=out)
 
 
 def _cmd_sign(args, out):
@@ -3812,8 +3946,9 @@ def _cmd_post_policy(args, out):
     on_upload = callback(args.callback, args.callback_body) if args.callback is not None else None
     prefix = key.endswith("/") or not key
     policy = signer.post_policy(None if prefix else key, key_prefix=key if prefix else None,
-                                expires=args.expires, conditions=conditions, fields=_cli_headers(args.header),
-                                endpoint=args.endpoint, callback=on_upload)  # fmt: skip
+                                expires=_cli_expires(args, signer, "the policy"), conditions=conditions,
+                                fields=_cli_headers(args.header), endpoint=args.endpoint,
+                                callback=on_upload)  # fmt: skip
     if not args.html:
         print(json.dumps(policy, indent=2), file=out)
         return
