@@ -55,6 +55,7 @@ __all__ = [
     "SigningDetails",
     "SigningHandler",
     "object_url",
+    "diagnose",
     "callback",
     "verify_callback",
     "main",
@@ -1301,7 +1302,7 @@ class CredentialsFileCredentialProvider(_FileProvider):
 
     def _resolve(self, ctx, path, profiles, name):
         fields = profiles[name]
-        return _from_profile(ctx, self._source, "%s [%s]" % (path, name), fields, fields.get("type"), _INI)
+        return _from_profile(ctx, self._source, path, "%s [%s]" % (path, name), fields, _INI)
 
 
 class ConfigFileCredentialProvider(_FileProvider):
@@ -1339,14 +1340,14 @@ class ConfigFileCredentialProvider(_FileProvider):
         def parent(parent_name):
             return self._resolve(ctx, path, profiles, str(parent_name), seen + (name,))
 
-        return _from_profile(ctx, source, where, fields, fields.get("mode"), _JSON, parent)
+        return _from_profile(ctx, source, path, where, fields, _JSON, parent)
 
 
 # ---- Profile modes: one table for config.json and credentials.ini ---------
 
 
 # What each file calls the same field (config.json as the CLI writes it).
-# ``column``: the file's column in _PROFILE_MODES; ``noun``: what it calls a mode.
+# ``column``: the file's column in _PROFILE_MODES; ``noun``: the field that names the mode.
 _ProfileKeys = namedtuple("_ProfileKeys", "column noun default tokens role_arn session oidc_session duration "
                           "token_file ecs_role")  # fmt: skip
 _JSON = _ProfileKeys(1, "mode", "AK", ("sts_token", "security_token"), "ram_role_arn", "ram_session_name",
@@ -1355,44 +1356,49 @@ _INI = _ProfileKeys(2, "type", "access_key", ("security_token", "sts_token"), "r
                     "role_session_name", "duration_seconds", "oidc_token_file_path", "role_name")  # fmt: skip
 
 
-def _from_profile(ctx, source, where, fields, mode, keys, parent=None):
-    """Resolve one profile through the mode table (``parent(name)``: chaining)."""
-    wanted = str(mode or keys.default)
+# One profile being resolved: what every mode handler is given. ``parent(name)``
+# resolves another profile of the same file (ChainableRamRoleArn).
+_Profile = namedtuple("_Profile", "ctx source path where fields keys parent mode")
+
+
+def _from_profile(ctx, source, path, where, fields, keys, parent=None):
+    """Resolve one profile through the mode table."""
+    wanted = str(fields.get(keys.noun) or keys.default)
     for row in _PROFILE_MODES:
         if wanted.lower() in (name.lower() for name in row[keys.column]):
-            return row[0](ctx, source, where, fields, keys, parent, wanted)
+            return row[0](_Profile(ctx, source, path, where, fields, keys, parent, wanted))
     supported = ", ".join(row[keys.column][0] for row in _PROFILE_MODES if row[keys.column])
     raise _cred_error(source, "%s: unsupported %s %r (supported: %s)" % (where, keys.noun, wanted, supported))
 
 
-def _from_fields(source, where, fields, token=None):
-    key_id, secret = fields.get("access_key_id"), fields.get("access_key_secret")
+def _from_fields(p, token=None):
+    key_id, secret = p.fields.get("access_key_id"), p.fields.get("access_key_secret")
     if not key_id or not secret:
         missing = "access_key_id" if not key_id else "access_key_secret"
-        raise _cred_error(source, "%s has no %s" % (where, missing))
-    return _make_credentials(source, key_id, secret, token)
+        raise _cred_error(p.source, "%s has no %s" % (p.where, missing))
+    return _make_credentials(p.source, key_id, secret, token)
 
 
-def _static_mode(ctx, source, where, fields, keys, parent, mode):
-    return _from_fields(source, where, fields)
+def _static_mode(p):
+    return _from_fields(p)
 
 
-def _sts_mode(ctx, source, where, fields, keys, parent, mode):
-    token = _first_key(fields, keys.tokens)
+def _sts_mode(p):
+    token = _first_key(p.fields, p.keys.tokens)
     if not token:
-        raise _cred_error(source, "%s: %s %s needs sts_token" % (where, keys.noun, mode))
-    return _from_fields(source, where, fields, token)
+        raise _cred_error(p.source, "%s: %s %s needs sts_token" % (p.where, p.keys.noun, p.mode))
+    return _from_fields(p, token)
 
 
-def _role_mode(ctx, source, where, fields, keys, parent, mode):
-    return _assume_role_from(ctx, source, where, _from_fields(source, where, fields), fields, keys)
+def _role_mode(p):
+    return _assume_role_from(p, _from_fields(p))
 
 
-def _chained_role_mode(ctx, source, where, fields, keys, parent, mode):
-    name = fields.get("source_profile")
+def _chained_role_mode(p):
+    name = p.fields.get("source_profile")
     if not name:
-        raise _cred_error(source, "%s: mode %s needs source_profile" % (where, mode))
-    return _assume_role_from(ctx, source, where, parent(name), fields, keys)
+        raise _cred_error(p.source, "%s: mode %s needs source_profile" % (p.where, p.mode))
+    return _assume_role_from(p, p.parent(name))
 
 
 def _int_field(source, where, value, name):
@@ -1412,96 +1418,97 @@ def _flag_field(value):
     return str(value).strip().lower() in _TRUE
 
 
-def _sts_options(ctx, source, where, fields, keys, session_key):
+def _sts_options(p, session_key):
     """The keyword arguments every STS profile mode passes on.
 
     ``ALIBABA_CLOUD_STS_ENDPOINT`` wins over the profile's ``sts_region``:
     the environment beats the files, as everywhere else.
     """
-    region = None if _env(ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None
+    fields, duration = p.fields, p.keys.duration
     return dict(
         role_session_name=fields.get(session_key) or None,
-        duration_seconds=_int_field(source, where, fields.get(keys.duration), keys.duration),
+        duration_seconds=_int_field(p.source, p.where, fields.get(duration), duration),
         policy=fields.get("policy") or None,
-        sts_region=region,
+        sts_region=None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None,
         enable_vpc=_flag_field(fields.get("enable_vpc")),
     )  # fmt: skip
 
 
-def _assume_role_from(ctx, source, where, base, fields, keys):
+def _assume_role_from(p, base):
     """Profile modes that assume a role with the given base credentials."""
-    role_arn = fields.get(keys.role_arn)
+    role_arn = p.fields.get(p.keys.role_arn)
     if not role_arn:
-        raise _cred_error(source, "%s has no %s" % (where, keys.role_arn))
+        raise _cred_error(p.source, "%s has no %s" % (p.where, p.keys.role_arn))
     try:
         provider = AssumeRoleCredentialProvider(
-            base_provider=_Fixed(base), role_arn=role_arn, external_id=fields.get("external_id") or None,
-            **_sts_options(ctx, source, where, fields, keys, keys.session),
+            base_provider=_Fixed(base), role_arn=role_arn, external_id=p.fields.get("external_id") or None,
+            **_sts_options(p, p.keys.session),
         )  # fmt: skip
     except ValueError as exc:
-        raise _cred_error(source, "%s: %s" % (where, exc)) from None
-    return provider.provide(ctx)
+        raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
+    return provider.provide(p.ctx)
 
 
-def _oidc_mode(ctx, source, where, fields, keys, parent, mode):
+def _oidc_mode(p):
+    fields = p.fields
     arn_key = "role_arn" if "role_arn" in fields else "ram_role_arn"
-    for key in (arn_key, "oidc_provider_arn", keys.token_file):
+    for key in (arn_key, "oidc_provider_arn", p.keys.token_file):
         if not fields.get(key):
-            raise _cred_error(source, "%s has no %s" % (where, key))
+            raise _cred_error(p.source, "%s has no %s" % (p.where, key))
     try:
         provider = AssumeRoleWithOidcCredentialProvider(
             role_arn=fields[arn_key], oidc_provider_arn=fields["oidc_provider_arn"],
-            oidc_token_file=fields[keys.token_file],
-            **_sts_options(ctx, source, where, fields, keys, keys.oidc_session),
+            oidc_token_file=fields[p.keys.token_file], **_sts_options(p, p.keys.oidc_session),
         )  # fmt: skip
     except ValueError as exc:
-        raise _cred_error(source, "%s: %s" % (where, exc)) from None
-    return provider.provide(ctx)
+        raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
+    return provider.provide(p.ctx)
 
 
-def _ecs_mode(ctx, source, where, fields, keys, parent, mode):
-    role_name = fields.get(keys.ecs_role)
+def _ecs_mode(p):
+    role_name = p.fields.get(p.keys.ecs_role)
     if not role_name:
-        raise _cred_error(source, "%s has no ECS role name" % where)
-    if _env_flag(ctx.environ, ENV_ECS_METADATA_DISABLED):
+        raise _cred_error(p.source, "%s has no ECS role name" % p.where)
+    if _env_flag(p.ctx.environ, ENV_ECS_METADATA_DISABLED):
         # The profile asks for the instance role by name: saying "not
         # configured" would hide why it cannot work.
-        raise _cred_error(source, "%s uses the ECS instance role but %s is set" % (where, ENV_ECS_METADATA_DISABLED))
-    return EcsRamRoleCredentialProvider(role_name=role_name).provide(ctx)
+        raise _cred_error(p.source, "%s uses the ECS instance role but %s is set"
+                          % (p.where, ENV_ECS_METADATA_DISABLED))  # fmt: skip
+    return EcsRamRoleCredentialProvider(role_name=role_name).provide(p.ctx)
 
 
-def _process_mode(ctx, source, where, fields, keys, parent, mode):
-    command = fields.get("process_command")
+def _process_mode(p):
+    command = p.fields.get("process_command")
     if not command:
-        raise _cred_error(source, "%s: mode External needs process_command" % where)
+        raise _cred_error(p.source, "%s: mode External needs process_command" % p.where)
     try:
         process = ProcessCredentialProvider(command if isinstance(command, str) else str(command))
     except ValueError as exc:  # unbalanced quotes, or only blanks
-        raise _cred_error(source, "%s: invalid process_command" % where, exc) from None
-    return process.provide(ctx)
+        raise _cred_error(p.source, "%s: invalid process_command" % p.where, exc) from None
+    return process.provide(p.ctx)
 
 
-def _text_field(source, where, fields, name, mode):
-    """A field a mode needs: a non-empty string, else a CredentialError naming it."""
-    value = fields.get(name)
+def _text_field(p, name):
+    """A field the mode needs: a non-empty string, else a CredentialError naming it."""
+    value = p.fields.get(name)
     if value is None or value == "":
-        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+        raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
     if not isinstance(value, str):
-        raise _cred_error(source, "%s: %s must be a string, not %s" % (where, name, type(value).__name__))
+        raise _cred_error(p.source, "%s: %s must be a string, not %s" % (p.where, name, type(value).__name__))
     return value
 
 
-def _epoch_field(source, where, fields, name, mode):
+def _epoch_field(p, name):
     """Epoch seconds as the CLI stores them (a whole number)."""
-    value = fields.get(name)
+    value = p.fields.get(name)
     if value is None or value == "":
-        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+        raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise _cred_error(source, "%s: %s must be epoch seconds (a whole number)" % (where, name))
+        raise _cred_error(p.source, "%s: %s must be epoch seconds (a whole number)" % (p.where, name))
     return int(value)
 
 
-def _origin(url):
+def _url_origin(url):
     """``scheme://host[:port]`` of an http(s) URL (no user info), or ``None``."""
     import urllib.parse
 
@@ -1516,23 +1523,22 @@ def _origin(url):
     return "%s://%s%s" % (parts.scheme, "[%s]" % host if ":" in host else host, ":%d" % port if port else "")
 
 
-def _cloud_sso_mode(ctx, source, where, fields, keys, parent, mode):
+def _cloud_sso_mode(p):
     """STS credentials from the CloudSSO service with the access token the CLI
     stored (``aliyun configure --mode CloudSSO``); the file is not written."""
     import json
 
-    token = _text_field(source, where, fields, "access_token", mode)
-    expires = _epoch_field(source, where, fields, "cloud_sso_access_token_expire", mode)
+    source, ctx = p.source, p.ctx
+    token = _text_field(p, "access_token")
+    expires = _epoch_field(p, "cloud_sso_access_token_expire")
     if expires <= ctx.clock():
         raise _cred_error(source, "%s: the CloudSSO access token expired at %s; sign in again with the CLI "
-                          "(aliyun configure --mode CloudSSO)" % (where, _iso_zulu(expires)))  # fmt: skip
-    sign_in_url = _text_field(source, where, fields, "cloud_sso_sign_in_url", mode)
-    body = json.dumps({"AccountId": _text_field(source, where, fields, "cloud_sso_account_id", mode),
-                       "AccessConfigurationId": _text_field(source, where, fields, "cloud_sso_access_config",
-                                                            mode)})  # fmt: skip
-    origin = _origin(sign_in_url)
+                          "(aliyun configure --mode CloudSSO)" % (p.where, _iso_zulu(expires)))  # fmt: skip
+    origin = _url_origin(_text_field(p, "cloud_sso_sign_in_url"))
+    body = json.dumps({"AccountId": _text_field(p, "cloud_sso_account_id"),
+                       "AccessConfigurationId": _text_field(p, "cloud_sso_access_config")})  # fmt: skip
     if origin is None:
-        raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % where)
+        raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % p.where)
     url = origin + "/cloud-credentials"  # only the scheme, host and port count, as in the CLI
     headers = {"Accept": "application/json", "Content-Type": "application/json", "Authorization": "Bearer " + token}
     status, answer = _fetch(ctx, "POST", url, source, headers, body.encode("utf-8"))
@@ -1546,18 +1552,16 @@ def _cloud_sso_mode(ctx, source, where, fields, keys, parent, mode):
     return _credentials_from_response(creds, source, what, ctx.clock())
 
 
-def _oauth_mode(ctx, source, where, fields, keys, parent, mode):
+def _oauth_mode(p):
     """The STS credentials the CLI stored after an OAuth login, while they are
     valid; refreshing them (and writing the file) is the CLI's job."""
-    key_id = _text_field(source, where, fields, "access_key_id", mode)
-    secret = _text_field(source, where, fields, "access_key_secret", mode)
-    token = _text_field(source, where, fields, "sts_token", mode)
-    expires = _epoch_field(source, where, fields, "sts_expiration", mode)
-    if expires <= ctx.clock():
-        raise _cred_error(source, "%s: the STS credentials of the OAuth login expired at %s; log in again with "
-                          "the CLI (aliyun configure --mode OAuth)" % (where, _iso_zulu(expires)))  # fmt: skip
+    key_id, secret = _text_field(p, "access_key_id"), _text_field(p, "access_key_secret")
+    token, expires = _text_field(p, "sts_token"), _epoch_field(p, "sts_expiration")
+    if expires <= p.ctx.clock():
+        raise _cred_error(p.source, "%s: the STS credentials of the OAuth login expired at %s; log in again "
+                          "with the CLI (aliyun configure --mode OAuth)" % (p.where, _iso_zulu(expires)))  # fmt: skip
     expiration = datetime.fromtimestamp(expires, _UTC)
-    return _make_credentials(source, key_id, secret, token, expiration, ctx.clock())
+    return _make_credentials(p.source, key_id, secret, token, expiration, p.ctx.clock())
 
 
 # One row per mode: handler, its names in config.json (``mode``, the first is
@@ -1802,16 +1806,17 @@ class _StsProvider(_Provider):
         self.sts_region = sts_region
         self.enable_vpc = enable_vpc
 
-    def _assume(self, context, params, base=None):
+    def _endpoint(self, environ):
+        return _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc)
+
+    def _assume(self, context, endpoint, params, base=None):
         """Add the common parameters and call STS (signed with ``base``)."""
-        environ = context.environ
-        params["RoleSessionName"] = (self.role_session_name or _env(environ, ENV_ROLE_SESSION_NAME)
+        params["RoleSessionName"] = (self.role_session_name or _env(context.environ, ENV_ROLE_SESSION_NAME)
                                      or "ossign-%d" % int(context.clock()))  # fmt: skip
         if self.duration_seconds is not None:
             params["DurationSeconds"] = str(self.duration_seconds)
         if self.policy:
             params["Policy"] = self.policy
-        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc)
         return _call_sts(context, self._source, endpoint, params, base)
 
 
@@ -1865,7 +1870,7 @@ class AssumeRoleCredentialProvider(_StsProvider):
         external_id = self.external_id or _env(environ, ENV_EXTERNAL_ID)
         if external_id:
             params["ExternalId"] = external_id
-        return self._assume(context, params, base)
+        return self._assume(context, self._endpoint(environ), params, base)
 
 
 class AssumeRoleWithOidcCredentialProvider(_StsProvider):
@@ -1903,6 +1908,7 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
         token_file = None if given is not None else self.oidc_token_file or _env(environ, ENV_OIDC_TOKEN_FILE)
         if not (role_arn and provider_arn and (given is not None or token_file)):
             return None
+        endpoint = self._endpoint(environ)
         if given is None:
             path = _expand_home(context, token_file) or token_file
             token = _read_text(context, path, self._source, required=True).strip()
@@ -1912,7 +1918,7 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
             token = self._given_token()
         params = {"Action": "AssumeRoleWithOIDC", "RoleArn": role_arn, "OIDCProviderArn": provider_arn,
                   "OIDCToken": token}  # fmt: skip
-        return self._assume(context, params)
+        return self._assume(context, endpoint, params)
 
     def _given_token(self):
         given, source = self._oidc_token, self._source
@@ -2009,6 +2015,7 @@ class ChainCredentialProvider(_Provider):
     """
 
     _source = "chain"
+    _fixes = ""  # what to do, appended to the "no credentials found" message
     _shown = ("providers",)
 
     def __init__(self, *providers: Any) -> None:
@@ -2040,10 +2047,11 @@ class ChainCredentialProvider(_Provider):
             log.debug("%s: resolved %r", source, creds)
             return source, creds
         lines = "; ".join(a.reason for a in attempts) or "no providers"
-        raise CredentialError("no credentials found (tried %s)" % lines, "chain", attempts)
+        raise CredentialError("no credentials found (tried %s)%s" % (lines, self._fixes), "chain", attempts)
 
 
 _UNSET = object()
+_FIX_IN_CODE = ", or pass credentials to Signer: Signer(bucket, (access_key_id, access_key_secret))"
 _SLOTS = ("assume_role", "env", "oss_profile", "credentials_file", "config_file", "credentials_uri",
           "oidc", "ecs_ram_role")  # fmt: skip
 _SLOT_DEFAULTS = {
@@ -2103,6 +2111,9 @@ class DefaultCredentialProvider(ChainCredentialProvider):
     """
 
     _source = "default"
+    # The simplest fixes, for someone who has configured nothing yet.
+    _fixes = (". To fix: set %s and %s, or write a profile to ~/.alibabacloud/credentials.ini or "
+              "~/.oss/credentials%s" % (ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, _FIX_IN_CODE))  # fmt: skip
 
     def __init__(self, *, assume_role=_UNSET, env=_UNSET, oss_profile=_UNSET, credentials_file=_UNSET,
                  config_file=_UNSET, credentials_uri=_UNSET, oidc=_UNSET, ecs_ram_role=_UNSET):  # fmt: skip
@@ -2945,6 +2956,9 @@ class Signer:
         self.context = context or Context()
         self.additional_headers = _names(additional_headers)
         self.provider = _as_cache(provider, self.context)
+        #: Seconds added to the context clock for every signing time: OSS's
+        #: clock minus this machine's (see correct_clock). Settable.
+        self.clock_offset = 0.0
         self._hosts = {}  # "scheme://netloc" -> _HostPlan
         self._keys = {}  # (secret, date, region, product) -> (V4 signing key, scope)
         self._clock = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
@@ -3012,6 +3026,22 @@ class Signer:
         now = self.context.clock()
         return self.provider.get_for_signing(now + _HEADER_HEADROOM, now, self.context)
 
+    def correct_clock(self, error_body: Union[bytes, str]) -> float:
+        """Follow OSS's clock from a ``RequestTimeTooSkewed`` error body.
+
+        Sets :attr:`clock_offset` to the body's ``ServerTime`` minus this
+        signer's clock and returns it (seconds). :class:`SigningHandler` and
+        the ``requests`` hook do this by themselves on such a 403 and send the
+        request once more.
+
+        Raises:
+            ValueError: the body is not an OSS error document with a
+                ``ServerTime``; the offset is left as it was.
+        """
+        offset = _server_time(error_body) - self.context.clock()
+        self.clock_offset = offset
+        return offset
+
     def sign_request(self, request: Any, *, expires: Union[int, timedelta, None] = None) -> Any:
         """Sign a :class:`urllib.request.Request` in place and return it.
 
@@ -3041,15 +3071,16 @@ class Signer:
         Signs ``request.method``, ``request.url`` and ``request.headers`` (header
         signing) and sets the signing headers on ``request.headers``. On a
         ``requests`` request it also registers a response hook, so that a
-        redirect is followed without the signing headers.
+        redirect is followed without the signing headers and a 403
+        RequestTimeTooSkewed is sent again once, at OSS's time.
         """
         headers = request.headers
         signed = self._sign(request.method, str(request.url), dict(headers.items()), None,
                             self._hook_additional())[0]  # fmt: skip
         _swap_signing_headers((headers,), _SIGNER_HEADERS[self.version], signed.headers)
         hooks = getattr(request, "hooks", None)
-        if isinstance(hooks, dict) and _unsign_redirect not in hooks.get("response", ()):
-            request.register_hook("response", _unsign_redirect)  # requests
+        if isinstance(hooks, dict) and self._response_hook not in hooks.get("response", ()):
+            request.register_hook("response", self._response_hook)  # requests
         return request
 
     async def aiohttp_middleware(self, request: Any, handler: Any) -> Any:
@@ -3084,6 +3115,11 @@ class Signer:
         return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint, callback)
 
     # -- the steps around the core ------------------------------------------
+
+    def _response_hook(self, response, *args, **kwargs):
+        """``requests`` response hook: a redirect is followed without the
+        signing headers; a RequestTimeTooSkewed is sent again once."""
+        return _resend_skewed(self, _unsign_redirect(response), kwargs)
 
     def _hook_additional(self):
         """The hooks see headers their HTTP library added: V4 signs only the
@@ -3195,8 +3231,11 @@ class Signer:
             expires = _expires_seconds(expires, version)
         lowered = _lower_headers(headers, self._header_names) if headers else {}
         clock_now = self.context.clock()
-        now = int(clock_now)
-        creds = self._credentials(now + (expires if query_mode else _HEADER_HEADROOM), clock_now, query_mode)
+        # The signing time follows OSS's clock (clock_offset); credentials
+        # expire by this machine's, which is the one the cache reads.
+        now = int(clock_now + self.clock_offset)
+        need = int(clock_now) + (expires if query_mode else _HEADER_HEADROOM)
+        creds = self._credentials(need, clock_now, query_mode)
         if query_mode:
             query = _unsigned_query(query, _AUTH_PARAMS[version]) if query else query
             replaced = _CONTENT_SHA256.intersection(lowered) if version == "v4" else ()
@@ -3253,8 +3292,8 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
         expires = signer._default_expires("a POST policy")[0]
     expires = _expires_seconds(expires, signer.version)
     clock_now = signer.context.clock()
-    now = int(clock_now)
-    creds = signer._credentials(now + expires, clock_now, True, "the POST policy")
+    now = int(clock_now + signer.clock_offset)
+    creds = signer._credentials(int(clock_now) + expires, clock_now, True, "the POST policy")
     token = creds.security_token
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now + expires))
     form = {"key": key if key is not None else key_prefix + "${filename}"}
@@ -3307,6 +3346,460 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
         form["Signature"] = _b64(
             hmac.digest(secret.encode("utf-8"), policy.encode("ascii"), "sha1")).decode("ascii")
     return {"url": url, "fields": form}
+
+
+# ==== Diagnostics ===========================================================
+#
+# OSS refuses a request with an XML <Error> document. For SignatureDoesNotMatch
+# it includes the string it computed (StringToSign, the exact bytes in
+# StringToSignBytes, and for V4 the CanonicalRequest), and Alibaba's guide
+# ("Troubleshoot signature errors", help/doc-detail/108790) says to compare it
+# with the client's. diagnose() makes that comparison line by line and names
+# the first line that differs by what it means. Everything here is pure: the
+# body and what ossign signed come in, a few lines of text go out.
+#
+# The body comes from the network (or a file a person pasted), so it is read
+# defensively: at most 1 MiB, UTF-8, and any "<!" markup other than a comment
+# or CDATA (a DTD, an entity declaration) is refused before the parser runs,
+# which rules out entity expansion ("billion laughs") and external entities.
+# OSS error documents have no DTD. The parser (xml.etree) is imported here
+# only, on first use.
+
+_ERROR_BODY_LIMIT = 1 << 20  #: diagnose() and correct_clock() read at most 1 MiB
+
+#: What OSS usually means by the error codes that are not about the signature.
+_ERROR_CAUSES = {
+    "InvalidAccessKeyId": "OSS does not know this access key id: it is mistyped, disabled or deleted, or "
+                          "belongs to another account; an STS key id (STS.*) also needs its security token.",
+    "SecurityTokenExpired": "the STS security token has expired: get new credentials (a cached Signer "
+                            "refreshes them; a presigned URL cannot outlive the token that signed it).",
+    "InvalidSecurityToken": "the security token does not belong to this access key id, or was cut short: "
+                            "pass the token that came with the key id.",
+    "AccessDenied": "the credentials are valid but not allowed to do this: check the RAM policy, the bucket "
+                    "policy and that the bucket is the one meant.",
+}  # fmt: skip
+_EXPIRED_CAUSE = "the presigned URL has expired (or the clock that signed it is behind OSS's)."
+_REGION_CAUSE = ("the region in the V4 credential scope is not the bucket's: pass the bucket's region "
+                 "(Signer(region=...), --region) or use the bucket's own endpoint.")  # fmt: skip
+_PRODUCT_CAUSE = "the product in the V4 credential scope is not the endpoint's (oss, oss-cloudbox, ...)."
+
+#: Likely cause of a difference in each kind of line of a string to sign.
+_LINE_CAUSES = {
+    "method": "the request was sent with another method than was signed (a redirect can turn it into GET; "
+              "a presigned URL is for one method).",
+    "content-md5": "the Content-MD5 sent is not the one that was signed.",
+    "content-type": "the HTTP client sent another Content-Type than was signed (clients add one to a "
+                    "request with a body: sign the type it sends, or set the header yourself).",
+    "date": "the time OSS read is not the one signed: the request was signed at another time (the clock "
+            "differs), or a proxy rewrote the header.",
+    "resource": "a proxy or client re-encoded the path, or the bucket or key differs (virtual-hosted or "
+                "path-style, or a key encoded twice or not at all).",
+    "query": "the query differs: a client or proxy re-encoded or reordered it, or a parameter was added "
+             "after signing.",
+    "additional": "the list of additional signed headers differs.",
+    "payload": "the payload hash differs (OSS V4 signs UNSIGNED-PAYLOAD).",
+    "algorithm": "the signature version differs from the one OSS checked.",
+    "scope": "the credential scope differs: the date, region or product signed is not the one OSS expects "
+             "(pass the bucket's region).",
+    "hash": "the canonical requests differ.",
+    "added": "header %s reached OSS but was not signed: it was added after signing (by the HTTP client or "
+             "a proxy). Sign it, or do not send it.",
+    "dropped": "header %s was signed but did not reach OSS: the HTTP client or a proxy dropped it.",
+    "changed": "header %s was changed after signing (a client or proxy rewrote or re-encoded its value).",
+}  # fmt: skip
+
+_LINE_NAMES = {
+    "method": "the method", "content-md5": "the Content-MD5", "content-type": "the Content-Type",
+    "date": "the date", "resource": "the resource (bucket and key)",
+    "query": "the query (sub-resources and parameters)", "additional": "the list of additional headers",
+    "payload": "the payload hash", "algorithm": "the algorithm", "scope": "the credential scope",
+    "hash": "the canonical request's hash",
+}  # fmt: skip
+
+_MONTH_NUMBERS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+_TOKEN_RE = None
+
+
+def _parse_error(body):
+    """The child elements of an OSS ``<Error>`` document, as ``{tag: text}``.
+
+    Raises ValueError for a body over 1 MiB, one that is not UTF-8, HTML, any
+    DTD or entity declaration (refused before parsing), XML that is not well
+    formed, and XML whose root is not ``<Error>`` with a ``<Code>``.
+    """
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        body = bytes(body)
+        if len(body) > _ERROR_BODY_LIMIT:
+            raise ValueError("the error body is %d bytes, more than an OSS error document (1 MiB at most)"
+                             % len(body))  # fmt: skip
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("the error body is not UTF-8 text, so not an OSS error document") from None
+    elif isinstance(body, str):
+        text = body
+        if len(text) > _ERROR_BODY_LIMIT or len(text.encode("utf-8", "replace")) > _ERROR_BODY_LIMIT:
+            raise ValueError("the error body is more than 1 MiB, more than an OSS error document")
+    else:
+        raise TypeError("the error body must be bytes or str, got %s" % type(body).__name__)
+    text = text.lstrip("\ufeff")
+    if text.lstrip()[:14].lower().startswith(("<!doctype html", "<html")):
+        raise ValueError("the body is an HTML page, not an OSS error document (a proxy, a portal or a web "
+                         "server answered instead of OSS)")  # fmt: skip
+    at = text.find("<!")
+    while at != -1:
+        if not text.startswith(("<!--", "<![CDATA["), at):
+            raise ValueError("the body holds a DTD or entity declaration, which OSS error documents never "
+                             "have; refused without parsing it")  # fmt: skip
+        at = text.find("<!", at + 2)
+    import xml.etree.ElementTree as ElementTree
+
+    parser = ElementTree.XMLParser(encoding="utf-8")  # the text was decoded above, whatever it declares
+    try:
+        parser.feed(text.encode("utf-8"))
+        root = parser.close()
+    except ElementTree.ParseError as exc:
+        raise ValueError("the body is not well-formed XML (%s), so not an OSS error document" % exc) from None
+    if root.tag != "Error":
+        raise ValueError("the body is XML but not an OSS error document (its root is <%s>, not <Error>)"
+                         % _excerpt(str(root.tag), 40))  # fmt: skip
+    fields = {}
+    for child in root:
+        if isinstance(child.tag, str) and child.tag not in fields:
+            fields[child.tag] = child.text or ""
+    if not fields.get("Code", "").strip():
+        raise ValueError("the body is an <Error> document without a Code, not one OSS sends")
+    return fields
+
+
+def _parse_oss_time(text):
+    """Epoch seconds of a time as OSS writes it in error bodies, or ``None``.
+
+    ``2022-09-04T08:11:37.000Z`` (ServerTime), ``20191102T153031Z`` (a V4
+    x-oss-date) or ``Tue, 31 Jul 2018 07:40:44 GMT`` (a Date header).
+    """
+    text = (text or "").strip()
+    try:
+        if len(text) == 16 and text[8] == "T" and text.endswith("Z"):
+            return float(_epoch_of(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]),
+                                   int(text[11:13]), int(text[13:15])))  # fmt: skip
+        if text[:4].isdigit() and text[4:5] == "-":
+            return _parse_expiration(text, "ServerTime").timestamp()
+        parts = text.replace(",", " ").split()
+        if len(parts) == 6 and parts[5] == "GMT":
+            hour, minute, second = (int(p) for p in parts[4].split(":"))
+            return float(_epoch_of(int(parts[3]), _MONTH_NUMBERS[parts[2]], int(parts[1]), hour, minute, second))
+    except (CredentialError, ValueError, KeyError, OverflowError):
+        pass
+    return None
+
+
+def _epoch_of(year, month, day, hour, minute, second):
+    return int(datetime(year, month, day, hour, minute, second, tzinfo=_UTC).timestamp())
+
+
+def _mask_signed(text, secrets=()):
+    """``text`` (a string to sign, a canonical request, a URL) with every
+    security token masked and every access key id cut to its last 4
+    characters. OSS echoes the token in the strings it computed."""
+    global _TOKEN_RE
+    if _TOKEN_RE is None:
+        import re
+
+        _TOKEN_RE = (
+            re.compile(r"(?im)^(x-oss-security-token:).*$"),
+            re.compile(r"(?i)((?:^|[?&\n])(?:x-oss-)?security-token=)[^&\s]*"),
+            re.compile(r"(?i)((?:^|[?&\n])(?:x-oss-credential|x-oss-access-key-id|OSSAccessKeyId)=)([^&%/\s]*)"),
+        )  # fmt: skip
+    header, query, key_id = _TOKEN_RE
+    text = header.sub(r"\1****", text)
+    text = query.sub(r"\1****", text)
+    text = key_id.sub(lambda m: m.group(1) + _mask(m.group(2)), text)
+    return _scrub(text, secrets)
+
+
+def _known_secrets(token):
+    """The token, to mask wherever it appears beyond the forms _mask_signed
+    knows; a string too short to be an STS token would mask common words."""
+    return (token,) if token and len(token) >= 16 else ()
+
+
+def _signed_by(request):
+    """(access key id, security token) a SignedRequest carries, or None each."""
+    headers = {str(k).lower(): str(v) for k, v in (request.headers or {}).items()}
+    token = headers.get("x-oss-security-token")
+    auth = headers.get("authorization", "")
+    key_id = None
+    if auth.startswith(_V4_ALGORITHM + " "):
+        key_id = auth.partition("Credential=")[2].partition("/")[0] or None
+    elif auth.startswith("OSS2 "):
+        key_id = auth.partition("AccessKeyId:")[2].partition(",")[0] or None
+    elif auth.startswith("OSS "):
+        key_id = auth[4:].rpartition(":")[0] or None
+    query = str(request.url).partition("?")[2]
+    for name, _, value in (item.partition("=") for item in query.split("&")):
+        try:
+            value = _unquote(value, "query")
+        except SigningError:
+            continue
+        if name in ("security-token", "x-oss-security-token"):
+            token = value
+        elif name in ("OSSAccessKeyId", "x-oss-access-key-id"):
+            key_id = value
+        elif name == "x-oss-credential":
+            key_id = value.partition("/")[0]
+    return key_id, token
+
+
+def _line_kind(kind, lines, index):
+    """What line ``index`` of a string to sign or canonical request is:
+    a key of _LINE_NAMES, or ("header", name)."""
+    line = lines[index]
+    last = len(lines) - 1
+    if kind == "v4-sts":
+        return ("algorithm", "date", "scope", "hash")[min(index, 3)]
+    if kind == "v4-cr":
+        if index < 3:
+            return ("method", "resource", "query")[index]
+        if index == last:
+            return "payload"
+        blank = lines.index("", 3) if "" in lines[3:] else last - 1
+        if index < blank:
+            return ("header", line.partition(":")[0])
+        return "header-end" if index == blank else "additional"
+    if index < 4:
+        return ("method", "content-md5", "content-type", "date")[index]
+    if index == last:
+        return "resource"
+    if kind == "v2" and index == last - 1 and ":" not in line:
+        return "additional"
+    return ("header", line.partition(":")[0])
+
+
+def _first_difference(kind, theirs, ours):
+    """(index, what, their line, our line) of the first differing line, or None."""
+    a, b = theirs.split("\n"), ours.split("\n")
+    for index in range(max(len(a), len(b))):
+        mine = b[index] if index < len(b) else None
+        seen = a[index] if index < len(a) else None
+        if mine == seen:
+            continue
+        what_a = _line_kind(kind, a, index) if seen is not None else None
+        what_b = _line_kind(kind, b, index) if mine is not None else None
+        headers = [w for w in (what_a, what_b) if isinstance(w, tuple) or w == "header-end"]
+        if headers:
+            # Header lines are sorted: the first differing one is the header
+            # that sorts first; it is missing on the side that has another.
+            name_a = what_a[1] if isinstance(what_a, tuple) else None
+            name_b = what_b[1] if isinstance(what_b, tuple) else None
+            if name_a is not None and (name_b is None or name_a < name_b):
+                what = ("added", name_a)
+            elif name_b is not None and (name_a is None or name_b < name_a):
+                what = ("dropped", name_b)
+            else:
+                what = ("changed", name_a)
+        else:
+            what = what_a or what_b
+        return index, what, seen, mine
+    return None
+
+
+def _compare_report(fields, details, secrets):
+    """The lines comparing OSS's string to sign with ``details``."""
+    version = getattr(details, "version", None)
+    pairs = []
+    server_cr = _server_text(fields, "CanonicalRequest")
+    server_sts = _server_text(fields, "StringToSign")
+    if server_sts is not None and server_sts.startswith(_V4_ALGORITHM + "\n") != (version == "v4"):
+        return ["OSS checked a %s signature, but these details are of a %s one: explain the request with the "
+                "signature version it was sent with." % ("V4" if version != "v4" else "V1 or V2", version)]
+    if version == "v4":
+        if server_cr is not None and details.canonical_request is not None:
+            pairs.append(("v4-cr", "canonical request", server_cr, details.canonical_request))
+        pairs.append(("v4-sts", "string to sign", server_sts, details.string_to_sign))
+    else:
+        pairs.append((version, "string to sign", server_sts, details.string_to_sign))
+    for kind, label, theirs, ours in pairs:
+        if theirs is None:
+            continue
+        found = _first_difference(kind, theirs, ours)
+        if found is None:
+            continue
+        index, what, seen, mine = found
+        if isinstance(what, tuple) and what[1] in _LINE_CAUSES:
+            what = what[1]  # V4 signs Content-Type and Content-MD5 as header lines
+        elif what == "resource" and seen is not None and mine is not None and \
+                seen.partition("?")[0] == mine.partition("?")[0]:  # fmt: skip
+            what = "query"  # V1 and V2 end the resource with the sub-resources or query
+        if isinstance(what, tuple):
+            cause = _LINE_CAUSES[what[0]] % what[1]
+            name = "header %s" % what[1]
+        else:
+            cause = _LINE_CAUSES[what]
+            name = _LINE_NAMES[what]
+        return [
+            "First difference: line %d of the %s (%s):" % (index + 1, label, name),
+            "  OSS computed:  %s" % _shown_line(seen, secrets),
+            "  ossign signed: %s" % _shown_line(mine, secrets),
+            "Likely cause: " + cause,
+        ]
+    if server_sts is None and server_cr is None:
+        return ["OSS sent no string to sign to compare with what ossign signed."] + _secret_lines(fields, details)
+    return ["The %s OSS computed matches what ossign signed." % pairs[-1][1]] + _secret_lines(fields, details)
+
+
+def _secret_lines(fields, details):
+    ours = _signed_by(details.request)[0]
+    theirs = (fields.get("OSSAccessKeyId") or fields.get("AWSAccessKeyId") or "").strip()
+    lines = ["Likely cause: the access key secret does not belong to the access key id (mistyped, with a "
+             "stray space, or from other credentials)."]  # fmt: skip
+    if theirs and ours:
+        if theirs[-4:] == ours[-4:]:
+            lines.append("OSS read access key id %s, which ends like the one ossign signed with." % _mask(theirs))
+        else:
+            lines.append("OSS read access key id %s, but ossign signed with %s: the request OSS received "
+                         "is not the one signed here." % (_mask(theirs), _mask(ours)))  # fmt: skip
+    return lines
+
+
+def _server_text(fields, name):
+    """OSS's StringToSign or CanonicalRequest: from its ...Bytes twin when
+    given (exact bytes: XML turns a CR LF into LF), else the element's text."""
+    raw = fields.get(name + "Bytes", "").strip()
+    if raw:
+        try:
+            return bytes.fromhex(raw).decode("utf-8", "replace")
+        except ValueError:
+            pass
+    text = fields.get(name)
+    return text.strip() if text is not None and text.strip() else None
+
+
+def _shown_line(line, secrets):
+    if line is None:
+        return "(no such line)"
+    return repr(_mask_signed(line, secrets))
+
+
+def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
+    """Explain an OSS error response for a person, in a few lines.
+
+    ``error_body`` is the XML body of the refused request (bytes or str, at
+    most 1 MiB). The report gives the code, the message, the request id, the
+    EC and its document. For ``SignatureDoesNotMatch`` with ``details`` (the
+    :class:`SigningDetails` of :meth:`Signer.explain` for the same request)
+    it names the first line where OSS's string to sign or canonical request
+    differs from ossign's, shows both (tokens masked) and gives the likely
+    cause; for ``RequestTimeTooSkewed``, the clock offset in seconds (the
+    sign convention of :attr:`Signer.clock_offset`); for other codes the
+    usual cause. No secret or token appears in it.
+
+    Raises:
+        ValueError: the body is not an OSS error document (HTML, other XML,
+            a DTD or entity declaration, more than 1 MiB).
+    """
+    fields = _parse_error(error_body)
+    secrets = _known_secrets(_signed_by(details.request)[1]) if details is not None else ()
+    lines = ["OSS error %s: %s" % (_shown(fields, "Code"), _shown(fields, "Message", secrets) or "(no message)")]
+    for label, name in (("request id", "RequestId"), ("host", "HostId"), ("EC", "EC"), ("see", "RecommendDoc")):
+        if _shown(fields, name):
+            lines.append("  %s: %s" % (label, _shown(fields, name, secrets)))
+    report = _CODE_REPORTS.get(fields["Code"].strip(), _report_usual_cause)
+    return "\n".join(lines + report(fields, details, secrets))
+
+
+def _shown(fields, name, secrets=()):
+    """An element's text on one line, tokens masked."""
+    return _mask_signed(" ".join(fields.get(name, "").split()), secrets)
+
+
+def _report_signature(fields, details, secrets):
+    if details is not None:
+        return _compare_report(fields, details, secrets)
+    lines = ["To find the line that differs, pass what was signed: diagnose(body, signer.explain(method, url, "
+             "headers)), or run 'ossign diagnose METHOD URL --error FILE'."]  # fmt: skip
+    server = _server_text(fields, "StringToSign")
+    if server is not None:
+        lines.append("OSS computed this string to sign:")
+        lines += ["  " + _mask_signed(line) for line in server.split("\n")]
+    return lines
+
+
+def _report_skew(fields, details, secrets):
+    lines = []
+    server, sent = _parse_oss_time(fields.get("ServerTime")), _parse_oss_time(fields.get("RequestTime"))
+    if server is not None and sent is not None:
+        offset = server - sent
+        lines.append("Clock offset: %+d seconds (ServerTime minus RequestTime: the clock that signed is %s)."
+                     % (offset, "behind OSS's" if offset > 0 else "ahead of OSS's"))  # fmt: skip
+    lines.append("Likely cause: this machine's clock is wrong. Fix it (NTP), or let the Signer follow OSS's "
+                 "clock: signer.correct_clock(body) (SigningHandler and auth=signer do it once by "
+                 "themselves).")  # fmt: skip
+    return lines
+
+
+def _report_usual_cause(fields, details, secrets):
+    code, message = fields["Code"].strip(), _shown(fields, "Message").lower()
+    if code == "AccessDenied":
+        return ["Likely cause: " + (_EXPIRED_CAUSE if "expired" in message else _ERROR_CAUSES[code])]
+    for word, cause in (("region", _REGION_CAUSE), ("product", _PRODUCT_CAUSE)):
+        if word in message:  # OSS names V4 scope errors in the message, under several codes
+            return ["Likely cause: " + cause]
+    lines = []
+    if code == "InvalidAccessKeyId" and _shown(fields, "OSSAccessKeyId"):
+        lines.append("  access key id: %s" % _mask(_shown(fields, "OSSAccessKeyId")))
+    if code in _ERROR_CAUSES:
+        lines.append("Likely cause: " + _ERROR_CAUSES[code])
+    return lines
+
+
+#: The report for each code beyond its first lines (else the usual cause).
+_CODE_REPORTS = {"SignatureDoesNotMatch": _report_signature, "RequestTimeTooSkewed": _report_skew}
+
+
+def _signed_at(fields, expires=None):
+    """(when, expires) of the refused request, from the strings OSS computed:
+    when it was signed (epoch seconds, or ``None`` when they do not say) and
+    ``expires`` (a presigned V4 URL's x-oss-expires when not given).
+
+    Raises ValueError for a presigned V1/V2 URL without ``expires``: its
+    Expires line is absolute, so the time it was signed needs the duration.
+    """
+    server = _server_text(fields, "StringToSign")
+    lines = server.split("\n") if server is not None else ()
+    if len(lines) > 1 and lines[0] == _V4_ALGORITHM:
+        canonical = (_server_text(fields, "CanonicalRequest") or "").split("\n")
+        if expires is None and len(canonical) > 2:
+            for item in canonical[2].split("&"):
+                name, _, value = item.partition("=")
+                if name == "x-oss-expires" and value.isdigit():
+                    expires = int(value)
+        return _parse_oss_time(lines[1]), expires
+    if len(lines) > 4 and lines[3].isdigit():
+        if not expires:
+            raise ValueError("OSS read a presigned URL (Expires %s): give the seconds it was presigned for"
+                             % lines[3])  # fmt: skip
+        return float(int(lines[3]) - expires), expires
+    return (_parse_oss_time(lines[3]) if len(lines) > 4 else None), expires
+
+
+def _is_skew_error(body):
+    """True for an OSS RequestTimeTooSkewed body that gives OSS's time."""
+    try:
+        fields = _parse_error(body)
+    except ValueError:
+        return False
+    return fields["Code"].strip() == "RequestTimeTooSkewed" and _parse_oss_time(fields.get("ServerTime")) is not None
+
+
+def _server_time(error_body):
+    """OSS's ServerTime in a RequestTimeTooSkewed body, as epoch seconds."""
+    fields = _parse_error(error_body)
+    when = _parse_oss_time(fields.get("ServerTime"))
+    if when is None:
+        raise ValueError("the error body has no ServerTime (OSS sends one with RequestTimeTooSkewed; this is %s)"
+                         % _excerpt(fields.get("Code", ""), 40))  # fmt: skip
+    return when
 
 
 # ==== Upload callbacks ======================================================
@@ -3785,6 +4278,30 @@ def _unsign_redirect(response, *args, **kwargs):
     return response
 
 
+def _resend_skewed(signer, response, send_kwargs):
+    """On a 403 RequestTimeTooSkewed, follow OSS's clock and send the request
+    once more, as requests' own HTTPDigestAuth re-sends on a 401: a copy of
+    the prepared request, signed again, through the same connection. The copy
+    carries no such hook, so a second refusal reaches the caller as it is."""
+    request = getattr(response, "request", None)
+    if getattr(response, "status_code", None) != 403 or request is None or \
+            not isinstance(request.body, (type(None), bytes, str)):  # a stream cannot be sent twice
+        return response
+    body = response.content  # requests keeps it: the caller can still read it
+    if not _is_skew_error(body):
+        return response
+    signer.correct_clock(body)
+    response.close()
+    retry = request.copy()
+    signer(retry)
+    retry.hooks = dict(retry.hooks, response=[hook for hook in retry.hooks.get("response", ())
+                                              if hook != signer._response_hook])  # fmt: skip
+    resent = response.connection.send(retry, **send_kwargs)
+    resent.history.append(response)
+    resent.request = retry
+    return _unsign_redirect(resent)  # no hook runs on what a hook sends
+
+
 #: Methods aiohttp sends with "Content-Type: application/octet-stream" when
 #: none is given (ClientRequest.POST_METHODS); set before signing instead.
 _AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
@@ -3873,7 +4390,11 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
 
 
 def _make_signing_handler():
+    import io
+    import socket
+    import urllib.error
     import urllib.request
+    import weakref
 
     class SigningHandler(urllib.request.BaseHandler):
         """A urllib handler that signs every HTTP(S) request of an opener.
@@ -3889,6 +4410,7 @@ def _make_signing_handler():
 
         def __init__(self, signer):
             self.signer = signer
+            self._resent = weakref.WeakSet()  # requests already sent a second time
 
         def __repr__(self):
             return "SigningHandler(%r)" % (self.signer,)
@@ -3902,6 +4424,32 @@ def _make_signing_handler():
             return self.signer.sign_request(request)
 
         https_request = http_request
+
+        def http_error_403(self, request, response, code, msg, headers):
+            """On RequestTimeTooSkewed, follow OSS's clock and send the
+            request once more through this handler's opener. Any other 403,
+            and a second refusal, reach the caller with the body readable."""
+            data = request.data
+            if request in self._resent or not request.has_header("Authorization") or \
+                    "xml" not in (headers.get("Content-Type") or "") or \
+                    not (data is None or isinstance(data, (bytes, bytearray))):  # fmt: skip
+                return None  # the default handler raises HTTPError, the body unread
+            body = response.read(_ERROR_BODY_LIMIT + 1)
+            if len(body) > _ERROR_BODY_LIMIT:
+                body += response.read()  # no OSS error; the caller gets all of it
+            response.close()
+            if not _is_skew_error(body):
+                raise urllib.error.HTTPError(request.full_url, code, msg, headers, io.BytesIO(body))
+            self.signer.correct_clock(body)
+            retry = urllib.request.Request(request.full_url, data=data, method=request.get_method(),
+                                           origin_req_host=request.origin_req_host,
+                                           unverifiable=request.unverifiable)  # fmt: skip
+            for name, value in request.headers.items():
+                retry.add_header(name, value)
+            for name, value in request.unredirected_hdrs.items():
+                retry.add_unredirected_header(name, value)
+            self._resent.add(retry)
+            return self.parent.open(retry, timeout=getattr(request, "timeout", socket._GLOBAL_DEFAULT_TIMEOUT))
 
     SigningHandler.__module__ = __name__
     return SigningHandler
@@ -3919,6 +4467,9 @@ def __getattr__(name):
 # ==== Command line ==========================================================
 
 _EXIT_OK, _EXIT_ERROR, _EXIT_USAGE = 0, 1, 2
+_BODY_METHODS = frozenset(("PUT", "POST", "PATCH"))  #: sign --format curl sends -T FILE for these
+_CLI_URL_HELP = ("URL is oss://BUCKET/KEY (the key as it is, encoded by ossign) or a full URL whose path "
+                 "and query are already percent-encoded")  # fmt: skip
 
 
 def _build_parser():
@@ -3960,12 +4511,33 @@ def _build_parser():
                    "before the credentials expire when they end sooner)")  # fmt: skip
     p.add_argument("--method", default="GET", help="HTTP method the URL is for (default GET)")
 
-    p = sub.add_parser("sign", parents=[common, signing], help="print signed headers for a request",
-                       description="Print the headers that sign METHOD URL.")  # fmt: skip
-    p.add_argument("method", metavar="METHOD")
-    p.add_argument("url", metavar="URL", help="path and query percent-encoded once")
-    p.add_argument("--bucket", help="bucket, when the host does not name it")
-    p.add_argument("--format", choices=("headers", "json", "curl"), default="headers")
+    request = argparse.ArgumentParser(add_help=False)  # METHOD URL, as sign, explain and diagnose take them
+    request.add_argument("method", metavar="METHOD", help="HTTP method (GET, PUT, ...)")
+    request.add_argument("url", metavar="URL", help=_CLI_URL_HELP)
+    request.add_argument("--bucket", help="bucket, when a full URL's host does not name it")
+    request.add_argument("--endpoint", help="with oss://BUCKET/KEY: OSS endpoint host instead of "
+                         "oss-REGION.aliyuncs.com")  # fmt: skip
+
+    p = sub.add_parser("sign", parents=[common, signing, request], help="print signed headers for a request",
+                       description="Print the headers that sign METHOD URL. " + _CLI_URL_HELP + ".",
+                       epilog="--format curl prints a curl command; for methods with a body (PUT, POST, "
+                              "PATCH) it sends the file named by -T FILE: put the path of the file to "
+                              "upload in FILE's place.")  # fmt: skip
+    p.add_argument("--format", choices=("headers", "json", "curl"), default="headers",
+                   help="headers (Name: value lines), json, or curl (a command line; -T FILE for a body)")
+
+    p = sub.add_parser("explain", parents=[common, signing, request], help="show what a signature signs",
+                       description="Print what signing METHOD URL signs: the canonical request (V4), the "
+                                   "string to sign, the signed headers and the scope; the token and the key "
+                                   "id masked. " + _CLI_URL_HELP + ".")  # fmt: skip
+    p.add_argument("--expires", type=int, help="explain a presigned URL valid this many seconds")
+
+    p = sub.add_parser("diagnose", parents=[common, signing, request], help="explain an OSS error response",
+                       description="Compare the error body OSS returned for METHOD URL with what ossign signs "
+                                   "for it, and print the first difference and its likely cause. "
+                                   + _CLI_URL_HELP + ", as it was requested (without signature parameters).")
+    p.add_argument("--error", required=True, metavar="FILE", help="file holding the error body (- for stdin)")
+    p.add_argument("--expires", type=int, help="the request was a presigned URL valid this many seconds")
 
     p = sub.add_parser("credentials", parents=[common], help="show which source gives credentials",
                        description="Resolve the default chain; print the source, the masked key id "
@@ -4003,6 +4575,20 @@ def _cli_target(target):
         raise SigningError("expected oss://BUCKET/KEY, got %r" % target)
     bucket, _, key = target[6:].partition("/")
     return bucket, key
+
+
+def _cli_request(args):
+    """(signer, URL) for the METHOD URL of sign, explain and diagnose: the
+    URL is oss://BUCKET/KEY (the key raw, encoded here as presign does) or a
+    full URL whose path and query are already percent-encoded."""
+    if args.url.startswith("oss://"):
+        bucket, key = _cli_target(args.url)
+        signer = _cli_signer(args, bucket, args.endpoint)
+        return signer, object_url(bucket, key, signer.region, endpoint=args.endpoint)
+    if args.endpoint:
+        raise SigningError("--endpoint goes with oss://BUCKET/KEY; a full URL already names its host")
+    _split_url(args.url)  # a bad URL says so, rather than "V4 needs a region"
+    return _cli_signer(args, args.bucket, args.url.split("://", 1)[-1]), args.url
 
 
 def _cli_context(args):
@@ -4047,12 +4633,8 @@ def _cmd_presign(args, out):
 def _cmd_sign(args, out):
     import json
 
-    _split_url(args.url)  # a bad URL says so, rather than "V4 needs a region"
-    signer = _cli_signer(args, args.bucket, args.url.split("://", 1)[-1])
-    if signer.region is None and args.version == "v4":
-        raise SigningError("V4 needs a region: pass --region")
-    headers = _cli_headers(args.header)
-    signed = signer.sign(args.method, args.url, headers)
+    signer, url = _cli_request(args)
+    signed = signer.sign(args.method, url, _cli_headers(args.header))
     if args.format == "json":
         print(json.dumps({"method": signed.method, "url": signed.url, "headers": signed.headers}, indent=2), file=out)
     elif args.format == "curl":
@@ -4062,11 +4644,71 @@ def _cmd_sign(args, out):
         parts = ["curl", "--head"] if signed.method == "HEAD" else ["curl", "-X", signed.method]
         for name, value in signed.headers.items():
             parts += ["-H", "%s: %s" % (name, value)]
+        if signed.method in _BODY_METHODS:
+            parts += ["-T", "FILE"]  # a placeholder: the file to upload (the help says so)
         parts.append(signed.url)
         print(" ".join(shlex.quote(p) for p in parts), file=out)
     else:
         for name, value in signed.headers.items():
             print("%s: %s" % (name, value), file=out)
+
+
+def _cmd_explain(args, out):
+    signer, url = _cli_request(args)
+    details = signer.explain(args.method, url, _cli_headers(args.header), expires=args.expires)
+    print(_explain_text(details), file=out)
+
+
+def _explain_text(details):
+    """What Signer.explain returned, for a person: the token masked, the
+    access key id cut to its last 4 characters."""
+    key_id, token = _signed_by(details.request)
+
+    def masked(text):
+        text = _mask_signed(text, _known_secrets(token))
+        return text.replace(key_id, _mask(key_id)) if key_id else text
+
+    lines = ["version: %s" % details.version, "method: %s" % details.request.method,
+             "url: %s" % masked(details.request.url),
+             "signed headers: %s" % (", ".join(details.signed_headers) or "(none)")]  # fmt: skip
+    if details.scope:
+        lines.append("scope: %s" % details.scope)
+    if details.canonical_request is not None:
+        lines.append("canonical request:")
+        lines += ["  " + line for line in masked(details.canonical_request).split("\n")]
+    lines.append("string to sign:")
+    lines += ["  " + line for line in masked(details.string_to_sign).split("\n")]
+    lines.append("signature: %s" % details.signature)
+    return "\n".join(lines)
+
+
+def _cmd_diagnose(args, out):
+    if args.error == "-":
+        body = sys.stdin.buffer.read(_ERROR_BODY_LIMIT + 1)
+    else:
+        try:
+            with open(args.error, "rb") as handle:
+                body = handle.read(_ERROR_BODY_LIMIT + 1)
+        except OSError as exc:
+            raise SigningError("--error %s: cannot read it (%s)" % (args.error, exc.strerror or exc)) from None
+    try:
+        fields = _parse_error(body)
+    except ValueError as exc:
+        raise SigningError("--error %s: %s" % (args.error, exc)) from None
+    signer, url = _cli_request(args)
+    headers = _cli_headers(args.header)
+    if fields["Code"].strip() != "SignatureDoesNotMatch":
+        print(diagnose(body), file=out)  # nothing to compare: no credentials needed
+        return
+    try:
+        when, expires = _signed_at(fields, args.expires)
+    except ValueError as exc:
+        raise SigningError("%s: pass --expires SECONDS" % exc) from None
+    if when is not None:
+        # Sign at the time OSS read in the refused request, so that only a
+        # real difference shows (not the minutes between then and now).
+        signer.clock_offset = when - signer.context.clock()
+    print(diagnose(body, signer.explain(args.method, url, headers, expires=expires)), file=out)
 
 
 def _cmd_credentials(args, out):
@@ -4113,7 +4755,33 @@ _COMMANDS = {
     "sign": _cmd_sign,
     "credentials": _cmd_credentials,
     "post-policy": _cmd_post_policy,
+    "explain": _cmd_explain,
+    "diagnose": _cmd_diagnose,
 }
+
+#: The library's wording of some errors, and the CLI's: CLI errors speak of
+#: options, never of Python functions or arguments.
+_CLI_WORDING = (
+    ("object_url needs a region or an endpoint", "oss://BUCKET/KEY needs --region or --endpoint"),
+    ("post_policy needs a region or an endpoint for the form's URL", "the form's URL needs --region or --endpoint"),
+    ("pass region= to Signer", "pass --region"),
+    ("expires is required", "--expires is required"),
+    ("expires must", "--expires must"),
+    ("endpoint must be", "--endpoint must be"),
+    ("invalid region", "invalid --region"),
+    ("is set by post_policy", "is set by post-policy"),
+    (_FIX_IN_CODE, ""),  # the command line takes keys from the environment and profile files
+)
+
+
+def _cli_wording(message):
+    import re
+
+    for library, cli in _CLI_WORDING:
+        # Not inside a word or an option already: "--expires must" stays.
+        guard = "(?<![-\\w])" if library[0].isalpha() else ""
+        message = re.sub(guard + re.escape(library), lambda _match, cli=cli: cli, message)
+    return message
 
 
 def main(argv: Optional[Iterable[str]] = None) -> int:
@@ -4140,7 +4808,7 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
     try:
         _COMMANDS[args.command](args, sys.stdout)
     except OssignError as exc:
-        print("ossign: error: %s" % " ".join(str(exc).split()), file=sys.stderr)
+        print("ossign: error: %s" % _cli_wording(" ".join(str(exc).split())), file=sys.stderr)
         return _EXIT_ERROR
     except KeyboardInterrupt:
         return 130

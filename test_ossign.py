@@ -44,6 +44,7 @@ from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import pytest
 
@@ -2063,6 +2064,23 @@ def run_python(*args):
                             text=True, timeout=60)  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     return result
+
+
+def test_default_chain_with_nothing_configured_ends_with_the_simplest_fixes(ctx, env):
+    env[ossign.ENV_ECS_METADATA_DISABLED] = "true"
+    with pytest.raises(ossign.CredentialError) as info:
+        ossign.DefaultCredentialProvider().provide(ctx)
+    message = str(info.value)
+    assert message.startswith("no credentials found (tried assume_role: not configured; env: not configured;")
+    assert message.endswith("). To fix: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or "
+                            "write a profile to ~/.alibabacloud/credentials.ini or ~/.oss/credentials, or pass "
+                            "credentials to Signer: Signer(bucket, (access_key_id, access_key_secret))")
+
+
+def test_a_chain_of_my_own_says_only_what_it_tried(ctx):
+    with pytest.raises(ossign.CredentialError) as info:
+        ossign.ChainCredentialProvider(ossign.EnvCredentialProvider()).provide(ctx)
+    assert str(info.value) == "no credentials found (tried env: not configured)"
 
 
 class TestFilesImportCost:
@@ -4110,6 +4128,23 @@ def wait_until(predicate, what, timeout=10.0):
         time.sleep(0.001)
 
 
+def waiting_in_ossign(threads):
+    """How many of ``threads`` are blocked in a wait that ossign called, seen
+    from outside through their stacks (``sys._current_frames``): a caller that
+    waits for a refresh, not one that has yet to ask. A provider blocked in the
+    test's own gate does not count."""
+    frames, count = sys._current_frames(), 0
+    for thread in threads:
+        frame = frames.get(thread.ident)
+        while frame is not None:
+            caller = frame.f_back
+            if frame.f_code.co_name == "wait" and caller is not None and caller.f_code.co_filename == ossign.__file__:
+                count += 1
+                break
+            frame = caller
+    return count
+
+
 def run_threads(target, count=1):
     """Start ``count`` threads running ``target``; their results/errors land in lists."""
     results, errors = [], []
@@ -4208,9 +4243,9 @@ class TestCacheSingleFlight:
     def test_cache_single_flight_32_threads_one_provider_call(self, counting, clock):
         counting.gate = threading.Event()
         cache = _cache(counting, clock)
-        arrived = []
-        threads, results, errors = run_threads(lambda: arrived.append(1) or cache.provide(), 32)
-        wait_until(lambda: counting.entered.is_set() and len(arrived) == 32, "32 callers, one refresh")
+        threads, results, errors = run_threads(cache.provide, 32)
+        wait_until(lambda: counting.entered.is_set() and waiting_in_ossign(threads) == 31,
+                   "31 threads to wait for the one refresh")  # fmt: skip
         assert counting.calls == 1 and results == []
         counting.gate.set()
         join_all(threads)
@@ -4223,9 +4258,8 @@ class TestCacheSingleFlight:
         counting.gate = threading.Event()
         counting.fail = ossign.CredentialError("sts: AccessDenied", "sts")
         cache = _cache(counting, clock)
-        arrived = []
-        threads, results, errors = run_threads(lambda: arrived.append(1) or cache.provide(), 8)
-        wait_until(lambda: counting.entered.is_set() and len(arrived) == 8, "8 callers")
+        threads, results, errors = run_threads(cache.provide, 8)
+        wait_until(lambda: counting.entered.is_set() and waiting_in_ossign(threads) == 7, "7 waiters")
         counting.gate.set()
         join_all(threads)
         assert results == []
@@ -4242,9 +4276,9 @@ class TestCacheSingleFlight:
         clock.advance(3600 - 60)  # inside the mandatory window (120 s)
         counting.gate = threading.Event()
         counting.entered.clear()
-        arrived = []
-        threads, results, errors = run_threads(lambda: arrived.append(1) or cache.provide(), 2)
-        wait_until(lambda: counting.entered.is_set() and len(arrived) == 2, "both callers")
+        threads, results, errors = run_threads(cache.provide, 2)
+        wait_until(lambda: counting.entered.is_set() and waiting_in_ossign(threads) == 1,
+                   "the second caller to wait")  # fmt: skip
         assert results == []  # nobody returned the old credentials
         counting.gate.set()
         join_all(threads)
@@ -4448,9 +4482,8 @@ class TestCacheWindows:
         wait_until(counting.entered.is_set, "the advisory refresh")
         assert counting.calls == 2
         clock.now = start + life - mandatory + 1  # a second caller now must wait
-        arrived = []
-        waiter, waited, _ = run_threads(lambda: arrived.append(1) or cache.provide())
-        wait_until(lambda: arrived, "a caller in the mandatory window")
+        waiter, waited, _ = run_threads(cache.provide)
+        wait_until(lambda: waiting_in_ossign(waiter) == 1, "a caller in the mandatory window to wait")
         counting.gate.set()
         join_all(threads + waiter)
         assert waited[0].access_key_id == "LTAIcache000002"
@@ -6380,6 +6413,701 @@ class TestPostPolicyReadmeRecipe:
         assert 'name="file"' in page and "FormData" in page
 
 
+# ==== Diagnostics ===========================================================
+#
+# Real OSS error bodies, each in the shape OSS sent it (elements, their order,
+# the whitespace between them, the upper-case hex and trailing space of
+# StringToSignBytes). Access key ids and tokens are replaced by made-up
+# values of the same form; where a report anonymised its StringToSign but not
+# its bytes, the bytes are recomputed from the text.
+
+
+def _dg_hex(text):
+    """StringToSignBytes as OSS writes it: upper-case hex pairs, each followed by a space."""
+    return "".join("%02X " % b for b in text.encode("utf-8"))
+
+
+_DG_MISMATCH = ("The request signature we calculated does not match the signature you provided. "
+                "Check your key and signing method.")  # fmt: skip
+
+#: V1 header signing of a PUT: Molunerfinn/PicGo#877 (the client sent a
+#: Content-Type it had not signed).
+_DG_V1_PUT_STS = "PUT\n\nimage/png\nSat, 16 Apr 2022 07:43:21 GMT\n/ljp-blog/1.c  环境测试.png"
+_DG_V1_PUT = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>SignatureDoesNotMatch</Code>\n'
+    "  <Message>%s</Message>\n  <RequestId>625A73995C8CDB36362D736C</RequestId>\n"
+    "  <HostId>ljp-blog.oss-cn-beijing.aliyuncs.com</HostId>\n  <OSSAccessKeyId>%s</OSSAccessKeyId>\n"
+    "  <SignatureProvided>X5eag9XWCsd/Cq3QzZjWZMOgF0Y=</SignatureProvided>\n"
+    "  <StringToSign>%s</StringToSign>\n  <StringToSignBytes>%s</StringToSignBytes>\n</Error>"
+    % (_DG_MISMATCH, KEY_ID, _DG_V1_PUT_STS, _dg_hex(_DG_V1_PUT_STS))
+)
+
+#: A V1 presigned URL with an STS token, which OSS echoes in the resource:
+#: AlibabaCloudDocs/oss#35 (its Expires is in milliseconds).
+_DG_STS_KEY_ID = "STS.NFakeStsAccessKeyId0042"
+_DG_V1_STS_STS = "GET\n\n\n1606281461607\n/bgh-open/months.png?security-token=" + TOKEN
+_DG_V1_STS = (
+    "<Error>\n<Code>SignatureDoesNotMatch</Code>\n<Message>%s</Message>\n"
+    "<RequestId>5FBDED044506783032388E99</RequestId>\n<HostId>bgh-open.oss-cn-hangzhou.aliyuncs.com</HostId>\n"
+    "<OSSAccessKeyId>%s</OSSAccessKeyId>\n<SignatureProvided>GJAVqk7/D9rKSw2I7ebrhGHabRs=</SignatureProvided>\n"
+    "<StringToSign>%s</StringToSign>\n<StringToSignBytes>%s</StringToSignBytes>\n</Error>"
+    % (_DG_MISMATCH, _DG_STS_KEY_ID, _DG_V1_STS_STS, _dg_hex(_DG_V1_STS_STS))
+)
+
+#: A V1 presigned GET, with EC and RecommendDoc: vastsa/FileCodeBox#137.
+_DG_V1_QUERY_STS = ("GET\n\n\n1708795817\n/testexample/testexample/share/data/2024/02/25/"
+                    "7316ceba652e43159ecfa9f69d634672.webp")  # fmt: skip
+_DG_V1_QUERY = (
+    "<Error>\n<Code>SignatureDoesNotMatch</Code>\n<Message>%s</Message>\n"
+    "<RequestId>65DA19AE09E59839308E9C36</RequestId>\n<HostId>testexample.oss-cn-hangzhou.aliyuncs.com</HostId>\n"
+    "<AWSAccessKeyId>%s</AWSAccessKeyId>\n<SignatureProvided>IRmZh4spCWLR926M9ukbnSmFzJ0=</SignatureProvided>\n"
+    "<StringToSign>%s</StringToSign>\n<StringToSignBytes>%s</StringToSignBytes>\n<EC>0002-00000307</EC>\n"
+    "<RecommendDoc>https://api.aliyun.com/troubleshoot?q=0002-00000307</RecommendDoc>\n</Error>"
+    % (_DG_MISMATCH, KEY_ID, _DG_V1_QUERY_STS.replace("\n", " "), _dg_hex(_DG_V1_QUERY_STS))
+)
+
+
+def _dg_v4_body(canonical_request, string_to_sign):
+    """A V4 SignatureDoesNotMatch as OSS sends it (the elements a user's
+    report quotes: Code, Message, CanonicalRequest, StringToSign), around
+    the strings an OSS-side computation gives."""
+    return ("<Error>\n  <Code>SignatureDoesNotMatch</Code>\n  <Message>The request signature we calculated does "
+            "not match the signature you provided.</Message>\n  <CanonicalRequest>%s</CanonicalRequest>\n"
+            "  <StringToSign>%s</StringToSign>\n</Error>"
+            % (xml_escape(canonical_request), xml_escape(string_to_sign)))  # fmt: skip
+
+
+#: RequestTimeTooSkewed from OSS as an OSS Rust client's test suite keeps it
+#: (its Message replaced by OSS's own wording, as S3-compatible bodies give it).
+_DG_SKEWED = """<?xml version="1.0" encoding="UTF-8"?>
+    <Error>
+        <Code>RequestTimeTooSkewed</Code>
+        <Message>The difference between the request time and the current time is too large.</Message>
+        <RequestId>63145DB90BFD85303279D56B</RequestId>
+        <HostId>honglei123.oss-cn-shanghai.aliyuncs.com</HostId>
+        <MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>
+        <RequestTime>2022-09-04T07:11:33.000Z</RequestTime>
+        <ServerTime>2022-09-04T08:11:37.000Z</ServerTime>
+    </Error>
+    """
+
+#: InvalidAccessKeyId: aliyun/alibabacloud-oss-go-sdk-v2, oss/client_mock_test.go.
+_DG_INVALID_KEY = """<?xml version="1.0" encoding="UTF-8"?>
+<Error>
+\t<Code>InvalidAccessKeyId</Code>
+\t<Message>The OSS Access Key Id you provided does not exist in our records.</Message>
+\t<RequestId>65467C42E001B4333337****</RequestId>
+\t<SignatureProvided>RizTbeKC/QlwxINq8xEdUPowc84=</SignatureProvided>
+\t<EC>0002-00000040</EC>
+</Error>"""
+
+#: SecurityTokenExpired, which echoes the token: jxxghp/MoviePilot#6295 (its EC
+#: starts with a line break there too).
+_DG_TOKEN_EXPIRED = """<?xml version="1.0" encoding="UTF-8"?>
+<Error>
+  <Code>SecurityTokenExpired</Code>
+  <Message>The security token you provided has expired.</Message>
+  <RequestId>6A7D67BB6CC4843538EAEA6A</RequestId>
+  <HostId>fhnfile.oss-cn-shenzhen.aliyuncs.com</HostId>
+  <SecurityToken>%s</SecurityToken>
+  <EC>
+0002-00000007</EC>
+  <RecommendDoc>https://api.aliyun.com/troubleshoot?q=0002-00000007</RecommendDoc>
+</Error>""" % TOKEN
+
+#: AccessDenied: aliyun/alibabacloud-oss-go-sdk-v2, oss/api_op_accesspoint_test.go.
+_DG_ACCESS_DENIED = """<?xml version="1.0" encoding="UTF-8"?>
+<Error>
+  <Code>AccessDenied</Code>
+  <Message>AccessDenied</Message>
+  <RequestId>568D5566F2D0F89F5C0E****</RequestId>
+  <HostId>test.oss.aliyuncs.com</HostId>
+</Error>"""
+
+
+class TestDiagnoseReport:
+    def test_report_gives_code_message_request_id_host_ec_and_document(self):
+        report = ossign.diagnose(_DG_V1_QUERY)
+        lines = report.splitlines()
+        assert lines[0] == "OSS error SignatureDoesNotMatch: " + _DG_MISMATCH
+        assert "  request id: 65DA19AE09E59839308E9C36" in lines
+        assert "  host: testexample.oss-cn-hangzhou.aliyuncs.com" in lines
+        assert "  EC: 0002-00000307" in lines
+        assert "  see: https://api.aliyun.com/troubleshoot?q=0002-00000307" in lines
+
+    def test_bytes_and_str_bodies_give_the_same_report(self):
+        assert ossign.diagnose(_DG_V1_PUT.encode("utf-8")) == ossign.diagnose(_DG_V1_PUT)
+
+    def test_signature_mismatch_without_details_shows_what_oss_signed_and_how_to_compare(self):
+        report = ossign.diagnose(_DG_V1_PUT)
+        assert "signer.explain(" in report and "ossign diagnose METHOD URL --error FILE" in report
+        assert "\n  image/png\n  Sat, 16 Apr 2022 07:43:21 GMT\n  /ljp-blog/1.c  环境测试.png" in report
+        assert_no_secret(report, KEY_ID)
+
+    def test_token_oss_echoes_in_its_string_to_sign_is_masked(self):
+        report = ossign.diagnose(_DG_V1_STS)
+        assert "/bgh-open/months.png?security-token=****" in report
+        assert_no_secret(report, TOKEN, _DG_STS_KEY_ID)
+
+    def test_request_time_too_skewed_gives_the_offset_in_seconds(self):
+        report = ossign.diagnose(_DG_SKEWED)
+        assert "Clock offset: +3604 seconds" in report
+        assert "behind OSS's" in report and "correct_clock" in report
+
+    def test_skew_offset_has_the_sign_of_clock_offset_when_the_signer_runs_ahead(self):
+        body = _DG_SKEWED.replace("07:11:33.000Z", "09:11:33.000Z")
+        assert "Clock offset: -3596 seconds" in ossign.diagnose(body)
+
+    @pytest.mark.parametrize("request_time", ["20220904T071133Z", "Sun, 04 Sep 2022 07:11:33 GMT"])
+    def test_skew_offset_reads_request_times_in_v4_and_http_date_forms(self, request_time):
+        body = _DG_SKEWED.replace("2022-09-04T07:11:33.000Z", request_time)
+        assert "Clock offset: +3604 seconds" in ossign.diagnose(body)
+
+    def test_invalid_access_key_id_gives_the_usual_cause(self):
+        report = ossign.diagnose(_DG_INVALID_KEY)
+        assert report.splitlines()[0] == ("OSS error InvalidAccessKeyId: The OSS Access Key Id you provided "
+                                          "does not exist in our records.")  # fmt: skip
+        assert "  EC: 0002-00000040" in report
+        assert "Likely cause: OSS does not know this access key id" in report
+
+    def test_invalid_access_key_id_shows_the_key_id_oss_read_masked(self):
+        body = _DG_INVALID_KEY.replace("\t<SignatureProvided>", "\t<OSSAccessKeyId>%s</OSSAccessKeyId>\n"
+                                       "\t<SignatureProvided>" % KEY_ID)  # fmt: skip
+        report = ossign.diagnose(body)
+        assert "  access key id: ****9999" in report.splitlines()
+        assert_no_secret(report, KEY_ID)
+
+    def test_security_token_expired_gives_the_cause_and_never_the_token_oss_echoes(self):
+        report = ossign.diagnose(_DG_TOKEN_EXPIRED)
+        assert "  EC: 0002-00000007" in report.splitlines()
+        assert "Likely cause: the STS security token has expired" in report
+        assert_no_secret(report, TOKEN)
+
+    def test_access_denied_gives_the_usual_cause(self):
+        assert "Likely cause: the credentials are valid but not allowed" in ossign.diagnose(_DG_ACCESS_DENIED)
+
+    def test_expired_presigned_url_is_named_as_such(self):
+        body = _DG_ACCESS_DENIED.replace("<Message>AccessDenied", "<Message>Request has expired.")
+        assert "Likely cause: the presigned URL has expired" in ossign.diagnose(body)
+
+    def test_a_region_error_names_the_region_of_the_scope(self):
+        body = _DG_ACCESS_DENIED.replace("<Code>AccessDenied</Code>", "<Code>InvalidArgument</Code>").replace(
+            "<Message>AccessDenied", "<Message>Invalid signing region in Authorization header.")
+        assert "Likely cause: the region in the V4 credential scope is not the bucket's" in ossign.diagnose(body)
+
+
+_DG_BILLION_LAUGHS = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
+    + "".join(' <!ENTITY lol%d "%s">\n' % (i, ("&lol%s;" % (i - 1 if i > 1 else "")) * 10) for i in range(1, 10))
+    + ']>\n<Error><Code>&lol9;</Code></Error>'
+)
+
+
+class TestDiagnoseRefuses:
+    @pytest.mark.parametrize("body, reason", [
+        ("<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "HTML"),
+        ("<html><body><h1>403 Forbidden</h1></body></html>", "HTML"),
+        ('<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><Name>b</Name></ListBucketResult>',
+         "not an OSS error document"),
+        ('<?xml version="1.0"?>\n<!DOCTYPE Error SYSTEM "http://127.0.0.1:9/error.dtd">\n<Error><Code>x</Code></Error>',
+         "DTD"),
+        ('<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]><Error><Code>&x;</Code></Error>',
+         "DTD"),
+        (_DG_BILLION_LAUGHS, "DTD"),
+        ("<Error><Code>&lol;</Code></Error>", "not well-formed"),
+        ("<Error><Message>no code</Message></Error>", "without a Code"),
+        ("<Error><Code>SignatureDoesNotMatch</Code>", "not well-formed"),
+        ("", "not well-formed"),
+        ('{"Code": "SignatureDoesNotMatch"}', "not well-formed"),
+        (b"\xff\xfe<\x00E\x00", "not UTF-8"),
+    ], ids=["html-doctype", "html", "other-xml", "external-dtd", "external-entity", "billion-laughs",
+            "undefined-entity", "no-code", "truncated", "empty", "json", "utf-16"])  # fmt: skip
+    def test_body_that_is_not_an_oss_error_document_is_a_value_error(self, body, reason):
+        with pytest.raises(ValueError, match=reason):
+            ossign.diagnose(body)
+
+    @pytest.mark.parametrize("kind", [bytes, str])
+    def test_body_over_one_mib_is_refused_before_parsing(self, kind):
+        body = "<Error><Code>SignatureDoesNotMatch</Code><Message>%s</Message></Error>" % ("x" * (1 << 20))
+        with pytest.raises(ValueError, match="1 MiB"):
+            ossign.diagnose(body.encode() if kind is bytes else body)
+
+    def test_body_of_exactly_one_mib_is_read(self):
+        head, tail = "<Error><Code>AccessDenied</Code><Message>", "</Message></Error>"
+        body = head + "x" * ((1 << 20) - len(head) - len(tail)) + tail
+        assert ossign.diagnose(body).startswith("OSS error AccessDenied: xxx")
+
+    def test_refusal_comes_before_the_xml_parser_is_built(self):
+        # A DTD is refused by text, so even an entity the parser would expand
+        # lazily never reaches it; the error says so and chains nothing.
+        with pytest.raises(ValueError) as info:
+            ossign.diagnose(_DG_BILLION_LAUGHS)
+        assert info.value.__cause__ is None and info.value.__context__ is None
+
+    def test_comments_and_cdata_are_not_taken_for_a_dtd(self):
+        body = "<!-- proxy --><Error><Code>AccessDenied</Code><Message><![CDATA[a < b]]></Message></Error>"
+        assert ossign.diagnose(body).startswith("OSS error AccessDenied: a < b")
+
+    def test_a_body_that_is_neither_bytes_nor_str_is_a_type_error(self):
+        with pytest.raises(TypeError, match="bytes or str"):
+            ossign.diagnose({"Code": "AccessDenied"})
+
+    def test_importing_ossign_does_not_import_the_xml_parser(self):
+        code = "import sys, ossign; print('xml.etree.ElementTree' in sys.modules, 'xml.parsers.expat' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], cwd=str(HERE), capture_output=True, text=True, check=True)
+        assert out.stdout.split() == ["False", "False"]
+
+
+class TestDiagnoseRealBodiesWithDetails:
+    """The real bodies above, diagnosed against what ossign signs for the same request."""
+
+    _PUT_TIME = calendar.timegm((2022, 4, 16, 7, 43, 21))
+    _PUT_URL = ossign.object_url("ljp-blog", "1.c  环境测试.png", "cn-beijing")
+
+    def test_content_type_the_client_added_is_named_with_both_lines(self):
+        signer = make_signer("v1", bucket="ljp-blog", region="cn-beijing", now=self._PUT_TIME)
+        details = signer.explain("PUT", self._PUT_URL)
+        lines = ossign.diagnose(_DG_V1_PUT, details).splitlines()
+        start = lines.index("First difference: line 3 of the string to sign (the Content-Type):")
+        assert lines[start + 1:start + 3] == ["  OSS computed:  'image/png'", "  ossign signed: ''"]
+        assert lines[start + 3].startswith("Likely cause: the HTTP client sent another Content-Type than was signed")
+
+    def test_matching_strings_point_at_the_secret_and_compare_the_key_ids(self):
+        signer = make_signer("v1", bucket="ljp-blog", region="cn-beijing", now=self._PUT_TIME)
+        details = signer.explain("PUT", self._PUT_URL, {"Content-Type": "image/png"})
+        report = ossign.diagnose(_DG_V1_PUT, details)
+        assert "The string to sign OSS computed matches what ossign signed." in report
+        assert "Likely cause: the access key secret does not belong to the access key id" in report
+        assert "OSS read access key id ****9999, which ends like the one ossign signed with." in report
+        assert_no_secret(report)
+
+    def test_another_key_id_than_the_one_signed_with_is_said(self):
+        other = ossign.Signer("ljp-blog", static(key_id="LTAI5tAnotherKeyId1234"), region="cn-beijing",
+                              version="v1", context=ossign.Context(clock=FakeClock(self._PUT_TIME)))  # fmt: skip
+        report = ossign.diagnose(_DG_V1_PUT, other.explain("PUT", self._PUT_URL, {"Content-Type": "image/png"}))
+        assert "OSS read access key id ****9999, but ossign signed with ****1234" in report
+
+    def test_presigned_url_that_matches_reads_the_aws_style_key_id_element(self):
+        expires = 3600
+        key = "testexample/share/data/2024/02/25/7316ceba652e43159ecfa9f69d634672.webp"
+        url = ossign.object_url("testexample", key, "cn-hangzhou")
+        signer = make_signer("v1", bucket="testexample", now=1708795817 - expires)
+        details = signer.explain("GET", url, expires=expires)
+        report = ossign.diagnose(_DG_V1_QUERY, details)
+        assert "matches what ossign signed" in report and "ends like the one ossign signed with" in report
+
+    def test_presigned_url_with_a_token_names_the_expires_line_and_masks_the_token_both_sides(self):
+        url = ossign.object_url("bgh-open", "months.png", "cn-hangzhou")
+        details = make_signer("v1", TOKEN, bucket="bgh-open", now=1606281461 - 60).explain("GET", url, expires=60)
+        lines = ossign.diagnose(_DG_V1_STS, details).splitlines()
+        start = lines.index("First difference: line 4 of the string to sign (the date):")
+        assert lines[start + 1:start + 3] == ["  OSS computed:  '1606281461607'", "  ossign signed: '1606281461'"]
+        assert_no_secret("\n".join(lines), TOKEN, SECRET, KEY_ID)
+
+    def test_details_of_another_signature_version_are_said_to_be(self):
+        signer = make_signer("v1", bucket="ljp-blog", region="cn-beijing", now=self._PUT_TIME)
+        details = signer.explain("PUT", self._PUT_URL)
+        body = _dg_v4_body("PUT\n/ljp-blog/x\n\nx-oss-content-sha256:UNSIGNED-PAYLOAD\n\n\nUNSIGNED-PAYLOAD",
+                           "OSS4-HMAC-SHA256\n20220416T074321Z\n20220416/cn-beijing/oss/aliyun_v4_request\n" + "0" * 64)
+        assert "OSS checked a V4 signature, but these details are of a v1 one" in ossign.diagnose(body, details)
+
+
+def _dg_tamper_content_type(method, url, headers):
+    return method, url, dict(headers, **{"Content-Type": "text/html"})
+
+
+def _dg_tamper_added_header(method, url, headers):
+    return method, url, dict(headers, **{"x-oss-meta-evil": "1"})
+
+
+def _dg_tamper_dropped_header(method, url, headers):
+    return method, url, {k: v for k, v in headers.items() if k != "x-oss-meta-a"}
+
+
+def _dg_tamper_changed_header(method, url, headers):
+    return method, url, dict(headers, **{"x-oss-meta-a": "2"})
+
+
+def _dg_tamper_other_key(method, url, headers):
+    return method, url.replace("/a.txt", "/b.txt"), headers
+
+
+def _dg_tamper_sub_resource(method, url, headers):
+    return method, url + ("&" if "?" in url else "?") + "acl", headers
+
+
+def _dg_tamper_method(method, url, headers):
+    return "PUT", url, headers
+
+
+_DG_TAMPERS = {
+    "content-type": (_dg_tamper_content_type, "the Content-Type", "the HTTP client sent another Content-Type"),
+    "added-header": (_dg_tamper_added_header, "header x-oss-meta-evil", "header x-oss-meta-evil reached OSS but was "
+                     "not signed"),
+    "dropped-header": (_dg_tamper_dropped_header, "header x-oss-meta-a", "header x-oss-meta-a was signed but did "
+                       "not reach OSS"),
+    "changed-header": (_dg_tamper_changed_header, "header x-oss-meta-a", "header x-oss-meta-a was changed after "
+                       "signing"),
+    "other-key": (_dg_tamper_other_key, "the resource (bucket and key)", "a proxy or client re-encoded the path"),
+    "sub-resource": (_dg_tamper_sub_resource, "the query (sub-resources and parameters)", "the query differs"),
+    "method": (_dg_tamper_method, "the method", "the request was sent with another method than was signed"),
+}  # fmt: skip
+
+
+class TestDiagnoseAgainstTheVerifier:
+    """Requests changed after signing, refused by the independent verifier;
+    its strings, in OSS's body shape, diagnosed against signer.explain."""
+
+    def _refusal(self, version, tamper, token=None, expires=None):
+        signer = make_signer(version, token, bucket="bucket", now=None)
+        url = "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt"
+        details = signer.explain("GET", url, {"Content-Type": "text/plain", "x-oss-meta-a": "1"}, expires=expires)
+        method, sent_url, sent_headers = tamper("GET", details.request.url, details.request.headers)
+        verdict = _intg_check_url(_IntgVerifier(token=token), method, sent_url, sent_headers)
+        assert (verdict.ok, verdict.reason) == (False, "SignatureDoesNotMatch")
+        if version == "v4":
+            body = _dg_v4_body(verdict.canonical_request, verdict.string_to_sign)
+        else:
+            body = _DG_V1_PUT.replace(_dg_hex(_DG_V1_PUT_STS), _dg_hex(verdict.string_to_sign)).replace(
+                _DG_V1_PUT_STS, xml_escape(verdict.string_to_sign))
+        return ossign.diagnose(body, details)
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    @pytest.mark.parametrize("name", sorted(_DG_TAMPERS))
+    def test_the_first_difference_is_named_by_meaning(self, version, name):
+        tamper, line, cause = _DG_TAMPERS[name]
+        report = self._refusal(version, tamper)
+        heading = [text for text in report.splitlines() if text.startswith("First difference:")]
+        assert heading and heading[0].endswith("(%s):" % line), report
+        if cause:
+            assert "Likely cause: " + cause in report, report
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_a_presigned_url_with_an_added_header_is_named_and_the_token_masked(self, version):
+        report = self._refusal(version, _dg_tamper_added_header, token=TOKEN, expires=300)
+        assert "(header x-oss-meta-evil):" in report
+        assert_no_secret(report, TOKEN, SECRET, KEY_ID)
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_the_token_in_a_header_line_is_masked_on_both_sides(self, version):
+        report = self._refusal(version, _dg_tamper_content_type, token=TOKEN)
+        assert_no_secret(report, TOKEN, SECRET, KEY_ID)
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_a_wrong_secret_gives_matching_strings(self, version):
+        signer = make_signer(version, bucket="bucket", now=None)
+        url = "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt"
+        details = signer.explain("GET", url)
+        verifier = _IntgVerifier(keys={KEY_ID: "another secret"})
+        verdict = _intg_check_url(verifier, "GET", details.request.url, details.request.headers)
+        body = (_dg_v4_body(verdict.canonical_request, verdict.string_to_sign) if version == "v4" else
+                _DG_V1_PUT.replace(_dg_hex(_DG_V1_PUT_STS), _dg_hex(verdict.string_to_sign)))  # fmt: skip
+        report = ossign.diagnose(body, details)
+        assert "matches what ossign signed" in report
+        assert "Likely cause: the access key secret does not belong to the access key id" in report
+
+
+class TestCliExplainAndDiagnose:
+    def test_explain_prints_what_was_signed_with_token_and_key_id_masked(self, intg_cli, intg_keys):
+        status, out, err = intg_cli("explain", "PUT", "oss://bucket/a b.txt", "--region", "cn-hangzhou",
+                                    "--header", "Content-Type: text/plain")  # fmt: skip
+        assert status == 0, err
+        lines = out.splitlines()
+        assert lines[:4] == ["version: v4", "method: PUT", "url: https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.txt",
+                             "signed headers: content-type, x-oss-content-sha256, x-oss-date, x-oss-security-token"]
+        assert lines[4].startswith("scope: ") and lines[4].endswith("/cn-hangzhou/oss/aliyun_v4_request")
+        cr = lines.index("canonical request:")
+        assert lines[cr + 1:cr + 4] == ["  PUT", "  /bucket/a%20b.txt", "  "]
+        assert "  x-oss-security-token:****" in lines
+        assert lines[lines.index("string to sign:") + 1] == "  OSS4-HMAC-SHA256"
+        assert_no_secret(out + err)
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_explain_of_a_presigned_url_masks_the_token_and_key_id_in_it(self, intg_cli, intg_keys, version):
+        status, out, err = intg_cli("explain", "GET", "oss://bucket/k", "--region", "cn-hangzhou", "--expires", "60",
+                                    "--version", version)  # fmt: skip
+        assert status == 0, err
+        assert "****9999" in out and "=****" in out
+        assert_no_secret(out + err)
+
+    def test_diagnose_signs_at_the_time_oss_read_and_names_the_content_type(self, intg_cli, intg_keys, tmp_path):
+        then = time.time() - 7200  # signed two hours ago: only the Content-Type may differ
+        signer = ossign.Signer("bucket", static(token=TOKEN), region="cn-hangzhou", version="v1",
+                               context=ossign.Context(clock=FakeClock(then)))  # fmt: skip
+        signed = signer.sign("PUT", "https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.txt")
+        verdict = _intg_check_url(_IntgVerifier(token=TOKEN, clock=lambda: then), "PUT", signed.url,
+                                  dict(signed.headers, **{"Content-Type": "application/octet-stream"}))  # fmt: skip
+        body = _DG_V1_PUT.replace(_dg_hex(_DG_V1_PUT_STS), _dg_hex(verdict.string_to_sign))
+        (tmp_path / "error.xml").write_text(body, encoding="utf-8")
+        status, out, err = intg_cli("diagnose", "PUT", "oss://bucket/a b.txt", "--region", "cn-hangzhou",
+                                    "--version", "v1", "--error", str(tmp_path / "error.xml"))  # fmt: skip
+        assert status == 0, err
+        assert "First difference: line 3 of the string to sign (the Content-Type):" in out
+        assert "  OSS computed:  'application/octet-stream'" in out
+        assert_no_secret(out + err)
+
+    def test_diagnose_of_a_presigned_v1_url_needs_its_duration(self, intg_cli, tmp_path, monkeypatch):
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)  # keys without a token, as in the report
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+        (tmp_path / "error.xml").write_text(_DG_V1_QUERY, encoding="utf-8")
+        argv = ["diagnose", "GET", "oss://testexample/testexample/share/data/2024/02/25/"
+                "7316ceba652e43159ecfa9f69d634672.webp", "--region", "cn-hangzhou", "--version", "v1",
+                "--error", str(tmp_path / "error.xml")]  # fmt: skip
+        status, _, err = intg_cli(*argv)
+        assert status == 1 and "OSS read a presigned URL (Expires 1708795817)" in _intg_one_error_line(err)
+        assert "pass --expires SECONDS" in err
+        status, out, err = intg_cli(*argv, "--expires", "3600")
+        assert status == 0, err
+        assert "The string to sign OSS computed matches what ossign signed." in out
+        assert "ends like the one ossign signed with" in out
+
+    def test_diagnose_of_a_presigned_v4_url_reads_its_expiry_from_oss(self, intg_cli, intg_keys, tmp_path):
+        then = time.time() - 3 * 86400
+        signer = ossign.Signer("bucket", static(token=TOKEN), region="cn-hangzhou",
+                               context=ossign.Context(clock=FakeClock(then)))  # fmt: skip
+        url = signer.presign("https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b.txt", expires=7 * 86400)
+        verdict = _intg_check_url(_IntgVerifier(token=TOKEN, clock=lambda: then), "GET", url, {"x-oss-meta-a": "1"})
+        (tmp_path / "error.xml").write_text(_dg_v4_body(verdict.canonical_request, verdict.string_to_sign))
+        status, out, err = intg_cli("diagnose", "GET", "oss://bucket/a b.txt", "--region", "cn-hangzhou",
+                                    "--error", str(tmp_path / "error.xml"))  # fmt: skip
+        assert status == 0, err
+        assert "First difference: line 4 of the canonical request (header x-oss-meta-a):" in out
+        assert "reached OSS but was not signed" in out
+        assert_no_secret(out + err)
+
+    def test_diagnose_of_other_codes_needs_no_credentials(self, intg_cli, tmp_path):
+        (tmp_path / "error.xml").write_text(_DG_TOKEN_EXPIRED, encoding="utf-8")
+        status, out, err = intg_cli("diagnose", "GET", "oss://bucket/k", "--region", "cn-hangzhou",
+                                    "--error", str(tmp_path / "error.xml"))  # fmt: skip
+        assert (status, err) == (0, "")
+        assert out == ossign.diagnose(_DG_TOKEN_EXPIRED) + "\n"
+        assert_no_secret(out, TOKEN)
+
+    def test_diagnose_reads_the_body_from_stdin(self, intg_cli, intg_keys, monkeypatch):
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(_DG_SKEWED.encode())))
+        status, out, err = intg_cli("diagnose", "GET", "oss://bucket/k", "--region", "cn-hangzhou", "--error", "-")
+        assert status == 0, err
+        assert "Clock offset: +3604 seconds" in out
+
+    @pytest.mark.parametrize("body, says", [
+        ("<html><body>502</body></html>", "HTML page"),
+        (_DG_BILLION_LAUGHS, "DTD or entity declaration"),
+    ], ids=["html", "billion-laughs"])  # fmt: skip
+    def test_diagnose_of_a_body_not_from_oss_exits_1_with_one_line(self, intg_cli, intg_keys, tmp_path, body, says):
+        (tmp_path / "error.xml").write_text(body, encoding="utf-8")
+        status, out, err = intg_cli("diagnose", "GET", "oss://bucket/k", "--region", "cn-hangzhou",
+                                    "--error", str(tmp_path / "error.xml"))  # fmt: skip
+        assert status == 1 and out == ""
+        assert says in _intg_one_error_line(err)
+
+    def test_diagnose_of_a_missing_file_exits_1_with_one_line(self, intg_cli, intg_keys, tmp_path):
+        status, _, err = intg_cli("diagnose", "GET", "oss://bucket/k", "--region", "cn-hangzhou",
+                                  "--error", str(tmp_path / "nothing.xml"))  # fmt: skip
+        assert status == 1 and "--error" in _intg_one_error_line(err)
+
+
+# ==== Clock offset and the re-send on RequestTimeTooSkewed ==================
+
+_DG_T0 = 1700000000.0
+
+
+def _dg_skew_body(server_time, request_time=None):
+    """RequestTimeTooSkewed in the shape of _DG_SKEWED, at the given times."""
+    def iso(when):
+        return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(when))
+
+    return _DG_SKEWED.replace("2022-09-04T08:11:37.000Z", iso(server_time)).replace(
+        "2022-09-04T07:11:33.000Z", iso(server_time if request_time is None else request_time))
+
+
+class TestClockOffset:
+    def test_offset_starts_at_zero_and_is_settable(self):
+        signer = make_signer("v4", bucket="bucket", now=_DG_T0)
+        assert signer.clock_offset == 0.0
+        signer.clock_offset = -30
+        assert signer.clock_offset == -30
+
+    @pytest.mark.parametrize("kind", [bytes, str])
+    def test_correct_clock_sets_the_offset_from_server_time_and_returns_it(self, kind):
+        signer = make_signer("v4", bucket="bucket", now=_DG_T0)
+        body = _dg_skew_body(_DG_T0 + 3604)
+        assert signer.correct_clock(body.encode() if kind is bytes else body) == 3604.0
+        assert signer.clock_offset == 3604.0
+
+    def test_a_body_without_server_time_is_a_value_error_and_leaves_the_offset(self):
+        signer = make_signer("v4", bucket="bucket", now=_DG_T0)
+        signer.clock_offset = 5.0
+        for body in (_DG_INVALID_KEY, "<html>no</html>", _DG_BILLION_LAUGHS):
+            with pytest.raises(ValueError):
+                signer.correct_clock(body)
+        assert signer.clock_offset == 5.0
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_the_offset_moves_the_header_signing_time(self, version):
+        signer = make_signer(version, bucket="bucket", now=_DG_T0)
+        signer.clock_offset = 3604.0
+        moved = signer.sign("GET", "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt")
+        expected = make_signer(version, bucket="bucket", now=_DG_T0 + 3604).sign(
+            "GET", "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt")
+        assert moved == expected
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_the_offset_moves_a_presigned_urls_time_and_expires(self, version):
+        signer = make_signer(version, bucket="bucket", now=_DG_T0)
+        signer.clock_offset = -600.0
+        url = "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt"
+        earlier = make_signer(version, bucket="bucket", now=_DG_T0 - 600)
+        assert signer.presign(url, expires=60) == earlier.presign(url, expires=60)
+        if version != "v4":
+            query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(signer.presign(url, expires=60)).query))
+            assert int(query.get("Expires") or query["x-oss-expires"]) == _DG_T0 - 600 + 60
+
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_the_offset_moves_a_post_policys_expiration(self, version):
+        signer = make_signer(version, bucket="bucket", now=_DG_T0)
+        signer.clock_offset = 7200.0
+        policy = signer.post_policy("k", expires=60)
+        assert policy == make_signer(version, bucket="bucket", now=_DG_T0 + 7200).post_policy("k", expires=60)
+        document = json.loads(base64.b64decode(policy["fields"]["policy"]))
+        assert document["expiration"] == time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(_DG_T0 + 7260))
+
+    def test_the_offset_does_not_move_the_credential_cache(self):
+        # Credentials expire by this machine's clock, as the cache reads it.
+        expiring = ossign.Credentials(KEY_ID, SECRET, TOKEN, datetime.fromtimestamp(_DG_T0 + 3600, timezone.utc))
+        provider = _SgCountingProvider(expiring)
+        signer = ossign.Signer("bucket", provider, region="cn-hangzhou",
+                               context=ossign.Context(clock=FakeClock(_DG_T0)))  # fmt: skip
+        signer.clock_offset = 7200.0  # OSS's time is past the expiry; this machine's is not
+        signed = signer.sign("GET", "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt")
+        assert signed.headers["x-oss-date"] == time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(_DG_T0 + 7200))
+        assert provider.calls == 1
+
+
+class _DgSkewedOss:
+    """A loopback OSS whose clock runs ``ahead`` seconds ahead of this machine's.
+
+    It checks every signature with the independent verifier and answers a
+    request signed at another time with RequestTimeTooSkewed in OSS's shape
+    (``always``: every request). ``received`` holds the signing time of each
+    request that arrived.
+    """
+
+    def __init__(self, server, ahead=3600.0, always=False, bucket="bucket"):
+        self.verifier = _IntgVerifier(bucket=bucket, clock=lambda: time.time() + ahead)
+        self.always = always
+        self.received = []
+        for method in ("GET", "PUT", "POST", "DELETE", "HEAD"):
+            server.routes[(method, None)] = self.route
+
+    def route(self, request, handler):
+        headers = request.headers
+        if "x-oss-date" in headers:
+            sent = calendar.timegm(time.strptime(headers["x-oss-date"], "%Y%m%dT%H%M%SZ"))
+        else:
+            sent = email.utils.parsedate_to_datetime(headers["date"]).timestamp()
+        self.received.append(sent)
+        verdict = self.verifier.check(handler.command, handler.path, list(handler.headers.items()))
+        if self.always or verdict.reason == "RequestTimeTooSkewed":
+            return 403, {"Content-Type": "application/xml"}, _dg_skew_body(self.verifier.clock(), sent)
+        if not verdict.ok:
+            return 403, {"Content-Type": "application/xml"}, _DG_V1_PUT
+        return 200, {"Content-Type": "text/plain"}, b"got " + request.body
+
+
+def _dg_snippet_clock(code, heading, mp, tmp_path, capsys, server):
+    """The README's httpx snippet against an OSS whose clock is an hour ahead."""
+    pytest.importorskip("httpx")
+    oss = _DgSkewedOss(server, bucket="my-bucket")
+    _intg_route_object_urls(mp, server)
+    ns = _intg_exec(code, heading)
+    assert ns["response"].status_code == 200
+    assert len(oss.received) == 2 and abs(ns["signer"].clock_offset - 3600) < 60
+
+
+@pytest.fixture
+def dg_oss(intg_loop):
+    return _DgSkewedOss(intg_loop)
+
+
+class TestSkewResendUrllib:
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_a_skewed_request_is_sent_again_once_at_oss_time(self, dg_oss, intg_loop, version):
+        signer = make_signer(version, bucket="bucket", now=None)
+        opener = urllib.request.build_opener(ossign.SigningHandler(signer))
+        request = urllib.request.Request(intg_loop.url + "/bucket/a.txt", data=b"body", method="PUT")
+        assert _intg_urlopen(opener, request) == (200, b"got body")
+        first, second = dg_oss.received
+        assert abs(first - time.time()) < 60 and abs(second - (time.time() + 3600)) < 60
+        assert abs(signer.clock_offset - 3600) < 60
+
+    def test_a_second_refusal_reaches_the_caller_with_its_body(self, intg_loop):
+        oss = _DgSkewedOss(intg_loop, always=True)
+        signer = make_signer("v4", bucket="bucket", now=None)
+        opener = urllib.request.build_opener(ossign.SigningHandler(signer))
+        with pytest.raises(urllib.error.HTTPError) as info:
+            opener.open(intg_loop.url + "/bucket/a.txt", timeout=5)
+        with info.value:
+            assert info.value.code == 403 and b"<Code>RequestTimeTooSkewed</Code>" in info.value.read()
+        assert len(oss.received) == 2
+        assert abs(signer.clock_offset - 3600) < 60  # set once, by the first refusal
+
+    def test_another_403_is_not_sent_again_and_keeps_its_body(self, intg_oss, intg_loop):
+        signer = ossign.Signer("bucket", static(secret="wrong"), region="cn-hangzhou")
+        opener = urllib.request.build_opener(ossign.SigningHandler(signer))
+        assert _intg_urlopen(opener, intg_loop.url + "/bucket/a.txt")[0] == 403
+        assert len(intg_loop.requests) == 1 and signer.clock_offset == 0.0
+        with pytest.raises(urllib.error.HTTPError) as info:
+            opener.open(intg_loop.url + "/bucket/a.txt", timeout=5)
+        with info.value:
+            assert b"SignatureDoesNotMatch" in info.value.read()
+
+    def test_a_body_that_cannot_be_read_twice_is_not_sent_again(self, intg_loop):
+        oss = _DgSkewedOss(intg_loop)
+        signer = make_signer("v4", bucket="bucket", now=None)
+        opener = urllib.request.build_opener(ossign.SigningHandler(signer))
+        request = urllib.request.Request(intg_loop.url + "/bucket/a.txt", data=io.BytesIO(b"stream"), method="PUT",
+                                         headers={"Content-Length": "6"})  # fmt: skip
+        assert _intg_urlopen(opener, request)[0] == 403
+        assert len(oss.received) == 1
+
+
+@pytest.fixture
+def dg_requests():
+    return pytest.importorskip("requests")
+
+
+class TestSkewResendRequests:
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_a_skewed_request_is_sent_again_once_at_oss_time(self, dg_requests, dg_oss, intg_loop, version):
+        signer = make_signer(version, bucket="bucket", now=None)
+        response = dg_requests.put(intg_loop.url + "/bucket/a.txt", data=b"body", auth=signer, timeout=5)
+        assert (response.status_code, response.content) == (200, b"got body")
+        assert [r.status_code for r in response.history] == [403]
+        first, second = dg_oss.received
+        assert abs(first - time.time()) < 60 and abs(second - (time.time() + 3600)) < 60
+
+    def test_a_second_refusal_reaches_the_caller_with_its_body(self, dg_requests, intg_loop):
+        oss = _DgSkewedOss(intg_loop, always=True)
+        signer = make_signer("v4", bucket="bucket", now=None)
+        response = dg_requests.get(intg_loop.url + "/bucket/a.txt", auth=signer, timeout=5)
+        assert response.status_code == 403 and b"<Code>RequestTimeTooSkewed</Code>" in response.content
+        assert len(oss.received) == 2
+
+    def test_another_403_is_not_sent_again(self, dg_requests, intg_oss, intg_loop):
+        signer = ossign.Signer("bucket", static(secret="wrong"), region="cn-hangzhou")
+        response = dg_requests.get(intg_loop.url + "/bucket/a.txt", auth=signer, timeout=5)
+        assert response.status_code == 403 and b"SignatureDoesNotMatch" in response.content
+        assert len(intg_loop.requests) == 1 and signer.clock_offset == 0.0
+
+    def test_a_session_keeps_the_corrected_clock(self, dg_requests, dg_oss, intg_loop):
+        signer = make_signer("v4", bucket="bucket", now=None)
+        with dg_requests.Session() as session:
+            session.auth = signer
+            assert session.get(intg_loop.url + "/bucket/a.txt", timeout=5).status_code == 200
+            assert session.get(intg_loop.url + "/bucket/b.txt", timeout=5).status_code == 200
+        assert len(dg_oss.received) == 3
+
+
 # ==== Upload callbacks ======================================================
 
 _CB_DATA = HERE / "testdata" / "callback"
@@ -8108,6 +8836,88 @@ class TestIntgCliSubprocess:
         assert out.returncode == 0 and out.stdout.startswith("usage: ossign sign")
 
 
+class TestCliGrammar:
+    """sign and explain take oss://BUCKET/KEY as presign does, or a full URL;
+    errors speak of options; curl lines carry the body of a PUT."""
+
+    def _signed(self, intg_cli, *argv):
+        status, out, err = intg_cli("sign", *argv, "--format", "json")
+        assert status == 0, err
+        return json.loads(out)
+
+    def test_sign_encodes_the_raw_key_of_an_oss_url_as_presign_does(self, intg_cli, intg_keys):
+        signed = self._signed(intg_cli, "PUT", "oss://bucket/a b+c/%41.txt", "--region", "cn-hangzhou")
+        status, presigned, _ = intg_cli("presign", "oss://bucket/a b+c/%41.txt", "--region", "cn-hangzhou")
+        assert status == 0
+        assert signed["url"] == "https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b%2Bc/%2541.txt"
+        assert presigned.partition("?")[0] == signed["url"]
+
+    def test_sign_takes_a_full_url_as_already_encoded(self, intg_cli, intg_keys):
+        url = "https://bucket.oss-cn-hangzhou.aliyuncs.com/a%20b?acl"
+        assert self._signed(intg_cli, "GET", url)["url"] == url
+
+    def test_sign_of_an_oss_url_verifies_at_the_endpoint_it_names(self, intg_cli, intg_keys, intg_oss, intg_loop):
+        intg_oss.token = TOKEN
+        signed = self._signed(intg_cli, "GET", "oss://bucket/dir/a b.txt", "--endpoint", intg_loop.url,
+                              "--region", "cn-hangzhou")  # fmt: skip
+        assert signed["url"] == intg_loop.url + "/bucket/dir/a%20b.txt"
+        assert _intg_send(signed["url"], headers=signed["headers"])[0] == 200
+        assert intg_oss.verdicts[-1].ok
+
+    def test_an_endpoint_with_a_full_url_is_refused(self, intg_cli, intg_keys):
+        status, _, err = intg_cli("sign", "GET", "https://bucket.oss-cn-hangzhou.aliyuncs.com/k",
+                                  "--endpoint", "oss-cn-beijing.aliyuncs.com")  # fmt: skip
+        assert status == 1
+        assert "--endpoint goes with oss://BUCKET/KEY" in _intg_one_error_line(err)
+
+    @pytest.mark.parametrize("command", ["sign", "explain", "diagnose"])
+    def test_help_of_each_command_says_which_urls_it_takes(self, intg_cli, command):
+        status, out, _ = intg_cli(command, "--help")
+        text = " ".join(out.split())
+        assert status == 0
+        assert "oss://BUCKET/KEY (the key as it is, encoded by ossign)" in text
+        assert "a full URL whose path and query are already percent-encoded" in text
+
+    @pytest.mark.parametrize("method", ["PUT", "POST", "PATCH"])
+    def test_curl_line_sends_a_file_for_methods_with_a_body(self, intg_cli, intg_keys, method):
+        status, out, err = intg_cli("sign", method, "oss://bucket/k", "--region", "cn-hangzhou", "--format", "curl")
+        assert status == 0, err
+        parts = shlex.split(out)
+        assert parts[-3:] == ["-T", "FILE", "https://bucket.oss-cn-hangzhou.aliyuncs.com/k"]
+        assert parts[:3] == ["curl", "-X", method]
+
+    @pytest.mark.parametrize("method", ["GET", "DELETE", "HEAD"])
+    def test_curl_line_sends_no_file_for_methods_without_a_body(self, intg_cli, intg_keys, method):
+        status, out, _ = intg_cli("sign", method, "oss://bucket/k", "--region", "cn-hangzhou", "--format", "curl")
+        assert status == 0 and "-T" not in shlex.split(out)
+
+    def test_sign_help_explains_the_file_placeholder(self, intg_cli):
+        text = " ".join(intg_cli("sign", "--help")[1].split())
+        assert "-T FILE: put the path of the file to upload in FILE's place" in text
+
+    @pytest.mark.parametrize("argv, says", [
+        (["presign", "oss://bucket/k", "--version", "v1"], "oss://BUCKET/KEY needs --region or --endpoint"),
+        (["sign", "GET", "oss://bucket/k", "--version", "v2"], "oss://BUCKET/KEY needs --region or --endpoint"),
+        (["post-policy", "oss://bucket/up/", "--version", "v1"], "the form's URL needs --region or --endpoint"),
+        (["presign", "oss://bucket/k", "--region", "cn-hangzhou", "--expires", "0"], "--expires must be at least"),
+        (["presign", "oss://bucket/k", "--region", "cn-hangzhou", "--expires", "700000"], "--expires must be at most"),
+        (["presign", "oss://bucket/k", "--version", "v1", "--region", "no such"], "invalid --region"),
+        (["presign", "oss://bucket/k", "--version", "v1", "--endpoint", "https://h/p"], "--endpoint must be a host"),
+        (["sign", "GET", "https://files.example.com/bucket/k"], "pass --region"),
+        (["credentials"], "To fix: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+    ], ids=["presign-no-region", "sign-no-region", "post-policy-no-region", "expires-zero", "expires-too-long",
+            "bad-region", "bad-endpoint", "v4-no-region", "no-credentials"])  # fmt: skip
+    def test_errors_speak_of_options_not_python_names(self, intg_cli, monkeypatch, argv, says):
+        if argv[0] != "credentials":
+            monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
+            monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+        status, _, err = intg_cli(*argv)
+        line = _intg_one_error_line(err)
+        assert status == 1 and says in line, line
+        for python in ("object_url", "post_policy", "region=", "expires=", "Signer", "endpoint="):
+            assert python not in line, line
+
+
 # ==== README ================================================================
 
 _INTG_README = HERE / "README.md"
@@ -8158,6 +8968,8 @@ _INTG_NOT_RUN = {
     _INTG_TEST_COMMAND: "this is that run (.ci/run runs the line as written)",
     'curl -I "$(python -m ossign presign oss://my-bucket/file.txt --region cn-hangzhou --method HEAD)"':
         "needs OSS; TestNewcomerReadme runs the presign inside it and checks the URL for HEAD",
+    "python -m ossign diagnose PUT oss://my-bucket/photos/cat.png --region cn-hangzhou --version v1 --error error.xml":
+        "needs the section's error.xml: TestDiagnoseReadme runs it and compares the output shown",
 }
 
 
@@ -8421,6 +9233,7 @@ _INTG_SNIPPET_RUNNERS = {
     "Choosing V1, V2 or V4": _intg_snippet_versions,
     "Presigned download links for browsers": _intg_snippet_browser,
     "Errors": _intg_snippet_errors,
+    "A wrong clock": _dg_snippet_clock,
 }
 
 
@@ -8491,6 +9304,9 @@ class TestIntgReadme:
         if " credentials" in command:
             assert "source: env" in out.stdout and _INTG_QUICK_ID not in out.stdout + out.stderr
             return
+        if " explain " in command:
+            assert "string to sign:" in out.stdout and _INTG_QUICK_ID not in out.stdout
+            return
         verifier = _intg_quick_verifier()
         if " presign " in command:
             headers = dict(h.split(": ", 1) for h in re.findall(r"--header '([^']+)'", command))
@@ -8536,6 +9352,38 @@ class TestIntgReadme:
         heading = "A credential command, your own chain, and the hooks"
         (code,) = [code for h, code in _intg_readme_blocks("python", _INTG_CREDENTIALS_PAGE) if h == heading]
         _intg_snippet_own_chain(code, heading, intg_readme_env, tmp_path, capsys, intg_loop)
+
+
+class TestDiagnoseReadme:
+    """The worked example of "When OSS says no" prints what the README shows."""
+
+    def _section(self):
+        text = _INTG_README.read_text(encoding="utf-8")
+        return text.split("\n## When OSS says no\n", 1)[1].split("\n## ", 1)[0]
+
+    def _block(self, lang):
+        (block,) = re.findall(r"^```%s\n(.*?)^```$" % lang, self._section(), re.S | re.M)
+        return block
+
+    def test_worked_example_prints_the_output_shown(self, intg_cli, monkeypatch, tmp_path):
+        (tmp_path / "error.xml").write_text(self._block("xml"), encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", _INTG_QUICK_ID)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", _INTG_QUICK_SECRET)
+        (command,) = [c for _, c in _intg_readme_commands() if " diagnose " in c]
+        words = shlex.split(command)
+        assert words[:3] == ["python", "-m", "ossign"]
+        status, out, err = intg_cli(*words[3:])
+        assert (status, err) == (0, "")
+        assert out == self._block("text")
+
+    def test_worked_example_body_has_the_shape_oss_sends(self):
+        body = self._block("xml")
+        fields = re.findall(r"^  <(\w+)>", body, re.M)
+        assert fields == ["Code", "Message", "RequestId", "HostId", "OSSAccessKeyId", "SignatureProvided",
+                          "StringToSign", "StringToSignBytes", "EC", "RecommendDoc"]
+        sts = re.search(r"<StringToSign>(.*?)</StringToSign>", body, re.S).group(1)
+        assert re.search(r"<StringToSignBytes>(.*?)</StringToSignBytes>", body).group(1) == _dg_hex(sts)
 
 
 class _IntgStsOpener:
@@ -9107,7 +9955,8 @@ _META_PUBLIC = {
     "ConfigFileCredentialProvider", "CredentialsUriCredentialProvider", "EcsRamRoleCredentialProvider",
     "AssumeRoleCredentialProvider", "AssumeRoleWithOidcCredentialProvider", "ProcessCredentialProvider",
     "ChainCredentialProvider", "DefaultCredentialProvider", "CredentialCache", "Signer", "SignedRequest",
-    "SigningDetails", "SigningHandler", "object_url", "main", "CallbackError", "callback", "verify_callback",
+    "SigningDetails", "SigningHandler", "object_url", "diagnose", "main", "CallbackError", "callback",
+    "verify_callback",
 }
 
 
