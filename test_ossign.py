@@ -8673,6 +8673,21 @@ class TestIntgCli:
         assert line.startswith("ossign: error: oidc: ") and missing in line  # the profile's own error
         assert_no_secret(err)
 
+    def test_credentials_profile_whose_sts_is_unreachable_does_not_fall_through(
+            self, intg_cli, intg_keys, tmp_path, monkeypatch, loopback):  # fmt: skip
+        imds = FakeImds(loopback, time.time)  # an instance role that would answer
+        monkeypatch.delenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED")
+        monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT", loopback.url)
+        monkeypatch.setenv("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:%d" % free_port())
+        write_file(tmp_path / ".aliyun" / "config.json", json.dumps({"profiles": [ram_role_profile("admin")]}))
+        status, out, err = intg_cli("credentials", "--profile", "admin")
+        line = _intg_one_error_line(err)
+        assert (status, out) == (1, "")
+        assert line.startswith("ossign: error: assume_role: ") and "refused" in line
+        assert imds.calls() == []
+        status, out, _ = intg_cli("credentials")  # without --profile the chain goes on as before
+        assert status == 0 and "source: env" in out
+
     def test_credentials_profile_in_no_file_exits_1(self, intg_cli, intg_keys, tmp_path):
         write_file(tmp_path / ".oss" / "credentials",
                    "[default]\naccess_key_id = LTAIother00001\naccess_key_secret = s\n")
