@@ -277,6 +277,8 @@ class CredentialError(OssignError):
     ``(source, reason)`` pairs, one per source tried.
     """
 
+    _retry_after = None  # seconds a service asked us to wait (Retry-After)
+
     def __init__(self, message, source=None, attempts=()):
         # Positional args so that the exception pickles.
         super().__init__(message, source, tuple(attempts))
@@ -380,7 +382,8 @@ def _parse_expiration(text, source):
 
         _EXPIRATION_RE = re.compile(
             r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
-            r"(?:([Zz])|([+-])(\d\d):?(\d\d))"
+            r"(?:([Zz])|([+-])(\d\d):?(\d\d))",
+            re.ASCII,  # \d would match Arabic-Indic and other digits
         )
     match = _EXPIRATION_RE.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None:
@@ -440,10 +443,12 @@ def _unquote(text, what="URL"):
             )
         out.append(int(part[:2], 16))
         out += part[2:].encode("utf-8")
+    # Raised outside the except block: the decode error's context holds the URL.
     try:
         return out.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SigningError("%s does not decode to UTF-8 (%s)" % (what, exc)) from None
+        reason = str(exc)
+    raise SigningError("%s does not decode to UTF-8 (%s)" % (what, reason))
 
 
 def _requote(text):
@@ -479,6 +484,15 @@ def _env_flag(environ, name):
     return bool(value) and value.strip().lower() in _TRUE
 
 
+#: C0 controls but tab, and DEL: never valid in a header value or credential.
+_CONTROL = frozenset([chr(c) for c in range(32) if c != 9] + ["\x7f"])
+
+
+def _has_control(text):
+    """True when ``text`` holds a control character other than tab."""
+    return not text.isprintable() and not _CONTROL.isdisjoint(text)
+
+
 def _header_value(name, value):
     """Check and normalise one header value for signing."""
     if not isinstance(value, str):
@@ -493,13 +507,15 @@ def _header_value(name, value):
             )
     if "\n" in value or "\r" in value:
         raise SigningError("header %r: value contains a line break" % name)
+    if _has_control(value):
+        raise SigningError("header %r: value contains a control character" % name)
     if not value.isascii():
         try:
             value.encode("latin-1")
+            return value
         except UnicodeEncodeError:
-            raise SigningError(
-                "header %r: value is not latin-1; percent-encode it" % name
-            ) from None
+            pass  # raised below, so that the error's context is not the value
+        raise SigningError("header %r: value is not latin-1; percent-encode it" % name)
     return value
 
 
@@ -654,8 +670,14 @@ def _read_real_file(path):
         return f.read(_MAX_READ + 1)
 
 
+class _OutputTooLarge(Exception):
+    """An external command printed more than ``_MAX_READ`` bytes; the
+    argument names the stream."""
+
+
 def _run_real_command(argv, timeout):
-    """Run ``argv`` without a shell; kill its whole process group at the timeout."""
+    """Run ``argv`` without a shell; kill its whole process group at the timeout
+    or when it prints more than ``_MAX_READ`` bytes on stdout or stderr."""
     import subprocess
 
     posix = os.name == "posix"
@@ -664,7 +686,13 @@ def _run_real_command(argv, timeout):
         stderr=subprocess.PIPE, start_new_session=posix,
     )  # fmt: skip
     try:
-        out, err = proc.communicate(timeout=timeout)
+        if posix:
+            out, err = _collect_output(proc, timeout)
+        else:  # no select() on Windows pipes: read all, then check the size
+            out, err = proc.communicate(timeout=timeout)
+            for data, stream in ((out, "stdout"), (err, "stderr")):
+                if len(data) > _MAX_READ:
+                    raise _OutputTooLarge(stream)
     except BaseException:
         # The command's own children would keep the pipes open: kill the group.
         if posix:
@@ -675,20 +703,114 @@ def _run_real_command(argv, timeout):
             except OSError:
                 pass
         proc.kill()
-        try:
-            proc.communicate(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            # A grandchild that left the group still holds the pipes: drop them.
-            for pipe in (proc.stdout, proc.stderr):
-                pipe.close()
-            proc.wait()
+        # A grandchild that left the group may still hold the pipes: close
+        # them rather than read what is left.
+        for pipe in (proc.stdout, proc.stderr):
+            pipe.close()
+        proc.wait()
         raise
     return proc.returncode, out, err
 
 
+def _collect_output(proc, timeout):
+    """stdout and stderr of ``proc``, each at most ``_MAX_READ`` bytes, read
+    until both close and the process exits, all within ``timeout`` seconds."""
+    import selectors
+    import subprocess
+
+    deadline = time.monotonic() + timeout
+    streams = {proc.stdout.fileno(): ("stdout", []), proc.stderr.fileno(): ("stderr", [])}
+    sizes = dict.fromkeys(streams, 0)
+    with selectors.DefaultSelector() as selector:
+        for fd in streams:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            for key, _ in selector.select(remaining):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    selector.unregister(key.fd)
+                    continue
+                sizes[key.fd] += len(data)
+                name, chunks = streams[key.fd]
+                if sizes[key.fd] > _MAX_READ:
+                    raise _OutputTooLarge(name)
+                chunks.append(data)
+    proc.wait(max(deadline - time.monotonic(), 0.001))
+    proc.stdout.close()
+    proc.stderr.close()
+    out, err = (b"".join(chunks) for _, chunks in streams.values())
+    return out, err
+
+
 def _default_opener():
-    """An opener for HTTP and HTTPS only (no file:, ftp:, data:)."""
+    """An opener for HTTP and HTTPS only (no file:, ftp:, data:), HTTP alone
+    on a Python built without :mod:`ssl`.
+
+    A request that ``_fetch`` marks with a deadline has every read of its
+    answer, status line and headers included, bounded by that one deadline
+    (a per-read socket timeout lets a server that sends a byte every 0.3 s
+    hold a call for ever); one marked direct never goes through a proxy.
+    """
+    import functools
+    import http.client
+    import io
+    import socket
     import urllib.request
+
+    class _DeadlineReader(io.RawIOBase):
+        # The socket's reads, each with what is left of the deadline as its timeout.
+        def __init__(self, sock, deadline):
+            super().__init__()
+            self._sock, self._raw, self._deadline = sock, sock.makefile("rb", buffering=0), deadline
+
+        def readable(self):
+            return True
+
+        def fileno(self):
+            return self._raw.fileno()
+
+        def readinto(self, buffer):
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout("timed out")
+            self._sock.settimeout(remaining)
+            return self._raw.readinto(buffer)
+
+        def close(self):
+            self._raw.close()
+            super().close()
+
+    class _DeadlineSocket:
+        # What HTTPResponse asks of its socket: makefile("rb").
+        def __init__(self, sock, deadline):
+            self._sock, self._deadline = sock, deadline
+
+        def makefile(self, mode, *args, **kwargs):
+            return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+    class _DeadlineResponse(http.client.HTTPResponse):
+        def __init__(self, sock, *args, deadline, **kwargs):
+            super().__init__(_DeadlineSocket(sock, deadline), *args, **kwargs)
+
+    def connection(cls, req):
+        deadline = getattr(req, "_ossign_deadline", None)
+        if deadline is None:
+            return cls
+
+        def connect(host, **kwargs):
+            kwargs["timeout"] = max(min(kwargs.get("timeout") or 1e9, deadline - time.monotonic()), 0.001)
+            conn = cls(host, **kwargs)
+            conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
+            return conn
+
+        return connect
+
+    class _HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(connection(http.client.HTTPConnection, req), req)
 
     class _Redirect(urllib.request.HTTPRedirectHandler):
         # Credential services never redirect; a redirect to another host or
@@ -697,25 +819,36 @@ def _default_opener():
             return None
 
     class _Proxy(urllib.request.ProxyHandler):
-        # Metadata requests must never go through a proxy.
+        # Metadata requests (marked direct) and loopback ones never go
+        # through a proxy.
         def proxy_open(self, req, proxy, type):  # noqa: A002 (urllib's name)
             host = req.host
             host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
-            if host.lower() in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
+            if getattr(req, "_ossign_direct", False) or host.lower() in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
                 return None
             return super().proxy_open(req, proxy, type)
 
+    handlers = [_Proxy(), _HTTP()]
+    if hasattr(urllib.request, "HTTPSHandler"):  # missing when Python has no ssl
+
+        class _HTTPS(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                return self.do_open(connection(http.client.HTTPSConnection, req), req, context=self._context)
+
+        handlers.append(_HTTPS())
     opener = urllib.request.OpenerDirector()
-    for handler in (
-        _Proxy(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        _Redirect(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
+    for handler in handlers + [urllib.request.HTTPDefaultErrorHandler(), _Redirect(),
+                               urllib.request.HTTPErrorProcessor()]:  # fmt: skip
         opener.add_handler(handler)
     return opener
+
+
+def _has_ssl():
+    try:
+        import ssl  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _strip_query(url):
@@ -723,26 +856,74 @@ def _strip_query(url):
     return url.split("?", 1)[0].split("#", 1)[0]
 
 
-def _fetch(ctx, method, url, source, headers=None):
+def _strip_userinfo(url):
+    """``scheme://user:password@host/...`` -> ``scheme://****@host/...``."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    if not sep or "@" not in netloc:
+        return url
+    return scheme + sep + "****@" + netloc.rpartition("@")[2] + slash + path
+
+
+def _is_local_host(host):
+    """True for a loopback or link-local address, or ``localhost``."""
+    import ipaddress
+
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_link_local
+
+
+def _require_https(url, source, what):
+    """Credentials travel over https, except to loopback and link-local hosts
+    (botocore's rule for container credentials)."""
+    if url[:7].lower() == "http://":
+        host = url[7:].split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+        host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
+        if not _is_local_host(host):
+            raise _cred_error(source, "%s %s is plain http to a host that is not loopback or link-local; "
+                              "use https" % (what, _strip_query(url)))  # fmt: skip
+
+
+_RETRY_AFTER = threading.local()  #: Retry-After of this thread's last _fetch
+
+
+def _fetch(ctx, method, url, source, headers=None, direct=False):
     """One HTTP call through ``ctx.opener`` -> ``(status, body)``.
 
     HTTP errors (raised or returned) come back as a status; no answer at all
-    raises :class:`_TransportError`. The body is read within the context's
-    timeout as a whole (a slow trickle does not extend it) and at most
-    ``_MAX_READ`` bytes.
+    raises :class:`_TransportError`. One deadline, the context's timeout from
+    now, covers the whole call with the default opener (connect, status line,
+    headers, body); the body is read at most ``_MAX_READ`` bytes. ``direct``:
+    never through a proxy (the metadata service). Nothing is chained to the
+    errors raised (an ``http.client`` error can quote the whole URL).
     """
+    import http.client
     import urllib.error
     import urllib.request
 
     safe_url = _strip_query(url)
-    if not url[:8].lower().startswith(("http://", "https://")):
+    lowered = url[:8].lower()
+    if not lowered.startswith(("http://", "https://")):
         # Credential services speak HTTP(S) only: never read a file: or ftp: URL.
         scheme = url.split(":", 1)[0] if ":" in url else ""
         raise _cred_error(source, "only http:// and https:// URLs are fetched, not %s:" % _excerpt(scheme, 16))
-    request = urllib.request.Request(url, method=method, headers=headers or {})
+    if lowered.startswith("https://") and not _has_ssl():
+        raise _cred_error(source, "%s %s failed" % (method, safe_url),
+                          "this Python has no ssl module, so https:// URLs cannot be fetched", _TransportError)
     deadline = time.monotonic() + ctx.timeout
+    _RETRY_AFTER.value = None
     _logger().debug("%s: %s %s", source, method, safe_url)
+    failure = None
     try:
+        request = urllib.request.Request(url, method=method, headers=headers or {})
+        request._ossign_deadline = deadline  # read by the default opener's handlers
+        request._ossign_direct = direct
         try:
             response = ctx.opener.open(request, timeout=ctx.timeout)
         except urllib.error.HTTPError as exc:
@@ -753,36 +934,65 @@ def _fetch(ctx, method, url, source, headers=None):
         status = getattr(response, "status", None) or response.getcode()
         try:
             body = _read_bounded(response, deadline, source, method, safe_url)
+            _RETRY_AFTER.value = _retry_after(response) if isinstance(status, int) and status >= 400 else None
         finally:
             close = getattr(response, "close", None)
             if close is not None:
                 close()
-    except CredentialError:
-        raise
-    except (OSError, ValueError) as exc:  # URLError, timeouts, resets, bad URLs
+    except CredentialError as exc:
+        failure = exc
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # URLError, timeouts, resets, bad URLs
         reason = getattr(exc, "reason", None) or exc
-        raise _cred_error(
-            source, "%s %s failed" % (method, safe_url),
-            "%s: %s" % (type(exc).__name__, _excerpt(reason, 120)), _TransportError,
-        ) from exc  # fmt: skip
+        # The reason may quote the URL (query and all) or a header value.
+        text = _scrub(str(reason), [url.partition("?")[2]] + list((headers or {}).values()))
+        if isinstance(exc, http.client.HTTPException) or isinstance(reason, http.client.HTTPException):
+            text = type(reason).__name__  # BadStatusLine, InvalidURL, ...: their text quotes what they got
+        failure = _cred_error(source, "%s %s failed" % (method, safe_url),
+                              "%s: %s" % (type(exc).__name__, _excerpt(text, 120)), _TransportError)  # fmt: skip
+    if failure is not None:
+        failure.__context__ = None  # nothing from the opener stays attached
+        raise failure
     _logger().debug("%s: %s %s returned HTTP %s", source, method, safe_url, status)
     return status, body
 
 
+def _retry_after(response):
+    """A response's ``Retry-After`` in seconds (the delta form), or ``None``."""
+    headers = getattr(response, "headers", None)
+    value = headers.get("Retry-After") if headers is not None and hasattr(headers, "get") else None
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return float(value.strip())
+    return None
+
+
 def _read_bounded(response, deadline, source, method, url):
-    read = getattr(response, "read1", None) or response.read
+    """At most ``_MAX_READ`` bytes of a response, in chunks while the deadline
+    holds. A ``read`` without ``read1`` is called once, with a size if it
+    takes one: a stand-in may ignore the size, or take none."""
+    read1 = getattr(response, "read1", None)
+    if read1 is None:
+        try:
+            body = response.read(_MAX_READ + 1)
+        except TypeError:
+            body = response.read()
+        body = body or b""
+        if len(body) > _MAX_READ:
+            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
+        return bytes(body)
     chunks, size = [], 0
     while True:
         if time.monotonic() > deadline:
             raise _cred_error(source, "%s %s timed out reading the response" % (method, url),
                               cls=_TransportError)  # fmt: skip
-        chunk = read(65536)
+        chunk = read1(65536)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
         if size > _MAX_READ:
             raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
         chunks.append(chunk)
+        if len(chunk) > 65536:  # a read1 that ignores its size returned everything
+            return b"".join(chunks)
 
 
 def _http_error(source, method, url, status, body):
@@ -797,7 +1007,9 @@ def _http_error(source, method, url, status, body):
             detail += ", RequestId=%s" % _excerpt(data["RequestId"], 60)
     elif body:
         detail += ": " + _excerpt(body)
-    return _cred_error(source, "%s %s returned %s" % (method, _strip_query(url), detail))
+    error = _cred_error(source, "%s %s returned %s" % (method, _strip_query(url), detail))
+    error._retry_after = getattr(_RETRY_AFTER, "value", None)  # the cache backs off at least this long
+    return error
 
 
 def _loads(body):
@@ -810,29 +1022,39 @@ def _loads(body):
         return None
 
 
+_NOT_JSON = object()
+
+
 def _json_object(body, source, what, noun="response"):
     """A JSON object from a service's body (or a file's), else a CredentialError."""
     import json
 
+    # Errors are raised outside the except blocks: ``from None`` still keeps
+    # ``__context__``, and a decode error holds the whole body (``.object``,
+    # ``.doc``): credentials.
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise _cred_error(source, "%s: %s is not UTF-8" % (what, noun)) from None
+        text = None
+    if text is None:
+        raise _cred_error(source, "%s: %s is not UTF-8" % (what, noun))
     if not text.strip():
         raise _cred_error(source, "%s: empty %s" % (what, noun))
     try:
-        data = json.loads(text)
+        data, line = json.loads(text), None
     except (ValueError, RecursionError) as exc:
+        data, line = _NOT_JSON, getattr(exc, "lineno", "?")
+    if data is _NOT_JSON:
         kind = "HTML" if text.lstrip()[:1] == "<" else "not valid JSON"
-        detail = None if noun == "response" else "line %s" % getattr(exc, "lineno", "?")
-        raise _cred_error(source, "%s: %s is %s" % (what, noun, kind), detail) from None
+        detail = None if noun == "response" else "line %s" % line
+        raise _cred_error(source, "%s: %s is %s" % (what, noun, kind), detail)
     if not isinstance(data, dict):
         raise _cred_error(source, "%s: %s is a JSON %s, not an object"
                           % (what, noun, type(data).__name__))  # fmt: skip
     return data
 
 
-def _read_text(ctx, path, source, required):
+def _read_text(ctx, path, source, required, warn_shared=True):
     """Read a UTF-8 file through ``ctx.read_file``.
 
     Returns ``None`` when the file is missing and not ``required`` (a default
@@ -854,10 +1076,12 @@ def _read_text(ctx, path, source, required):
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _cred_error(source, "%s is not UTF-8 text" % path) from None
+        text = None  # raised below: the error's context would hold the file
+    if text is None:
+        raise _cred_error(source, "%s is not UTF-8 text" % path)
     if "\x00" in text:
         raise _cred_error(source, "%s is binary, not text" % path)
-    if ctx._read_file is None:
+    if ctx._read_file is None and warn_shared:
         _warn_if_shared(path, source)
     return text
 
@@ -932,7 +1156,18 @@ class StaticCredentialProvider(_Provider):
         creds = self._credentials
         if not creds.access_key_id or not creds.access_key_secret:
             raise _cred_error(self._source, "access key id and secret must both be non-empty")
+        _refuse_control(self._source, creds)
         return creds
+
+
+def _refuse_control(source, creds):
+    """A CR, LF, NUL or other control character in a field would go into a
+    header (a split header, or one the server cuts short): refuse it, without
+    saying more about the value."""
+    for name, value in (("access key id", creds.access_key_id), ("access key secret", creds.access_key_secret),
+                        ("security token", creds.security_token)):  # fmt: skip
+        if isinstance(value, str) and _has_control(value):
+            raise _cred_error(source, "%s contains a control character" % name)
 
 
 def _make_credentials(source, access_key_id, secret, token=None, expiration=None, now=None):
@@ -943,6 +1178,7 @@ def _make_credentials(source, access_key_id, secret, token=None, expiration=None
     if token is not None and not isinstance(token, str):
         raise _cred_error(source, "security token is not a string")
     creds = Credentials(access_key_id.strip(), secret.strip(), token.strip() if token else None, expiration)
+    _refuse_control(source, creds)
     if expiration is not None and now is not None and creds._expires_at <= now:
         raise _cred_error(source, "credentials already expired at %s" % expiration.strftime("%Y-%m-%dT%H:%M:%SZ"))
     return creds
@@ -991,11 +1227,13 @@ def _parse_ini(text, path, source):
         strict=False, default_section="\x00ossign-no-default",
         inline_comment_prefixes=("#", ";"), interpolation=None,
     )  # fmt: skip
+    reason = None
     try:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
-        reason = str(exc).splitlines()[0]
-        raise _cred_error(source, "%s is not a valid INI file" % path, _excerpt(reason, 120)) from None
+        reason = str(exc).splitlines()[0]  # later lines quote the file's lines
+    if reason is not None:  # raised here: the parser's error (its context) holds lines of the file
+        raise _cred_error(source, "%s is not a valid INI file" % path, _excerpt(reason, 120))
     return {name: {k.lower(): v.strip() for k, v in parser.items(name)} for name in parser.sections()}
 
 
@@ -1135,6 +1373,8 @@ def _int_field(source, where, value, name):
     if value is None or value == "":
         return None
     try:
+        if isinstance(value, str) and not value.isascii():
+            raise ValueError("not ASCII digits")
         return int(value)
     except (TypeError, ValueError):
         raise _cred_error(source, "%s: %s must be a whole number of seconds" % (where, name)) from None
@@ -1346,14 +1586,20 @@ class CredentialsUriCredentialProvider(_Provider):
         self.uri = uri
 
     def __repr__(self):
-        return "CredentialsUriCredentialProvider(uri=%r)" % (_strip_query(self.uri) if self.uri else None)
+        return "CredentialsUriCredentialProvider(uri=%r)" % (_strip_userinfo(_strip_query(self.uri))
+                                                             if self.uri else None)  # fmt: skip
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Return the credentials the URL serves, or ``None`` when no URL is set."""
         uri = self.uri or _env(context.environ, ENV_CREDENTIALS_URI)
         if not uri:
             return None
-        what = "GET " + _strip_query(uri)
+        shown = _strip_userinfo(_strip_query(uri))
+        if shown != _strip_query(uri):
+            # urllib would send it as Basic auth; it would show in errors and logs.
+            raise _cred_error(self._source, "credentials URI %s must not contain user info" % shown)
+        _require_https(uri, self._source, "credentials URI")
+        what = "GET " + shown
         status, body = _fetch(context, "GET", uri, self._source)
         if status != 200:
             raise _http_error(self._source, "GET", uri, status, body)
@@ -1400,7 +1646,7 @@ class EcsRamRoleCredentialProvider(_Provider):
         token_url = base + "/latest/api/token"
         try:
             status, body = _fetch(context, "PUT", token_url, source,
-                                  {"X-aliyun-ecs-metadata-token-ttl-seconds": _ECS_TOKEN_TTL})  # fmt: skip
+                                  {"X-aliyun-ecs-metadata-token-ttl-seconds": _ECS_TOKEN_TTL}, direct=True)  # fmt: skip
         except _TransportError:
             if not configured:
                 return None  # no metadata service: not an ECS instance
@@ -1408,12 +1654,15 @@ class EcsRamRoleCredentialProvider(_Provider):
                 raise
             status, body = None, b""
         if status == 200 and body.strip():
-            headers["X-aliyun-ecs-metadata-token"] = body.decode("latin-1").strip()
+            token = body.decode("latin-1").strip()
+            if _has_control(token):  # it goes into a header: say so, without quoting it
+                raise _cred_error(source, "PUT %s returned a token with control characters" % token_url)
+            headers["X-aliyun-ecs-metadata-token"] = token
         elif v1_disabled:
             raise _cred_error(source, "PUT %s returned HTTP %s and IMDSv1 is disabled" % (token_url, status))
         list_url = base + "/latest/meta-data/ram/security-credentials/"
         if not role:
-            status, body = _fetch(context, "GET", list_url, source, headers)
+            status, body = _fetch(context, "GET", list_url, source, headers, direct=True)
             if status == 404:
                 raise _cred_error(source, "GET %s returned HTTP 404: the instance has no RAM role" % list_url)
             if status != 200:
@@ -1423,7 +1672,7 @@ class EcsRamRoleCredentialProvider(_Provider):
             if not role:
                 raise _cred_error(source, "GET %s returned no role name" % list_url)
         role_url = list_url + _quote(role)
-        status, body = _fetch(context, "GET", role_url, source, headers)
+        status, body = _fetch(context, "GET", role_url, source, headers, direct=True)
         if status == 404:
             raise _cred_error(source, "GET %s returned HTTP 404: role %r not found" % (role_url, role))
         if status != 200:
@@ -1444,19 +1693,28 @@ def _rpc_signature(params, secret):
     return _b64(digest).decode("ascii"), canonical
 
 
-def _sts_endpoint(environ, explicit, sts_region, enable_vpc):
-    """STS endpoint: argument > region argument > env endpoint > env region > default."""
+def _sts_endpoint(environ, explicit, sts_region, enable_vpc, source="sts"):
+    """STS endpoint: argument > region argument > env endpoint > env region > default.
+
+    A region must be a region id (``cn-hangzhou``): anything else would make
+    another host (``evil.example/`` -> ``sts.evil.example``) receive the
+    signed call or the OIDC token. Plain http only to loopback or link-local.
+    """
     endpoint = (explicit or "").strip()
     region = (sts_region or "").strip()
     if not endpoint and not region:
         endpoint = (_env(environ, ENV_STS_ENDPOINT) or "").strip()
         region = (_env(environ, ENV_STS_REGION) or "").strip()
+    region = region.lower()
     if not endpoint and region:
+        if not (_is_region_label(region) and region[0] != "-" and region[-1] != "-"):
+            raise _cred_error(source, "STS region %r is not a region id (e.g. cn-hangzhou)" % _excerpt(region, 40))
         vpc = enable_vpc if enable_vpc is not None else _env_flag(environ, ENV_VPC_ENDPOINT_ENABLED)
         endpoint = "%s.%s.aliyuncs.com" % ("sts-vpc" if vpc else "sts", region)
     endpoint = (endpoint or _STS_ENDPOINT).rstrip("/")
     if not endpoint.startswith(("http://", "https://")):
         endpoint = "https://" + endpoint
+    _require_https(endpoint, source, "STS endpoint")
     return endpoint
 
 
@@ -1542,18 +1800,18 @@ class AssumeRoleCredentialProvider(_Provider):
             if not role_arn or (_env(environ, ENV_OIDC_PROVIDER_ARN) and _env(environ, ENV_OIDC_TOKEN_FILE)):
                 return None
         tried = None
-        if self.base_provider is not None:
-            base = self.base_provider.provide(context)
-        else:
-            try:
-                base = _base_chain().provide(context)
-            except CredentialError as exc:
-                if exc.source != "chain":
-                    raise
-                base, tried = None, "; ".join(a.reason for a in exc.attempts)  # the base chain found nothing
+        try:
+            base = (self.base_provider or _base_chain()).provide(context)
+        except CredentialError as exc:
+            if exc.source != "chain" or not exc.attempts:
+                raise
+            # The base chain found nothing: say so once, with where it looked,
+            # rather than nesting its "no credentials found (tried ...)".
+            base, tried = None, "; ".join(a.reason for a in exc.attempts)
         if base is None:
-            raise _cred_error(self._source, "role ARN %s is set but no base credentials were found" % role_arn,
-                              tried and "tried " + tried)  # fmt: skip
+            origin = "role ARN %s" % role_arn if self.role_arn else "%s (%s)" % (ENV_ROLE_ARN, role_arn)
+            raise _cred_error(self._source, "%s is set but no base credentials were found" % origin,
+                              tried and "looked in " + tried)  # fmt: skip
         params = {
             "Action": "AssumeRole",
             "RoleArn": role_arn,
@@ -1566,7 +1824,7 @@ class AssumeRoleCredentialProvider(_Provider):
             params["DurationSeconds"] = str(self.duration_seconds)
         if self.policy:
             params["Policy"] = self.policy
-        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc)
+        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
         return _call_sts(context, self._source, endpoint, params, base)
 
 
@@ -1609,8 +1867,11 @@ class AssumeRoleWithOidcCredentialProvider(_Provider):
         token_file = self.oidc_token_file or _env(environ, ENV_OIDC_TOKEN_FILE)
         if not (role_arn and provider_arn and token_file):
             return None
+        # The endpoint first: a bad region sends nothing and reads no file.
+        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
         path = _expand_home(context, token_file) or token_file
-        token = _read_text(context, path, self._source, required=True).strip()
+        # No permission warning: the kubelet writes the token file 0644.
+        token = _read_text(context, path, self._source, required=True, warn_shared=False).strip()
         if not token:
             raise _cred_error(self._source, "OIDC token file %s is empty" % path)
         params = {
@@ -1624,7 +1885,6 @@ class AssumeRoleWithOidcCredentialProvider(_Provider):
             params["DurationSeconds"] = str(self.duration_seconds)
         if self.policy:
             params["Policy"] = self.policy
-        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc)
         return _call_sts(context, self._source, endpoint, params)
 
 
@@ -1664,12 +1924,21 @@ class ProcessCredentialProvider(_Provider):
 
         source = self._source
         name = os.path.basename(self.argv[0])
+        # Errors are raised outside the except block: TimeoutExpired holds the
+        # command's partial output, which would stay the error's context.
+        failure = None
         try:
             code, out, err = context.run_command(list(self.argv), self.timeout)
         except subprocess.TimeoutExpired:
-            raise _cred_error(source, "command %s timed out after %g s" % (name, self.timeout)) from None
+            failure = _cred_error(source, "command %s timed out after %g s" % (name, self.timeout))
+        except _OutputTooLarge as exc:
+            failure = _cred_error(source, "command %s printed more than %d bytes on %s" % (name, _MAX_READ, exc))
         except OSError as exc:
-            raise _cred_error(source, "cannot run command %s" % name, exc.strerror or type(exc).__name__) from None
+            failure = _cred_error(source, "cannot run command %s" % name, exc.strerror or type(exc).__name__)
+        if failure is None and max(len(out or b""), len(err or b"")) > _MAX_READ:
+            failure = _cred_error(source, "command %s printed more than %d bytes" % (name, _MAX_READ))
+        if failure is not None:
+            raise failure
         if code != 0:
             first = (err or b"").decode("utf-8", "replace").strip().splitlines()
             raise _cred_error(source, "command %s exited with status %s" % (name, code),

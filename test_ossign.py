@@ -3108,7 +3108,7 @@ class TestNetCredentialsUri:
     @pytest.mark.parametrize("with_status", [True, False], ids=["status", "getcode-only"])
     def test_injected_opener_response(self, net_clock, with_status):
         opener = _NetOpener(lambda request: _NetResponse(200, _net_uri_body(), with_status=with_status))
-        uri = "http://creds.invalid/v1/credentials?token=" + _net_u(TOKEN)
+        uri = "https://creds.invalid/v1/credentials?token=" + _net_u(TOKEN)
         creds = ossign.CredentialsUriCredentialProvider(uri).provide(_net_ctx(net_clock, opener=opener, timeout=1.5))
         assert creds.access_key_id == "STS.uriKeyId00001"
         ((method, url, headers),) = opener.seen
@@ -3124,10 +3124,10 @@ class TestNetCredentialsUri:
         (lambda r: TimeoutError("timed out"), "timed out"),
     ], ids=["returned-500", "returned-401-json", "raised-403", "url-error", "timeout"])  # fmt: skip
     def test_injected_opener_failures(self, net_clock, answer, fragment):
-        uri = "http://creds.invalid/v1/credentials?token=" + _net_u(TOKEN)
+        uri = "https://creds.invalid/v1/credentials?token=" + _net_u(TOKEN)
         with pytest.raises(ossign.CredentialError) as excinfo:
             ossign.CredentialsUriCredentialProvider(uri).provide(_net_ctx(net_clock, opener=_NetOpener(answer)))
-        message = _net_error(excinfo, fragment, "http://creds.invalid/v1/credentials", source="credentials_uri")
+        message = _net_error(excinfo, fragment, "https://creds.invalid/v1/credentials", source="credentials_uri")
         assert _net_u(TOKEN) not in message and "token=" not in message
 
     @pytest.mark.parametrize("response, fragment", [
@@ -3236,10 +3236,26 @@ class TestNetDefaultOpener:
             # ossign's default opener goes straight to the loopback STS ...
             assert _net_assume(net_loop).provide(_net_ctx(net_clock)).access_key_id == "STS.issued0001"
             assert proxy.requests == [] and len(net_sts.calls) == 1
-            # ... but still honours the proxy for any other host.
-            remote = _net_assume(net_loop, sts_endpoint="http://sts.example.invalid")
-            assert remote.provide(_net_ctx(net_clock)).access_key_id == "STS.issued0001"
-            assert len(proxy_sts.calls) == 1 and proxy.requests[0].path.startswith("http://sts.example.invalid/?")
+            assert proxy_sts.calls == []
+        # ... but still honours the proxy for any other host (https: a CONNECT).
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:%d" % listener.getsockname()[1])
+            seen = []
+
+            def accept():
+                conn, _ = listener.accept()
+                with conn:
+                    seen.append(conn.recv(4096).split(b"\r\n", 1)[0])
+
+            thread = threading.Thread(target=accept, daemon=True)
+            thread.start()
+            remote = _net_assume(net_loop, sts_endpoint="https://sts.example.invalid")
+            with pytest.raises(ossign.CredentialError):
+                remote.provide(_net_ctx(net_clock))
+            thread.join(5)
+            assert [line.rsplit(b" ", 1)[0] for line in seen] == [b"CONNECT sts.example.invalid:443"]
             assert len(net_sts.calls) == 1
 
     def test_proxy_is_bypassed_for_the_metadata_address(self, monkeypatch):
