@@ -154,6 +154,9 @@ _MAX_READ = 1 << 20
 _ADVISORY_REFRESH = 600  #: seconds before expiry: one caller refreshes
 _MANDATORY_REFRESH = 120  #: seconds before expiry: every caller waits
 _ADVISORY_RETRY = 30.0  #: seconds between failed advisory refreshes
+_BACKOFF_BASE = 1.0  #: seconds after a first failed mandatory refresh (doubles)
+_BACKOFF_MAX = 60.0  #: most seconds between failed refreshes, Retry-After too
+_WAIT_TIMEOUTS = 4  #: a waiter waits this many context timeouts for a refresh
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
 
 _V4_MAX_EXPIRES = 604800  #: 7 days, the V4 presign limit
@@ -665,8 +668,17 @@ class Context:
 
 
 def _read_real_file(path):
-    """Read at most ``_MAX_READ + 1`` bytes: a huge file is an error, not a hang."""
-    with open(path, "rb") as f:
+    """Read at most ``_MAX_READ + 1`` bytes: a huge file is an error, not a hang.
+
+    Opened without blocking and refused unless it is a regular file: opening
+    a FIFO would wait for a writer for ever, and a device never ends.
+    """
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file", path)
         return f.read(_MAX_READ + 1)
 
 
@@ -1095,6 +1107,24 @@ def _warn_if_shared(path, source):
     if os.name == "posix" and mode & 0o044:
         _logger().warning("%s: %s is readable by group or others (mode %o); chmod 600 it",
                           source, path, mode & 0o777)  # fmt: skip
+
+
+def _refuse_if_others_can_write(path, source):
+    """A file whose contents name a command to run must be the user's own (or
+    root's) and writable by nobody else: otherwise another user could make
+    this process run anything."""
+    if os.name != "posix":
+        return
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise _cred_error(source, "cannot check %s" % path, exc.strerror) from None
+    if info.st_mode & 0o022:
+        raise _cred_error(source, "%s is writable by group or others (mode %o) and names a command to run; "
+                          "chmod 600 it" % (path, info.st_mode & 0o777))  # fmt: skip
+    if info.st_uid not in (os.getuid(), 0):
+        raise _cred_error(source, "%s is owned by another user (uid %d) and names a command to run"
+                          % (path, info.st_uid))  # fmt: skip
 
 
 def _expand_home(ctx, path):
@@ -1542,6 +1572,8 @@ class ConfigFileCredentialProvider(_Provider):
                 process = ProcessCredentialProvider(command if isinstance(command, str) else str(command))
             except ValueError as exc:  # unbalanced quotes, or only blanks
                 raise _cred_error(source, "%s: invalid process_command" % where, exc) from None
+            if ctx._read_file is None:
+                _refuse_if_others_can_write(path, source)
             return process.provide(ctx)
         if lowered in self._BROWSER_MODES:
             raise _cred_error(source, "%s: mode %s needs a browser sign-in and writes back to the file; "
@@ -1990,6 +2022,7 @@ class ChainCredentialProvider(_Provider):
 
     def _resolve(self, context):
         attempts = []
+        retry_after = None  # the longest Retry-After a source gave
         log = _logger()
         for provider in self.providers:
             source = _source_of(provider)
@@ -1998,6 +2031,8 @@ class ChainCredentialProvider(_Provider):
             except CredentialError as exc:
                 log.debug("%s: failed: %s", source, exc)
                 attempts.append(_Attempt(source, str(exc)))
+                if exc._retry_after is not None:
+                    retry_after = max(retry_after or 0.0, exc._retry_after)
                 continue
             except Exception as exc:  # a user provider's bug: record and go on
                 log.debug("%s: raised %s", source, type(exc).__name__)
@@ -2010,7 +2045,9 @@ class ChainCredentialProvider(_Provider):
             log.debug("%s: resolved %r", source, creds)
             return source, creds
         lines = "; ".join(a.reason for a in attempts) or "no providers"
-        raise CredentialError("no credentials found (tried %s)" % lines, "chain", attempts)
+        error = CredentialError("no credentials found (tried %s)" % lines, "chain", attempts)
+        error._retry_after = retry_after
+        raise error
 
 
 _UNSET = object()
@@ -2114,6 +2151,16 @@ class _ShortCredentials(CredentialError):
     """Credentials exist but expire before the caller's deadline."""
 
 
+def _fresh_copy(error):
+    """The same error as a new object, without traceback or context (its
+    cause kept: a provider's own exception, for its author)."""
+    import copy
+
+    fresh = copy.copy(error)
+    fresh.__cause__ = error.__cause__
+    return fresh
+
+
 def _seconds(value, name):
     if isinstance(value, timedelta):
         value = value.total_seconds()
@@ -2150,6 +2197,12 @@ class CredentialCache:
         self._generation = 0  # counts finished refreshes
         self._outcome = None  # (credentials, error) of the last refresh
         self._retry_at = float("-inf")
+        # After a refresh that left a caller without credentials (an error,
+        # or credentials too short for its deadline), callers that the entry
+        # cannot serve get that outcome again until _backoff_until, without
+        # calling the provider: a failing source is not asked on every sign().
+        self._backoff_until = float("-inf")
+        self._failures = 0  # consecutive failed refreshes, for the delay
 
     def __repr__(self):
         return "CredentialCache(%r)" % (self.provider,)
@@ -2182,6 +2235,8 @@ class CredentialCache:
         with self._cond:
             self._entry = None
             self._retry_at = float("-inf")
+            self._backoff_until = float("-inf")
+            self._failures = 0
 
     def _get(self, need, now, ctx):
         entry = self._entry  # one read: no lock on the fast path
@@ -2212,20 +2267,49 @@ class CredentialCache:
 
     def _mandatory(self, need, ctx):
         with self._cond:
-            while self._refreshing:
+            if self._refreshing:
+                # Wait for the refresh under way, bounded: a hung provider
+                # must not hang every signing thread with it.
                 generation = self._generation
+                limit = _WAIT_TIMEOUTS * ctx.timeout
+                end = time.monotonic() + limit
                 while self._refreshing and self._generation == generation:
-                    self._cond.wait()
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        return self._settle(None, CredentialError(
+                            "%s: gave up after %g s waiting for the credential refresh under way in "
+                            "another thread" % (_source_of(self.provider), limit), _source_of(self.provider)), need)
+                    self._cond.wait(left)
                 creds, error = self._outcome
                 return self._settle(creds, error, need)
             entry = self._entry
+            now = ctx.clock()
             if entry is not None and (entry.expires_at is None or (
-                    need < entry.expires_at and ctx.clock() < entry.mandatory_at)):  # fmt: skip
+                    need < entry.expires_at and now < entry.mandatory_at)):  # fmt: skip
                 return entry.credentials  # refreshed while we took the lock
+            if now < self._backoff_until:
+                creds, error = self._outcome
+                return self._settle(creds, error, need)  # a recent failure: not asked again yet
             self._refreshing = True
         creds, error = self._refresh(ctx)
         with self._cond:
+            if error is not None or not (creds._expires_at is None or need < creds._expires_at):
+                self._back_off(ctx.clock(), error)
             return self._settle(creds, error, need)
+
+    def _back_off(self, now, error):
+        """Wait before the next refresh: 1, 2, 4 ... 60 s with jitter, or the
+        service's Retry-After up to 60 s (lock held)."""
+        import random
+
+        self._failures += 1
+        retry_after = getattr(error, "_retry_after", None)
+        if retry_after is not None:
+            delay = min(retry_after, _BACKOFF_MAX)
+        else:
+            delay = min(_BACKOFF_BASE * 2 ** min(self._failures - 1, 16), _BACKOFF_MAX)
+            delay *= random.uniform(0.5, 1.0)
+        self._backoff_until = now + delay
 
     def _settle(self, creds, error, need):
         """Outcome of a refresh -> this caller's credentials or error (lock held)."""
@@ -2235,7 +2319,10 @@ class CredentialCache:
         if entry is not None and (entry.expires_at is None or need < entry.expires_at):
             return entry.credentials  # still good for this caller's deadline
         if error is not None:
-            raise error
+            # A copy for each caller: raising the one stored error again and
+            # again would grow its traceback, and it carries no chain.
+            raise _fresh_copy(error)
+        creds = creds if creds is not None else entry.credentials
         raise _ShortCredentials(
             "%s: credentials expire at %s, before they are needed (%s)"
             % (_source_of(self.provider), creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -2259,6 +2346,16 @@ class CredentialCache:
         except Exception as exc:  # a provider's bug must not wedge the cache
             error = CredentialError("%s: provider raised %s" % (source, type(exc).__name__), source)
             error.__cause__ = exc
+        finally:
+            if creds is None and error is None:
+                # KeyboardInterrupt, SystemExit, GeneratorExit: it goes on up,
+                # but the waiters are released and the next call refreshes.
+                with self._cond:
+                    self._outcome = (None, CredentialError("%s: the credential refresh was interrupted"
+                                                           % source, source))  # fmt: skip
+                    self._refreshing = False
+                    self._generation += 1
+                    self._cond.notify_all()
         now = ctx.clock()
         if error is None and creds._expires_at is not None and creds._expires_at <= now:
             error = CredentialError("%s: provider returned credentials that already expired at %s"
@@ -2267,6 +2364,8 @@ class CredentialCache:
             if error is None:
                 self._entry = self._make_entry(creds, now)
                 self._retry_at = float("-inf")
+                if creds._expires_at is None or creds._expires_at > now + self.mandatory_refresh:
+                    self._failures = 0
             self._outcome = (None, error) if error is not None else (creds, None)
             self._refreshing = False
             self._generation += 1

@@ -3964,8 +3964,9 @@ class TestCacheSingleFlight:
         assert len(errors) == 8
         assert all(isinstance(e, ossign.CredentialError) and "AccessDenied" in str(e) for e in errors)
         assert counting.calls == 1
-        # The next caller tries again: a failure is not cached.
+        # The next caller tries again once the back-off (at most 60 s) is over.
         counting.fail, counting.gate = None, None
+        cclock.advance(61)
         assert cache.provide().access_key_id == "LTAIcache000002"
 
     def test_cache_mandatory_window_callers_wait_for_the_refresh(self, counting, cclock):
@@ -4123,6 +4124,10 @@ class TestCacheFailures:
         with pytest.raises(ossign.CredentialError, match="already expired"):
             cache.provide()
         assert counting.calls == 1
+        with pytest.raises(ossign.CredentialError, match="already expired"):
+            cache.provide()
+        assert counting.calls == 1  # backing off
+        cclock.advance(61)
         with pytest.raises(ossign.CredentialError, match="already expired"):
             cache.provide()
         assert counting.calls == 2
