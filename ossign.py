@@ -160,6 +160,9 @@ _WAIT_TIMEOUTS = 4  #: a waiter waits this many context timeouts for a refresh
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
 
 _V4_MAX_EXPIRES = 604800  #: 7 days, the V4 presign limit
+#: V1 and V2 presigned URLs and V1 POST policies: OSS sets no limit, so a
+#: typo (or 10**30) would make a URL that never ends; one year is the cap.
+_V1_MAX_EXPIRES = 365 * 86400
 _V4_ALGORITHM = "OSS4-HMAC-SHA256"
 _V4_TERMINATOR = "aliyun_v4_request"
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -2718,6 +2721,9 @@ def _expires_seconds(expires, version):
         raise SigningError("expires must be at least 1 second, got %d" % seconds)
     if version == "v4" and seconds > _V4_MAX_EXPIRES:
         raise SigningError("expires must be at most %d seconds (7 days) for V4, got %d" % (_V4_MAX_EXPIRES, seconds))
+    if seconds > _V1_MAX_EXPIRES:
+        raise SigningError("expires must be at most %d seconds (365 days) for %s, got %s"
+                           % (_V1_MAX_EXPIRES, version.upper(), _excerpt(str(seconds), 24)))  # fmt: skip
     return seconds
 
 
@@ -2842,7 +2848,9 @@ class Signer:
                     del store[key]
         for name, value in signed.headers.items():
             if name.lower() in _SIGNER_HEADERS[self.version]:
-                request.add_header(name, value)
+                # Unredirected: urllib copies request.headers into a redirect
+                # (to any host, or to http after https); these stay here.
+                request.add_unredirected_header(name, value)
         return request
 
     def __call__(self, request: Any) -> Any:
@@ -2869,18 +2877,21 @@ class Signer:
 
     def post_policy(self, key: Optional[str] = None, *, key_prefix: Optional[str] = None,
                     expires: Union[int, timedelta] = 3600, conditions: Iterable[Any] = (),
-                    fields: Optional[Mapping[str, str]] = None, endpoint: Optional[str] = None) -> dict:  # fmt: skip
+                    fields: Optional[Mapping[str, str]] = None, endpoint: Optional[str] = None,
+                    allow_any_key: bool = False) -> dict:  # fmt: skip
         """Sign a POST policy for a browser form upload (PostObject).
 
         Give ``key`` (exact object key) or ``key_prefix`` (any key under it; the
-        form's key field becomes ``prefix + "${filename}"``). ``conditions`` are
+        form's key field becomes ``prefix + "${filename}"``). An empty prefix,
+        any key in the bucket, needs ``allow_any_key=True``. A policy without
+        a ``content-length-range`` condition is signed with a logged warning. ``conditions`` are
         extra policy conditions such as ``["content-length-range", 0, 10485760]``
         or ``["starts-with", "$Content-Type", "image/"]``; ``fields`` are extra
         form fields, each also required by an exact-match condition unless a
         condition already names it. Returns ``{"url": action, "fields": {...}}``
         with the fields in the order a form sends them (the file goes last).
         """
-        return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint)
+        return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint, allow_any_key)
 
     # -- glue ---------------------------------------------------------------
 
@@ -3161,11 +3172,14 @@ class Signer:
         return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
 
 
-def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint):
+def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint, allow_any_key=False):
     import json
 
     if (key is None) == (key_prefix is None):
         raise SigningError("post_policy needs exactly one of key and key_prefix")
+    if key_prefix == "" and not allow_any_key:
+        raise SigningError("key_prefix='' allows uploads to any key in the bucket; pass allow_any_key=True "
+                           "if that is meant")  # fmt: skip
     if signer.version == "v2":
         raise SigningError("POST policies are signed with V1 or V4, not V2")
     bucket = signer.bucket
@@ -3196,6 +3210,9 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint)
         else:
             raise SigningError("each condition must be a dict or a 3-item list, got %r" % (cond,))
         conds.append(list(cond) if isinstance(cond, tuple) else cond)
+    if not any(isinstance(c, list) and str(c[0]).lower() == "content-length-range" for c in conds):
+        _logger().warning("POST policy for bucket %s has no content-length-range condition: "
+                          "the form accepts uploads of any size", bucket)  # fmt: skip
     for name, value in (fields or {}).items():
         if name.lower() in ("key", "policy", "signature", "ossaccesskeyid", "file") or \
                 name.lower().startswith(("x-oss-signature", "x-oss-credential", "x-oss-date")):  # fmt: skip
@@ -3303,6 +3320,24 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     return "%s://%s.%s/%s" % (scheme, bucket, host, path)
 
 
+def _origin(url):
+    """``(scheme, host, port)`` of a URL, the port filled in from the scheme."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
+class _Redirects(dict):
+    """urllib's ``redirect_dict`` (visited URLs), which also carries the origin
+    a SigningHandler signed for."""
+
+
 def _make_signing_handler():
     import urllib.request
 
@@ -3312,8 +3347,9 @@ def _make_signing_handler():
         ``urllib.request.build_opener(ossign.SigningHandler(signer)).open(url)``.
         It runs after urllib has added its own headers (Host, Content-Type,
         Content-Length), so what is signed is what is sent. A redirect to the
-        same host is signed again; one to another host is sent without the
-        signing headers (urllib copies them into the redirected request).
+        same origin (scheme, host and port) is signed again; one anywhere else
+        (another host or port, or http after https) is sent without the
+        signing headers.
         """
 
         handler_order = 900  # after AbstractHTTPHandler.do_request_ (500)
@@ -3326,13 +3362,21 @@ def _make_signing_handler():
 
         def http_request(self, request):
             """Sign ``request`` (urllib calls this for HTTP and HTTPS)."""
-            if request.unverifiable and request.origin_req_host != urllib.request.request_host(request):
-                own = _SIGNER_HEADERS[self.signer.version]
-                for store in (request.headers, request.unredirected_hdrs):
-                    for key in [k for k in store if k.lower() in own]:
-                        del store[key]
-                return request
-            return self.signer.sign_request(request)
+            origin = _origin(request.full_url)
+            if request.unverifiable and hasattr(request, "redirect_dict"):  # a redirect urllib follows
+                if getattr(request.redirect_dict, "ossign_origin", None) != origin:
+                    own = _SIGNER_HEADERS[self.signer.version]
+                    for store in (request.headers, request.unredirected_hdrs):
+                        for key in [k for k in store if k.lower() in own]:
+                            del store[key]
+                    return request
+                return self.signer.sign_request(request)
+            self.signer.sign_request(request)
+            # urllib hands this dict on to every redirect of the request: it
+            # carries the origin that was signed for.
+            request.redirect_dict = _Redirects()
+            request.redirect_dict.ossign_origin = origin
+            return request
 
         https_request = http_request
 
@@ -3411,6 +3455,7 @@ def _build_parser():
                    "prepended unless the host starts with it or is an IP address)")  # fmt: skip
     p.add_argument("--expires", type=int, default=3600, help="seconds the policy stays valid (default 3600)")
     p.add_argument("--max-size", type=int, help="largest upload in bytes (content-length-range)")
+    p.add_argument("--any-key", action="store_true", help="allow oss://BUCKET/ (uploads to any key in the bucket)")
     p.add_argument("--html", action="store_true", help="print a minimal HTML upload form")
     return parser
 
@@ -3504,9 +3549,12 @@ def _cmd_post_policy(args, out):
             raise SigningError("--max-size must not be negative")
         conditions.append(["content-length-range", 0, args.max_size])
     prefix = key.endswith("/") or not key
+    if not key and not args.any_key:
+        raise SigningError("oss://%s/ allows uploads to any key in the bucket; pass --any-key if that is meant"
+                           % bucket)  # fmt: skip
     policy = signer.post_policy(None if prefix else key, key_prefix=key if prefix else None,
                                 expires=args.expires, conditions=conditions, fields=_cli_headers(args.header),
-                                endpoint=args.endpoint)  # fmt: skip
+                                endpoint=args.endpoint, allow_any_key=args.any_key)  # fmt: skip
     if not args.html:
         print(json.dumps(policy, indent=2), file=out)
         return
@@ -3523,6 +3571,18 @@ _COMMANDS = {
     "credentials": _cmd_credentials,
     "post-policy": _cmd_post_policy,
 }
+
+
+def _discard_stdout():
+    """After a failed write, point stdout at the null device: the interpreter
+    would otherwise flush it again at exit and print a traceback."""
+    try:
+        fd = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):  # not a real file (captured, closed)
+        return
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def main(argv: Optional[Iterable[str]] = None) -> int:
@@ -3548,8 +3608,13 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
         log.setLevel(logging.DEBUG)
     try:
         _COMMANDS[args.command](args, sys.stdout)
+        sys.stdout.flush()
     except OssignError as exc:
         print("ossign: error: %s" % " ".join(str(exc).split()), file=sys.stderr)
+        return _EXIT_ERROR
+    except OSError as exc:  # a closed pipe (| head), a full disk
+        _discard_stdout()
+        print("ossign: error: cannot write the output: %s" % (exc.strerror or type(exc).__name__), file=sys.stderr)
         return _EXIT_ERROR
     except KeyboardInterrupt:
         return 130
