@@ -1001,6 +1001,10 @@ def _read_bounded(response, deadline, source, method, url):
                               cls=_TransportError)  # fmt: skip
         chunk = read1(65536)
         if not chunk:
+            missing = getattr(response, "length", None)  # http.client's count of body bytes still due
+            if isinstance(missing, int) and missing > 0:
+                raise _cred_error(source, "%s %s failed" % (method, url),
+                                  "IncompleteRead: the response ended %d bytes short" % missing, _TransportError)
             return b"".join(chunks)
         size += len(chunk)
         if size > _MAX_READ:
@@ -2731,7 +2735,25 @@ def _expires_seconds(expires, version):
 
 SignedRequest = namedtuple("SignedRequest", "method url headers")
 SignedRequest.__doc__ = """A signed request: ``method`` (upper case), ``url`` and
-``headers``, a new dict holding the caller's headers plus the signing ones."""
+``headers``, a new dict holding the caller's headers plus the signing ones.
+Its ``repr()`` masks the token, the key id and the signature."""
+
+#: Query parameters and headers whose values a SignedRequest's repr masks.
+_MASKED_PARAMS = frozenset(("security-token", "x-oss-security-token", "ossaccesskeyid", "x-oss-access-key-id",
+                            "x-oss-credential", "signature", "x-oss-signature"))  # fmt: skip
+_MASKED_HEADERS = frozenset(("authorization", "x-oss-security-token"))
+
+
+def _signed_request_repr(self):
+    base, sep, query = self.url.partition("?")
+    if sep:
+        query = "&".join(k + "=****" if k.lower() in _MASKED_PARAMS and sep2 else k + sep2 + v
+                         for k, sep2, v in (item.partition("=") for item in query.split("&")))  # fmt: skip
+    headers = {k: "****" if str(k).lower() in _MASKED_HEADERS else v for k, v in self.headers.items()}
+    return "SignedRequest(method=%r, url=%r, headers=%r)" % (self.method, base + sep + query, headers)
+
+
+SignedRequest.__repr__ = _signed_request_repr
 
 
 def _copy_headers(headers, drop=(), replaced=False):
