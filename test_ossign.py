@@ -7912,7 +7912,7 @@ class TestHardeningLeaks:
             files["/c.json"] = '{"profiles": [{"name": "default", "access_key_secret": "%s", }' % SECRET
             provider = ossign.ConfigFileCredentialProvider("/c.json")
         elif case.startswith("ini"):
-            text = "[default]\naccess_key_id = %s\n%s\n" % (KEY_ID, SECRET)  # a line that is not key = value
+            text = "access_key_secret = %s\n" % SECRET  # no section header: the parser quotes the line
             files["/c.ini"] = text.encode() if case == "ini" else b"\xff" + text.encode()
             provider = ossign.CredentialsFileCredentialProvider("/c.ini")
         else:
@@ -8034,6 +8034,8 @@ class TestHardeningHangs:
             provider.provide(_net_ctx(net_clock, timeout=0.5))
         assert time.monotonic() - started < 10  # generous; the dribble would last 36 s
 
+
+class TestCacheHardening:
     # 11
     @pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit, GeneratorExit])
     def test_an_interrupted_refresh_releases_the_waiters_and_the_next_call_refreshes(
@@ -8118,6 +8120,8 @@ class TestHardeningHangs:
         assert signer.sign("GET", _SG_HOST + "/k").headers["Authorization"]
         assert counting.calls == 1
 
+
+class TestHardeningFilesAndProcesses:
     # 14
     def test_a_fifo_at_a_credentials_path_is_refused_without_blocking(self, tmp_path, monkeypatch):
         fifo = tmp_path / "credentials.ini"
@@ -8319,7 +8323,7 @@ class TestHardeningFilesAndPolicies:
         assert "this Python has no ssl module" in second
 
 
-class TestHardeningGaps:
+class TestCacheGaps:
     def test_cache_does_not_return_credentials_that_expire_exactly_at_the_deadline(self, counting, cclock):
         cache = _cache(counting, cclock)
         first = cache.get()
@@ -8334,15 +8338,31 @@ class TestHardeningGaps:
         assert not creds.is_valid(at) and not creds.is_valid(at.timestamp())
         assert creds.is_valid(at.timestamp() - 0.001)
 
-    def test_cache_mandatory_window_shrinks_for_short_lived_credentials(self, counting, cclock):
-        counting.life = 200  # windows: advisory 100 s, mandatory 50 s (not 600 and 120)
+    def test_short_lived_credentials_refresh_at_half_life_and_block_nobody_before_the_last_quarter(
+            self, counting, cclock):  # fmt: skip
+        counting.life = 100  # windows: advisory 50 s, mandatory 25 s (not 600 and 120)
         cache = _cache(counting, cclock)
-        for _ in range(40):  # 400 s, a call every 10 s
+        for _ in range(6):  # a call every 10 s: refreshed once, at 50 s (unshrunk: at every call)
             cache.get()
             cclock.advance(10)
-        # A refresh every 100-150 s: 4 calls in 400 s. Without the shrink every
-        # call would be inside the mandatory window and refresh: 40.
-        assert 3 <= counting.calls <= 5
+        assert counting.calls == 2
+        # 110 s: the second credentials (fetched at 50 s) are in their advisory
+        # window, not yet the mandatory one, so a held refresh blocks nobody
+        # else (an unshrunk 120-s mandatory window would make them all wait).
+        cclock.advance(50)
+        counting.gate = threading.Event()
+        counting.entered.clear()
+        try:
+            refresher, _, _ = _cache_run(cache.get, 1)
+            _cache_wait_for(counting.entered.is_set, "the refresh to start")
+            others, results, errors = _cache_run(cache.get, 3)
+            _cache_join(others)
+            assert refresher[0].is_alive()  # they returned while the refresh was still held
+            assert errors == [] and [c.access_key_id for c in results] == ["LTAIcache000002"] * 3
+        finally:
+            counting.gate.set()
+        _cache_join(refresher)
+        assert counting.calls == 3
 
     def test_signer_refreshes_in_the_advisory_window_without_blocking_other_threads(self, counting, cclock):
         cache = _cache(counting, cclock)
@@ -8355,7 +8375,8 @@ class TestHardeningGaps:
             refresher, _, _ = _cache_run(lambda: signer.sign("GET", _SG_HOST + "/k"), 1)
             _cache_wait_for(counting.entered.is_set, "the advisory refresh to start")
             others, results, errors = _cache_run(lambda: signer.sign("GET", _SG_HOST + "/k"), 4)
-            _cache_join(others)  # they do not wait for the held refresh
+            _cache_join(others)
+            assert refresher[0].is_alive()  # they did not wait for the held refresh
             assert errors == [] and len(results) == 4
             assert all("LTAIcache000001" in r.headers["Authorization"] for r in results)
         finally:
@@ -8364,6 +8385,8 @@ class TestHardeningGaps:
         assert "LTAIcache000001" in old and counting.calls == 2
         assert "LTAIcache000002" in signer.sign("GET", _SG_HOST + "/k").headers["Authorization"]
 
+
+class TestHardeningGaps:
     def test_metadata_token_with_a_trailing_newline_is_sent_stripped(self, net_loop, net_clock):
         imds = _NetImds(net_loop, net_clock, require_token=True)
         net_loop.routes[("PUT", "/latest/api/token")] = (200, {}, imds.TOKEN + "\r\n")
