@@ -153,6 +153,7 @@ _MAX_READ = 1 << 20
 
 _ADVISORY_REFRESH = 600  #: seconds before expiry: one caller refreshes
 _MANDATORY_REFRESH = 120  #: seconds before expiry: every caller waits
+_FORM_TYPE = "application/x-www-form-urlencoded"
 _ADVISORY_RETRY = 30.0  #: seconds between failed advisory refreshes
 _BACKOFF_BASE = 1.0  #: seconds after a first failed mandatory refresh (doubles)
 _BACKOFF_MAX = 60.0  #: most seconds between failed refreshes, Retry-After too
@@ -611,12 +612,15 @@ class Context:
       resolution.
     - ``home_dir``: what ``~`` means.
     - ``clock() -> float``: epoch seconds, for signing time and cache expiry.
+      A given clock also measures how long an HTTP call has taken (so a fake
+      clock drives timeouts); the default measures that with
+      :func:`time.monotonic`, which a change of the system time cannot move.
     - ``timeout``: seconds for each HTTP call a provider makes (default 3).
     - ``run_command(argv, timeout) -> (returncode, stdout, stderr)``: runs an
       external command without a shell and kills it at the timeout.
     """
 
-    __slots__ = ("_opener", "_read_file", "_environ", "_home_dir", "clock", "timeout", "_run_command")
+    __slots__ = ("_opener", "_read_file", "_environ", "_home_dir", "clock", "timeout", "_run_command", "_monotonic")
 
     def __init__(self, *, opener: Any = None, read_file: Optional[Callable[[str], bytes]] = None,
                  environ: Optional[Mapping[str, str]] = None, home_dir: Optional[str] = None,
@@ -629,6 +633,8 @@ class Context:
         self._environ = environ
         self._home_dir = home_dir
         self.clock = clock or time.time
+        # The clock deadlines are measured with (see the class docstring).
+        self._monotonic = clock or time.monotonic
         self.timeout = float(timeout) if timeout is not None else _DEFAULT_TIMEOUT
         self._run_command = run_command
 
@@ -908,8 +914,9 @@ def _require_https(url, source, what):
 _RETRY_AFTER = threading.local()  #: Retry-After of this thread's last _fetch
 
 
-def _fetch(ctx, method, url, source, headers=None, direct=False):
-    """One HTTP call through ``ctx.opener`` -> ``(status, body)``.
+def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
+    """One HTTP call through ``ctx.opener`` -> ``(status, body)``; ``data``:
+    the request body (bytes).
 
     HTTP errors (raised or returned) come back as a status; no answer at all
     raises :class:`_TransportError`. One deadline, the context's timeout from
@@ -931,13 +938,14 @@ def _fetch(ctx, method, url, source, headers=None, direct=False):
     if lowered.startswith("https://") and not _has_ssl():
         raise _cred_error(source, "%s %s failed" % (method, safe_url),
                           "this Python has no ssl module, so https:// URLs cannot be fetched", _TransportError)
-    deadline = time.monotonic() + ctx.timeout
+    deadline = ctx._monotonic() + ctx.timeout
     _RETRY_AFTER.value = None
     _logger().debug("%s: %s %s", source, method, safe_url)
     failure = None
     try:
-        request = urllib.request.Request(url, method=method, headers=headers or {})
-        request._ossign_deadline = deadline  # read by the default opener's handlers
+        request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+        # Read by the default opener's handlers: sockets wait in real time.
+        request._ossign_deadline = time.monotonic() + ctx.timeout
         request._ossign_direct = direct
         try:
             response = ctx.opener.open(request, timeout=ctx.timeout)
@@ -948,7 +956,7 @@ def _fetch(ctx, method, url, source, headers=None, direct=False):
                               _TransportError)  # fmt: skip
         status = getattr(response, "status", None) or response.getcode()
         try:
-            body = _read_bounded(response, deadline, source, method, safe_url)
+            body = _read_bounded(response, ctx._monotonic, deadline, source, method, safe_url)
             _RETRY_AFTER.value = _retry_after(response) if isinstance(status, int) and status >= 400 else None
         finally:
             close = getattr(response, "close", None)
@@ -980,7 +988,7 @@ def _retry_after(response):
     return None
 
 
-def _read_bounded(response, deadline, source, method, url):
+def _read_bounded(response, monotonic, deadline, source, method, url):
     """At most ``_MAX_READ`` bytes of a response, in chunks while the deadline
     holds. A ``read`` without ``read1`` is called once, with a size if it
     takes one: a stand-in may ignore the size, or take none."""
@@ -996,7 +1004,7 @@ def _read_bounded(response, deadline, source, method, url):
         return bytes(body)
     chunks, size = [], 0
     while True:
-        if time.monotonic() > deadline:
+        if monotonic() > deadline:
             raise _cred_error(source, "%s %s timed out reading the response" % (method, url),
                               cls=_TransportError)  # fmt: skip
         chunk = read1(65536)
@@ -1160,14 +1168,23 @@ def _home_path(ctx, relative):
 
 
 class _Provider:
-    """Shared repr and label; a repr never shows a secret (chains log them)."""
+    """Shared repr and label; a repr never shows a secret (chains log them).
+
+    ``_shown`` lists what repr shows: attribute names, or ``(name, view)``
+    pairs where ``view(provider)`` gives a safe form of the value.
+    """
 
     _source = "provider"
-    _shown = ()  # attribute names safe to show in repr
+    _shown: tuple = ()
 
     def __repr__(self):
-        shown = ["%s=%r" % (n, getattr(self, n)) for n in self._shown if getattr(self, n, None) is not None]
-        return "%s(%s)" % (type(self).__name__, ", ".join(shown))
+        parts = []
+        for item in self._shown:
+            name, view = item if isinstance(item, tuple) else (item, None)
+            value = view(self) if view is not None else getattr(self, name, None)
+            if value is not None:
+                parts.append("%s=%r" % (name, value))
+        return "%s(%s)" % (type(self).__name__, ", ".join(parts))
 
     def provide(self, context):  # pragma: no cover - every subclass overrides
         raise NotImplementedError
@@ -1181,12 +1198,10 @@ class StaticCredentialProvider(_Provider):
     """Credentials given in code; they never expire."""
 
     _source = "static"
+    _shown = (("access_key_id", lambda p: _mask(p._credentials.access_key_id)),)
 
     def __init__(self, access_key_id: str, access_key_secret: str, security_token: Optional[str] = None) -> None:
         self._credentials = Credentials(access_key_id, access_key_secret, security_token)
-
-    def __repr__(self):
-        return "StaticCredentialProvider(access_key_id=%r)" % _mask(self._credentials.access_key_id)
 
     def provide(self, context: Optional[Context] = None) -> Credentials:
         """Return the given credentials; empty id or secret is a CredentialError."""
@@ -1252,6 +1267,14 @@ class EnvCredentialProvider(_Provider):
         return None
 
 
+# ---- Profile files: pure parsers -------------------------------------------
+#
+# A parser takes the file's text and returns ``(profiles, current)``: a dict
+# from profile name to its fields (lower-case keys; ``None`` for a profile
+# that is present but disabled) and the name the file itself selects, if any.
+# Reading, choosing and resolving a profile happen in ``_FileProvider``.
+
+
 def _parse_ini(text, path, source):
     """INI text -> {section: {lower-case key: value}}.
 
@@ -1274,6 +1297,39 @@ def _parse_ini(text, path, source):
     return {name: {k.lower(): v.strip() for k, v in parser.items(name)} for name in parser.sections()}
 
 
+def _parse_oss_profiles(text, path, source):
+    """``~/.oss/credentials`` -> (profiles, None)."""
+    return _parse_ini(text, path, source), None
+
+
+def _parse_credentials_ini(text, path, source):
+    """``credentials.ini`` -> (profiles, None); ``enable = false`` disables one."""
+    profiles = {}
+    for name, section in _parse_ini(text, path, source).items():
+        enable = section.get("enable")
+        profiles[name] = None if enable is not None and enable.lower() not in _TRUE else section
+    return profiles, None
+
+
+def _parse_cli_config(text, path, source):
+    """The CLI's ``config.json`` -> (profiles, current).
+
+    Only the shape of the file is checked here; a profile's own fields are
+    checked when that profile is used (a broken profile nobody asks for must
+    not break the others).
+    """
+    config = _json_object(text.encode("utf-8"), source, path, "file")
+    entries = config.get("profiles", [])
+    if not isinstance(entries, list):
+        raise _cred_error(source, "%s: profiles is not a list" % path)
+    profiles = {}
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            profiles.setdefault(entry["name"], {str(k).lower(): v for k, v in entry.items()})
+    current = config.get("current")
+    return profiles, current if isinstance(current, str) and current else None
+
+
 def _first_key(section, names):
     for name in names:
         value = section.get(name)
@@ -1294,7 +1350,60 @@ def _resolve_path(ctx, explicit, env_name, defaults):
     return paths, False
 
 
-class OssProfileCredentialProvider(_Provider):
+class _FileProvider(_Provider):
+    """A profile in a file: path and profile chosen, read, parsed, resolved.
+
+    One rule for a missing profile in all three files: when the profile was
+    asked for (argument, environment variable, the file's ``current``) or the
+    file was given explicitly, a profile absent from every file read is a
+    CredentialError; otherwise this source is not configured. A disabled
+    profile is not configured.
+    """
+
+    _shown = ("path", "profile")
+    _ENV_PATH = _ENV_PROFILE = ""
+    _DEFAULT_PATHS: tuple = ()
+    _parse: Callable[[str, str, str], Any]
+
+    def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
+        self.path = path
+        self.profile = profile
+
+    def provide(self, context: Context) -> Optional[Credentials]:
+        """Return the profile's credentials, or ``None`` when not configured."""
+        found, searched, name, asked = self._search(context)
+        if found is not None:
+            return self._resolve(context, *found)
+        if searched and asked:
+            raise _cred_error(self._source, "profile %r not found in %s" % (name, " or ".join(searched)))
+        return None
+
+    def _search(self, context):
+        """-> ``(found, searched, name, asked)``: ``found`` is ``(path,
+        profiles, name)`` when a file has the profile enabled, else ``None``;
+        ``searched`` the files read; ``asked`` whether it had to be there."""
+        source = self._source
+        paths, required = _resolve_path(context, self.path, self._ENV_PATH, self._DEFAULT_PATHS)
+        named = self.profile or _env(context.environ, self._ENV_PROFILE)
+        searched, disabled, name = [], False, named or "default"
+        for path in paths:
+            text = _read_text(context, path, source, required)
+            if text is None:
+                continue
+            searched.append(path)
+            profiles, current = self._parse(text, path, source)
+            name = named or current or "default"
+            if profiles.get(name) is not None:
+                return (path, profiles, name), searched, name, True
+            disabled = disabled or name in profiles
+            named = named or current
+        return None, searched, name, bool(named or required) and not disabled
+
+    def _resolve(self, ctx, path, profiles, name):  # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+
+class OssProfileCredentialProvider(_FileProvider):
     """Credentials from the OSS profile file ``~/.oss/credentials`` (INI).
 
     The path is the argument, else ``OSS_CREDENTIAL_PROFILES_FILE``, else the
@@ -1302,39 +1411,22 @@ class OssProfileCredentialProvider(_Provider):
     """
 
     _source = "oss_profile"
-    _shown = ("path", "profile")
+    _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_OSS_PROFILES_FILE, ENV_OSS_PROFILE, (_OSS_PROFILE_PATH,)
+    _parse = staticmethod(_parse_oss_profiles)
     _ID_KEYS = ("access_key_id", "accesskeyid")
     _SECRET_KEYS = ("access_key_secret", "accesskeysecret")
     _TOKEN_KEYS = ("session_token", "security_token", "sts_token", "token")
 
-    def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
-        self.path = path
-        self.profile = profile
-
-    def provide(self, context: Context) -> Optional[Credentials]:
-        """Return the profile's credentials, or ``None`` when there is no file."""
-        paths, required = _resolve_path(context, self.path, ENV_OSS_PROFILES_FILE, (_OSS_PROFILE_PATH,))
-        named = self.profile or _env(context.environ, ENV_OSS_PROFILE)
-        profile = named or "default"
-        for path in paths:
-            text = _read_text(context, path, self._source, required)
-            if text is None:
-                continue
-            section = _parse_ini(text, path, self._source).get(profile)
-            if section is None:
-                if named or required:
-                    raise _cred_error(self._source, "profile %r not found in %s" % (profile, path))
-                return None
-            where = "%s [%s]" % (path, profile)
-            key_id = _first_key(section, self._ID_KEYS)
-            secret = _first_key(section, self._SECRET_KEYS)
-            if not key_id or not secret:
-                raise _cred_error(self._source, "%s has no %s" % (where, "access key id" if not key_id else "secret"))
-            return _make_credentials(self._source, key_id, secret, _first_key(section, self._TOKEN_KEYS))
-        return None
+    def _resolve(self, ctx, path, profiles, name):
+        section, where = profiles[name], "%s [%s]" % (path, name)
+        key_id = _first_key(section, self._ID_KEYS)
+        secret = _first_key(section, self._SECRET_KEYS)
+        if not key_id or not secret:
+            raise _cred_error(self._source, "%s has no %s" % (where, "access key id" if not key_id else "secret"))
+        return _make_credentials(self._source, key_id, secret, _first_key(section, self._TOKEN_KEYS))
 
 
-class CredentialsFileCredentialProvider(_Provider):
+class CredentialsFileCredentialProvider(_FileProvider):
     """Credentials from ``credentials.ini``, the Alibaba Cloud shared file.
 
     The path is the argument, else ``ALIBABA_CLOUD_CREDENTIALS_FILE``, else
@@ -1345,65 +1437,105 @@ class CredentialsFileCredentialProvider(_Provider):
     """
 
     _source = "credentials_file"
-    _shown = ("path", "profile")
-    _TYPES = ("access_key", "sts", "sts_token", "ram_role_arn", "oidc_role_arn", "ecs_ram_role")
+    _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_CREDENTIALS_FILE, ENV_PROFILE, _CREDENTIALS_INI_PATHS
+    _parse = staticmethod(_parse_credentials_ini)
 
-    def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
-        self.path = path
-        self.profile = profile
+    def _resolve(self, ctx, path, profiles, name):
+        fields = profiles[name]
+        return _from_profile(ctx, self._source, "%s [%s]" % (path, name), fields, fields.get("type"), _INI)
 
-    def provide(self, context: Context) -> Optional[Credentials]:
-        """Return the profile's credentials, or ``None`` when not configured."""
-        paths, required = _resolve_path(context, self.path, ENV_CREDENTIALS_FILE, _CREDENTIALS_INI_PATHS)
-        named = self.profile or _env(context.environ, ENV_PROFILE)
-        profile = named or "default"
-        searched, disabled = [], False
-        for path in paths:
-            text = _read_text(context, path, self._source, required)
-            if text is None:
-                continue
-            searched.append(path)
-            section = _parse_ini(text, path, self._source).get(profile)
-            if section is None:
-                if required:
-                    raise _cred_error(self._source, "profile %r not found in %s" % (profile, path))
-                continue  # the second default file may have it
-            enable = section.get("enable")
-            if enable is not None and enable.lower() not in _TRUE:
-                disabled = True
-                continue  # the second default file may have an enabled one
-            return self._from_section(context, section, "%s [%s]" % (path, profile))
-        if named and searched and not disabled:
-            # A profile asked for by name must exist (as in the OSS profile file).
-            raise _cred_error(self._source, "profile %r not found in %s" % (profile, " or ".join(searched)))
-        return None
 
-    def _from_section(self, ctx, section, where):
-        kind = (section.get("type") or "access_key").lower()
+class ConfigFileCredentialProvider(_FileProvider):
+    """Credentials from the Alibaba Cloud CLI's ``~/.aliyun/config.json``.
+
+    The path is the argument, else ``ALIBABA_CLOUD_CONFIG_FILE``, else the
+    default; the profile the argument, else ``ALIBABA_CLOUD_PROFILE``, else the
+    file's ``current``, else ``default``. Modes: ``AK``, ``StsToken``,
+    ``RamRoleArn``, ``ChainableRamRoleArn``, ``EcsRamRole``, ``OIDC``,
+    ``External``, ``CloudSSO`` and ``OAuth``; the file is never written.
+    ``ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`` turns it off.
+    """
+
+    _source = "config_file"
+    _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_CONFIG_FILE, ENV_PROFILE, (_CLI_CONFIG_PATH,)
+    _parse = staticmethod(_parse_cli_config)
+
+    def _search(self, context):
+        if _env_flag(context.environ, ENV_CLI_PROFILE_DISABLED):
+            return None, [], None, False  # this source is turned off
+        return super()._search(context)
+
+    def _resolve(self, ctx, path, profiles, name, seen=()):
         source = self._source
-        if kind in ("access_key", "sts", "sts_token"):
-            token = _first_key(section, ("security_token", "sts_token")) if kind != "access_key" else None
-            if kind != "access_key" and not token:
-                raise _cred_error(source, "%s: type %s needs sts_token" % (where, kind))
-            return _from_fields(source, where, section, "access_key_id", "access_key_secret", token)
-        if kind == "ram_role_arn":
-            base = _from_fields(source, where, section, "access_key_id", "access_key_secret")
-            return _assume_role_from(ctx, source, where, base, section, "role_arn", "role_session_name",
-                                     "duration_seconds")  # fmt: skip
-        if kind == "oidc_role_arn":
-            return _oidc_from(ctx, source, where, section, "oidc_token_file_path", "role_session_name",
-                              "duration_seconds")  # fmt: skip
-        if kind == "ecs_ram_role":
-            return _ecs_from(ctx, source, where, section.get("role_name"))
-        raise _cred_error(source, "%s: unsupported type %r (supported: %s)" % (where, kind, ", ".join(self._TYPES)))
+        if name in seen:
+            raise _cred_error(source, "%s: source_profile cycle (%s)" % (path, " -> ".join(seen + (name,))))
+        fields = profiles.get(name)
+        if fields is None:
+            raise _cred_error(source, "profile %r not found in %s" % (name, path))
+        where = "%s profile %r" % (path, name)
+        for key, value in fields.items():
+            if value is not None and not isinstance(value, (str, int, bool)):
+                raise _cred_error(source, "%s: %s must be a string" % (where, key))
+
+        def parent(parent_name):
+            return self._resolve(ctx, path, profiles, str(parent_name), seen + (name,))
+
+        if str(fields.get("mode") or "").lower() == "external" and ctx._read_file is None:
+            _refuse_if_others_can_write(path, source)  # the file names a command to run
+        return _from_profile(ctx, source, where, fields, fields.get("mode"), _JSON, parent)
 
 
-def _from_fields(source, where, fields, id_key, secret_key, token=None):
-    key_id, secret = fields.get(id_key), fields.get(secret_key)
+# ---- Profile modes: one table for config.json and credentials.ini ---------
+
+
+# What each file calls the same field (config.json as the CLI writes it).
+# ``column``: the file's column in _PROFILE_MODES; ``noun``: what it calls a mode.
+_ProfileKeys = namedtuple("_ProfileKeys", "column noun default tokens role_arn session oidc_session duration "
+                          "token_file ecs_role")  # fmt: skip
+_JSON = _ProfileKeys(1, "mode", "AK", ("sts_token", "security_token"), "ram_role_arn", "ram_session_name",
+                     "role_session_name", "expired_seconds", "oidc_token_file", "ram_role_name")  # fmt: skip
+_INI = _ProfileKeys(2, "type", "access_key", ("security_token", "sts_token"), "role_arn", "role_session_name",
+                    "role_session_name", "duration_seconds", "oidc_token_file_path", "role_name")  # fmt: skip
+
+
+def _from_profile(ctx, source, where, fields, mode, keys, parent=None):
+    """Resolve one profile through the mode table (``parent(name)``: chaining)."""
+    wanted = str(mode or keys.default)
+    for row in _PROFILE_MODES:
+        if wanted.lower() in (name.lower() for name in row[keys.column]):
+            return row[0](ctx, source, where, fields, keys, parent, wanted)
+    supported = ", ".join(row[keys.column][0] for row in _PROFILE_MODES if row[keys.column])
+    raise _cred_error(source, "%s: unsupported %s %r (supported: %s)" % (where, keys.noun, wanted, supported))
+
+
+def _from_fields(source, where, fields, token=None):
+    key_id, secret = fields.get("access_key_id"), fields.get("access_key_secret")
     if not key_id or not secret:
-        missing = id_key if not key_id else secret_key
+        missing = "access_key_id" if not key_id else "access_key_secret"
         raise _cred_error(source, "%s has no %s" % (where, missing))
     return _make_credentials(source, key_id, secret, token)
+
+
+def _static_mode(ctx, source, where, fields, keys, parent, mode):
+    return _from_fields(source, where, fields)
+
+
+def _sts_mode(ctx, source, where, fields, keys, parent, mode):
+    token = _first_key(fields, keys.tokens)
+    if not token:
+        raise _cred_error(source, "%s: %s %s needs sts_token" % (where, keys.noun, mode))
+    return _from_fields(source, where, fields, token)
+
+
+def _role_mode(ctx, source, where, fields, keys, parent, mode):
+    return _assume_role_from(ctx, source, where, _from_fields(source, where, fields), fields, keys)
+
+
+def _chained_role_mode(ctx, source, where, fields, keys, parent, mode):
+    name = fields.get("source_profile")
+    if not name:
+        raise _cred_error(source, "%s: mode %s needs source_profile" % (where, mode))
+    return _assume_role_from(ctx, source, where, parent(name), fields, keys)
 
 
 def _int_field(source, where, value, name):
@@ -1417,48 +1549,63 @@ def _int_field(source, where, value, name):
         raise _cred_error(source, "%s: %s must be a whole number of seconds" % (where, name)) from None
 
 
-def _assume_role_from(ctx, source, where, base, fields, arn_key, session_key, duration_key):
-    """Profile modes that assume a role with a given base."""
-    role_arn = fields.get(arn_key)
+def _flag_field(value):
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in _TRUE
+
+
+def _sts_options(ctx, source, where, fields, keys, session_key):
+    """The keyword arguments every STS profile mode passes on.
+
+    ``ALIBABA_CLOUD_STS_ENDPOINT`` wins over the profile's ``sts_region``:
+    the environment beats the files, as everywhere else.
+    """
+    region = None if _env(ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None
+    return dict(
+        role_session_name=fields.get(session_key) or None,
+        duration_seconds=_int_field(source, where, fields.get(keys.duration), keys.duration),
+        policy=fields.get("policy") or None,
+        sts_region=region,
+        enable_vpc=_flag_field(fields.get("enable_vpc")),
+    )  # fmt: skip
+
+
+def _assume_role_from(ctx, source, where, base, fields, keys):
+    """Profile modes that assume a role with the given base credentials."""
+    role_arn = fields.get(keys.role_arn)
     if not role_arn:
-        raise _cred_error(source, "%s has no %s" % (where, arn_key))
+        raise _cred_error(source, "%s has no %s" % (where, keys.role_arn))
     try:
         provider = AssumeRoleCredentialProvider(
-            base_provider=base if isinstance(base, _Provider) else _Fixed(base),
-            role_arn=role_arn,
-            role_session_name=fields.get(session_key) or None,
-            external_id=fields.get("external_id") or None,
-            duration_seconds=_int_field(source, where, fields.get(duration_key), duration_key),
-            policy=fields.get("policy") or None,
-            sts_region=fields.get("sts_region") or None,
-            enable_vpc=_flag_field(fields.get("enable_vpc")),
+            base_provider=_Fixed(base), role_arn=role_arn, external_id=fields.get("external_id") or None,
+            **_sts_options(ctx, source, where, fields, keys, keys.session),
         )  # fmt: skip
     except ValueError as exc:
         raise _cred_error(source, "%s: %s" % (where, exc)) from None
     return provider.provide(ctx)
 
 
-def _oidc_from(ctx, source, where, fields, token_key, session_key, duration_key):
-    for key in ("role_arn" if "role_arn" in fields else "ram_role_arn", "oidc_provider_arn", token_key):
+def _oidc_mode(ctx, source, where, fields, keys, parent, mode):
+    arn_key = "role_arn" if "role_arn" in fields else "ram_role_arn"
+    for key in (arn_key, "oidc_provider_arn", keys.token_file):
         if not fields.get(key):
             raise _cred_error(source, "%s has no %s" % (where, key))
     try:
         provider = AssumeRoleWithOidcCredentialProvider(
-            role_arn=fields.get("role_arn") or fields.get("ram_role_arn"),
-            oidc_provider_arn=fields["oidc_provider_arn"],
-            oidc_token_file=fields[token_key],
-            role_session_name=fields.get(session_key) or None,
-            duration_seconds=_int_field(source, where, fields.get(duration_key), duration_key),
-            policy=fields.get("policy") or None,
-            sts_region=fields.get("sts_region") or None,
-            enable_vpc=_flag_field(fields.get("enable_vpc")),
+            role_arn=fields[arn_key], oidc_provider_arn=fields["oidc_provider_arn"],
+            oidc_token_file=fields[keys.token_file],
+            **_sts_options(ctx, source, where, fields, keys, keys.oidc_session),
         )  # fmt: skip
     except ValueError as exc:
         raise _cred_error(source, "%s: %s" % (where, exc)) from None
     return provider.provide(ctx)
 
 
-def _ecs_from(ctx, source, where, role_name):
+def _ecs_mode(ctx, source, where, fields, keys, parent, mode):
+    role_name = fields.get(keys.ecs_role)
     if not role_name:
         raise _cred_error(source, "%s has no ECS role name" % where)
     if _env_flag(ctx.environ, ENV_ECS_METADATA_DISABLED):
@@ -1468,125 +1615,119 @@ def _ecs_from(ctx, source, where, role_name):
     return EcsRamRoleCredentialProvider(role_name=role_name).provide(ctx)
 
 
-def _flag_field(value):
+def _process_mode(ctx, source, where, fields, keys, parent, mode):
+    command = fields.get("process_command")
+    if not command:
+        raise _cred_error(source, "%s: mode External needs process_command" % where)
+    try:
+        process = ProcessCredentialProvider(command if isinstance(command, str) else str(command))
+    except ValueError as exc:  # unbalanced quotes, or only blanks
+        raise _cred_error(source, "%s: invalid process_command" % where, exc) from None
+    return process.provide(ctx)
+
+
+def _text_field(source, where, fields, name, mode):
+    """A field a mode needs: a non-empty string, else a CredentialError naming it."""
+    value = fields.get(name)
     if value is None or value == "":
+        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+    if not isinstance(value, str):
+        raise _cred_error(source, "%s: %s must be a string, not %s" % (where, name, type(value).__name__))
+    return value
+
+
+def _epoch_field(source, where, fields, name, mode):
+    """Epoch seconds as the CLI stores them (a whole number)."""
+    value = fields.get(name)
+    if value is None or value == "":
+        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+        raise _cred_error(source, "%s: %s must be epoch seconds (a whole number)" % (where, name))
+    return int(value)
+
+
+def _origin(url):
+    """``scheme://host[:port]`` of an http(s) URL (no user info), or ``None``."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # a port that is not a number
         return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in _TRUE
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    return "%s://%s%s" % (parts.scheme, "[%s]" % host if ":" in host else host, ":%d" % port if port else "")
+
+
+def _cloud_sso_mode(ctx, source, where, fields, keys, parent, mode):
+    """STS credentials from the CloudSSO service with the access token the CLI
+    stored (``aliyun configure --mode CloudSSO``); the file is not written."""
+    import json
+
+    token = _text_field(source, where, fields, "access_token", mode)
+    expires = _epoch_field(source, where, fields, "cloud_sso_access_token_expire", mode)
+    if expires <= ctx.clock():
+        raise _cred_error(source, "%s: the CloudSSO access token expired at %s; sign in again with the CLI "
+                          "(aliyun configure --mode CloudSSO)" % (where, _iso_zulu(expires)))  # fmt: skip
+    sign_in_url = _text_field(source, where, fields, "cloud_sso_sign_in_url", mode)
+    body = json.dumps({"AccountId": _text_field(source, where, fields, "cloud_sso_account_id", mode),
+                       "AccessConfigurationId": _text_field(source, where, fields, "cloud_sso_access_config",
+                                                            mode)})  # fmt: skip
+    origin = _origin(sign_in_url)
+    if origin is None:
+        raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % where)
+    url = origin + "/cloud-credentials"  # only the scheme, host and port count, as in the CLI
+    headers = {"Accept": "application/json", "Content-Type": "application/json", "Authorization": "Bearer " + token}
+    status, answer = _fetch(ctx, "POST", url, source, headers, body.encode("utf-8"))
+    if status != 200:
+        answer = _scrub(answer.decode("utf-8", "replace"), (token,)).encode("utf-8")
+        raise _http_error(source, "CloudSSO POST", url, status, answer)
+    what = "CloudSSO POST " + url
+    creds = _json_object(answer, source, what).get("CloudCredential")
+    if not isinstance(creds, dict):
+        raise _cred_error(source, "%s: response has no CloudCredential object" % what)
+    return _credentials_from_response(creds, source, what, ctx.clock())
+
+
+def _oauth_mode(ctx, source, where, fields, keys, parent, mode):
+    """The STS credentials the CLI stored after an OAuth login, while they are
+    valid; refreshing them (and writing the file) is the CLI's job."""
+    key_id = _text_field(source, where, fields, "access_key_id", mode)
+    secret = _text_field(source, where, fields, "access_key_secret", mode)
+    token = _text_field(source, where, fields, "sts_token", mode)
+    expires = _epoch_field(source, where, fields, "sts_expiration", mode)
+    if expires <= ctx.clock():
+        raise _cred_error(source, "%s: the STS credentials of the OAuth login expired at %s; log in again with "
+                          "the CLI (aliyun configure --mode OAuth)" % (where, _iso_zulu(expires)))  # fmt: skip
+    expiration = datetime.fromtimestamp(expires, _UTC)
+    return _make_credentials(source, key_id, secret, token, expiration, ctx.clock())
+
+
+# One row per mode: handler, its names in config.json (``mode``, the first is
+# the CLI's spelling), its names in credentials.ini (``type``; none: not there).
+_PROFILE_MODES = (
+    (_static_mode, ("AK",), ("access_key",)),
+    (_sts_mode, ("StsToken", "sts_token", "sts"), ("sts_token", "sts")),
+    (_role_mode, ("RamRoleArn",), ("ram_role_arn",)),
+    (_chained_role_mode, ("ChainableRamRoleArn", "ChainableRoleArn"), ()),
+    (_ecs_mode, ("EcsRamRole",), ("ecs_ram_role",)),
+    (_oidc_mode, ("OIDC",), ("oidc_role_arn",)),
+    (_process_mode, ("External",), ()),
+    (_cloud_sso_mode, ("CloudSSO",), ()),
+    (_oauth_mode, ("OAuth",), ()),
+)
 
 
 class _Fixed(_Provider):
     """Already-resolved credentials as a provider (a role's base)."""
-
-    _source = "profile"
 
     def __init__(self, credentials):
         self._credentials = credentials
 
     def provide(self, context: Context) -> Optional[Credentials]:
         return self._credentials
-
-
-class ConfigFileCredentialProvider(_Provider):
-    """Credentials from the Alibaba Cloud CLI's ``~/.aliyun/config.json``.
-
-    The path is the argument, else ``ALIBABA_CLOUD_CONFIG_FILE``, else the
-    default; the profile the argument, else ``ALIBABA_CLOUD_PROFILE``, else the
-    file's ``current``, else ``default``. Modes: ``AK``, ``StsToken``,
-    ``RamRoleArn``, ``ChainableRamRoleArn``, ``EcsRamRole``, ``OIDC`` and
-    ``External``. ``ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`` turns it off.
-    """
-
-    _source = "config_file"
-    _shown = ("path", "profile")
-    _MODES = ("AK", "StsToken", "RamRoleArn", "ChainableRamRoleArn", "EcsRamRole", "OIDC", "External")
-    _BROWSER_MODES = ("cloudsso", "oauth")
-
-    def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
-        self.path = path
-        self.profile = profile
-
-    def provide(self, context: Context) -> Optional[Credentials]:
-        """Return the profile's credentials, or ``None`` when not configured."""
-        if _env_flag(context.environ, ENV_CLI_PROFILE_DISABLED):
-            return None
-        paths, required = _resolve_path(context, self.path, ENV_CONFIG_FILE, (_CLI_CONFIG_PATH,))
-        for path in paths:
-            text = _read_text(context, path, self._source, required)
-            if text is None:
-                continue
-            config = _json_object(text.encode("utf-8"), self._source, path, "file")
-            profiles = config.get("profiles", [])
-            if not isinstance(profiles, list):
-                raise _cred_error(self._source, "%s: profiles is not a list" % path)
-            by_name = {}
-            for entry in profiles:
-                if isinstance(entry, dict) and isinstance(entry.get("name"), str):
-                    by_name.setdefault(entry["name"], entry)
-            named = self.profile or _env(context.environ, ENV_PROFILE)
-            current = config.get("current") if isinstance(config.get("current"), str) else None
-            name = named or current or "default"
-            if name not in by_name:
-                if named or required or current:
-                    raise _cred_error(self._source, "profile %r not found in %s" % (name, path))
-                return None
-            return self._from_profile(context, path, by_name, name, ())
-        return None
-
-    def _from_profile(self, ctx, path, by_name, name, seen):
-        source = self._source
-        where = "%s profile %r" % (path, name)
-        if name in seen:
-            chain = " -> ".join(seen + (name,))
-            raise _cred_error(source, "%s: source_profile cycle (%s)" % (path, chain))
-        profile = by_name.get(name)
-        if profile is None:
-            raise _cred_error(source, "profile %r not found in %s" % (name, path))
-        fields = {str(k).lower(): v for k, v in profile.items()}
-        for key, value in fields.items():
-            if value is not None and not isinstance(value, (str, int, bool)):
-                raise _cred_error(source, "%s: %s must be a string" % (where, key))
-        mode = str(fields.get("mode") or "AK")
-        lowered = mode.lower()
-        if lowered == "ak":
-            return _from_fields(source, where, fields, "access_key_id", "access_key_secret")
-        if lowered in ("ststoken", "sts_token", "sts"):
-            token = fields.get("sts_token") or fields.get("security_token")
-            if not token:
-                raise _cred_error(source, "%s: mode StsToken needs sts_token" % where)
-            return _from_fields(source, where, fields, "access_key_id", "access_key_secret", token)
-        if lowered == "ramrolearn":
-            base = _from_fields(source, where, fields, "access_key_id", "access_key_secret")
-            return _assume_role_from(ctx, source, where, base, fields, "ram_role_arn", "ram_session_name",
-                                     "expired_seconds")  # fmt: skip
-        if lowered == "chainablerolearn" or lowered == "chainableramrolearn":
-            parent = fields.get("source_profile")
-            if not parent:
-                raise _cred_error(source, "%s: mode ChainableRamRoleArn needs source_profile" % where)
-            base = self._from_profile(ctx, path, by_name, str(parent), seen + (name,))
-            return _assume_role_from(ctx, source, where, base, fields, "ram_role_arn", "ram_session_name",
-                                     "expired_seconds")  # fmt: skip
-        if lowered == "ecsramrole":
-            return _ecs_from(ctx, source, where, fields.get("ram_role_name"))
-        if lowered == "oidc":
-            return _oidc_from(ctx, source, where, fields, "oidc_token_file", "role_session_name", "expired_seconds")
-        if lowered == "external":
-            command = fields.get("process_command")
-            if not command:
-                raise _cred_error(source, "%s: mode External needs process_command" % where)
-            try:
-                process = ProcessCredentialProvider(command if isinstance(command, str) else str(command))
-            except ValueError as exc:  # unbalanced quotes, or only blanks
-                raise _cred_error(source, "%s: invalid process_command" % where, exc) from None
-            if ctx._read_file is None:
-                _refuse_if_others_can_write(path, source)
-            return process.provide(ctx)
-        if lowered in self._BROWSER_MODES:
-            raise _cred_error(source, "%s: mode %s needs a browser sign-in and writes back to the file; "
-                              "run the official 'aliyun' CLI to obtain credentials and export them "
-                              "(e.g. mode StsToken or environment variables)" % (where, mode))  # fmt: skip
-        raise _cred_error(source, "%s: unsupported mode %r (supported: %s)" % (where, mode, ", ".join(self._MODES)))
 
 
 def _credentials_from_response(data, source, what, now, token_keys=("SecurityToken",)):
@@ -1620,13 +1761,10 @@ class CredentialsUriCredentialProvider(_Provider):
     """
 
     _source = "credentials_uri"
+    _shown = (("uri", lambda p: _strip_userinfo(_strip_query(p.uri)) if p.uri else None),)
 
     def __init__(self, uri: Optional[str] = None) -> None:
         self.uri = uri
-
-    def __repr__(self):
-        return "CredentialsUriCredentialProvider(uri=%r)" % (_strip_userinfo(_strip_query(self.uri))
-                                                             if self.uri else None)  # fmt: skip
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Return the credentials the URL serves, or ``None`` when no URL is set."""
@@ -1650,11 +1788,14 @@ class EcsRamRoleCredentialProvider(_Provider):
     """Credentials of the ECS instance's RAM role, from the metadata service.
 
     Asks for an IMDSv2 token first and falls back to IMDSv1 unless
-    ``imdsv1_disabled`` (or ``ALIBABA_CLOUD_IMDSV1_DISABLED``); discovers the
+    ``imdsv1_disabled`` (or ``ALIBABA_CLOUD_IMDSV1_DISABLED``): when the token
+    is refused, and when a request with the token is answered 401 or 403
+    (private clouds; that request is repeated once without it). Discovers the
     role name unless given (or ``ALIBABA_CLOUD_ECS_METADATA``).
-    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`` turns it off. When nothing
-    ECS-specific is configured and the metadata address does not answer at
-    all, this is not an ECS instance: ``None``, after one short attempt.
+    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`` turns it off. When the
+    metadata address does not answer at all, no further call is made: with
+    nothing ECS-specific configured this is not an ECS instance (``None``,
+    after one short attempt), else a CredentialError.
     """
 
     _source = "ecs_ram_role"
@@ -1689,9 +1830,7 @@ class EcsRamRoleCredentialProvider(_Provider):
         except _TransportError:
             if not configured:
                 return None  # no metadata service: not an ECS instance
-            if v1_disabled:
-                raise
-            status, body = None, b""
+            raise  # the same host would not answer an IMDSv1 request either
         if status == 200 and body.strip():
             token = body.decode("latin-1").strip()
             if _has_control(token):  # it goes into a header: say so, without quoting it
@@ -1699,9 +1838,18 @@ class EcsRamRoleCredentialProvider(_Provider):
             headers["X-aliyun-ecs-metadata-token"] = token
         elif v1_disabled:
             raise _cred_error(source, "PUT %s returned HTTP %s and IMDSv1 is disabled" % (token_url, status))
+
+        def get(url):
+            status, body = _fetch(context, "GET", url, source, headers, direct=True)
+            if headers and status in (401, 403) and not v1_disabled:
+                # The token was issued but not accepted (some private clouds):
+                # once more without it, as alibabacloud-credentials does.
+                status, body = _fetch(context, "GET", url, source, direct=True)
+            return status, body
+
         list_url = base + "/latest/meta-data/ram/security-credentials/"
         if not role:
-            status, body = _fetch(context, "GET", list_url, source, headers, direct=True)
+            status, body = get(list_url)
             if status == 404:
                 raise _cred_error(source, "GET %s returned HTTP 404: the instance has no RAM role" % list_url)
             if status != 200:
@@ -1711,7 +1859,7 @@ class EcsRamRoleCredentialProvider(_Provider):
             if not role:
                 raise _cred_error(source, "GET %s returned no role name" % list_url)
         role_url = list_url + _quote(role)
-        status, body = _fetch(context, "GET", role_url, source, headers, direct=True)
+        status, body = get(role_url)
         if status == 404:
             raise _cred_error(source, "GET %s returned HTTP 404: role %r not found" % (role_url, role))
         if status != 200:
@@ -1721,13 +1869,13 @@ class EcsRamRoleCredentialProvider(_Provider):
         return _credentials_from_response(data, source, what, context.clock())
 
 
-def _rpc_signature(params, secret):
-    """Alibaba RPC signature (HMAC-SHA1) of the sorted query parameters.
+def _rpc_signature(method, params, secret):
+    """Alibaba RPC signature (HMAC-SHA1) of the sorted parameters -> (signature, canonical).
 
-    ``GET&%2F&`` + U(canonical query), keyed with ``secret + "&"``.
+    ``METHOD&%2F&`` + U(canonical parameters), keyed with ``secret + "&"``.
     """
     canonical = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
-    string_to_sign = "GET&%2F&" + _quote(canonical)
+    string_to_sign = method + "&%2F&" + _quote(canonical)
     digest = hmac.digest((secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), "sha1")
     return _b64(digest).decode("ascii"), canonical
 
@@ -1758,7 +1906,11 @@ def _sts_endpoint(environ, explicit, sts_region, enable_vpc, source="sts"):
 
 
 def _call_sts(ctx, source, endpoint, params, base=None):
-    """Call STS (signed with ``base`` unless anonymous) -> Credentials."""
+    """Call STS (signed with ``base`` unless anonymous) -> Credentials.
+
+    A POST form: the token, the policy, the OIDC token and the signature stay
+    out of the URL, which proxies and access logs keep.
+    """
     import uuid
 
     now = ctx.clock()
@@ -1768,13 +1920,12 @@ def _call_sts(ctx, source, endpoint, params, base=None):
                       SignatureVersion="1.0", SignatureNonce=str(uuid.uuid4()))  # fmt: skip
         if base.security_token:
             params["SecurityToken"] = base.security_token
-        signature, query = _rpc_signature(params, base.access_key_secret)
-        query += "&Signature=" + _quote(signature)
+        signature, form = _rpc_signature("POST", params, base.access_key_secret)
+        form += "&Signature=" + _quote(signature)
     else:
-        query = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
-    url = endpoint + "/?" + query
+        form = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
     action = params["Action"]
-    status, body = _fetch(ctx, "GET", url, source)
+    status, body = _fetch(ctx, "POST", endpoint + "/", source, {"Content-Type": _FORM_TYPE}, form.encode("utf-8"))
     if status != 200:
         # STS echoes its string to sign on SignatureDoesNotMatch: it holds the
         # key id and the token, percent-encoded once or twice. Mask them
@@ -1782,7 +1933,7 @@ def _call_sts(ctx, source, endpoint, params, base=None):
         secrets = (base.access_key_id, base.security_token) if base is not None else ()
         secrets += (params.get("OIDCToken"),)
         body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
-        raise _http_error(source, action + " GET", endpoint + "/", status, body)
+        raise _http_error(source, action + " POST", endpoint + "/", status, body)
     what = "%s %s" % (action, endpoint)
     data = _json_object(body, source, what)
     creds = data.get("Credentials")
@@ -1800,7 +1951,33 @@ def _check_duration(duration_seconds):
     return duration_seconds
 
 
-class AssumeRoleCredentialProvider(_Provider):
+class _StsProvider(_Provider):
+    """What AssumeRole and AssumeRoleWithOIDC share: the role, the session,
+    the endpoint and the call itself."""
+
+    def __init__(self, role_arn, role_session_name, sts_endpoint, duration_seconds, policy, sts_region, enable_vpc):
+        self.role_arn = role_arn
+        self.role_session_name = role_session_name
+        self.sts_endpoint = sts_endpoint
+        self.duration_seconds = _check_duration(duration_seconds)
+        self.policy = policy
+        self.sts_region = sts_region
+        self.enable_vpc = enable_vpc
+
+    def _assume(self, context, params, base=None):
+        """Add the common parameters and call STS (signed with ``base``)."""
+        environ = context.environ
+        params["RoleSessionName"] = (self.role_session_name or _env(environ, ENV_ROLE_SESSION_NAME)
+                                     or "ossign-%d" % int(context.clock()))  # fmt: skip
+        if self.duration_seconds is not None:
+            params["DurationSeconds"] = str(self.duration_seconds)
+        if self.policy:
+            params["Policy"] = self.policy
+        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
+        return _call_sts(context, self._source, endpoint, params, base)
+
+
+class AssumeRoleCredentialProvider(_StsProvider):
     """Temporary credentials from STS ``AssumeRole``.
 
     The call is signed (Alibaba RPC, HMAC-SHA1) with the credentials of
@@ -1808,7 +1985,8 @@ class AssumeRoleCredentialProvider(_Provider):
     credentials file, config file. The role is the argument, else
     ``ALIBABA_CLOUD_ROLE_ARN``; without one this source is not configured.
     ``sts_region`` and ``enable_vpc`` choose a regional (or VPC) endpoint
-    when ``sts_endpoint`` is not given.
+    when ``sts_endpoint`` is not given. The call is a POST form: nothing
+    secret stands in the URL.
     """
 
     _source = "assume_role"
@@ -1819,15 +1997,9 @@ class AssumeRoleCredentialProvider(_Provider):
                  sts_endpoint: Optional[str] = None, duration_seconds: Optional[int] = None,
                  policy: Optional[str] = None, *, sts_region: Optional[str] = None,
                  enable_vpc: Optional[bool] = None) -> None:  # fmt: skip
+        super().__init__(role_arn, role_session_name, sts_endpoint, duration_seconds, policy, sts_region, enable_vpc)
         self.base_provider = base_provider
-        self.role_arn = role_arn
-        self.role_session_name = role_session_name
         self.external_id = external_id
-        self.sts_endpoint = sts_endpoint
-        self.duration_seconds = _check_duration(duration_seconds)
-        self.policy = policy
-        self.sts_region = sts_region
-        self.enable_vpc = enable_vpc
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Assume the role, or return ``None`` when no role ARN is configured."""
@@ -1851,33 +2023,22 @@ class AssumeRoleCredentialProvider(_Provider):
             origin = "role ARN %s" % role_arn if self.role_arn else "%s (%s)" % (ENV_ROLE_ARN, role_arn)
             raise _cred_error(self._source, "%s is set but no base credentials were found" % origin,
                               tried and "looked in " + tried)  # fmt: skip
-        params = {
-            "Action": "AssumeRole",
-            "RoleArn": role_arn,
-            "RoleSessionName": _session_name(self.role_session_name, environ, context),
-        }
+        params = {"Action": "AssumeRole", "RoleArn": role_arn}
         external_id = self.external_id or _env(environ, ENV_EXTERNAL_ID)
         if external_id:
             params["ExternalId"] = external_id
-        if self.duration_seconds is not None:
-            params["DurationSeconds"] = str(self.duration_seconds)
-        if self.policy:
-            params["Policy"] = self.policy
-        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
-        return _call_sts(context, self._source, endpoint, params, base)
+        return self._assume(context, params, base)
 
 
-def _session_name(explicit, environ, ctx):
-    return explicit or _env(environ, ENV_ROLE_SESSION_NAME) or "ossign-%d" % int(ctx.clock())
-
-
-class AssumeRoleWithOidcCredentialProvider(_Provider):
+class AssumeRoleWithOidcCredentialProvider(_StsProvider):
     """Temporary credentials from STS ``AssumeRoleWithOIDC`` (ACK RRSA).
 
-    Configured when the role ARN, the OIDC provider ARN and the token file are
-    all known (arguments, else ``ALIBABA_CLOUD_ROLE_ARN``,
+    Configured when the role ARN, the OIDC provider ARN and the token are all
+    known (arguments, else ``ALIBABA_CLOUD_ROLE_ARN``,
     ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``, ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``).
-    The token file is read again at every call: the kubelet rotates it.
+    The token is ``oidc_token`` (a string, or a callable returning one, asked
+    at every call: CI systems hand tokens over an API), else the token file,
+    read again at every call: the kubelet rotates it.
     """
 
     _source = "oidc"
@@ -1886,45 +2047,53 @@ class AssumeRoleWithOidcCredentialProvider(_Provider):
     def __init__(self, role_arn: Optional[str] = None, oidc_provider_arn: Optional[str] = None,
                  oidc_token_file: Optional[str] = None, role_session_name: Optional[str] = None,
                  sts_endpoint: Optional[str] = None, duration_seconds: Optional[int] = None,
-                 policy: Optional[str] = None, *, sts_region: Optional[str] = None,
-                 enable_vpc: Optional[bool] = None) -> None:  # fmt: skip
-        self.role_arn = role_arn
+                 policy: Optional[str] = None, oidc_token: Union[str, Callable[[], str], None] = None, *,
+                 sts_region: Optional[str] = None, enable_vpc: Optional[bool] = None) -> None:  # fmt: skip
+        super().__init__(role_arn, role_session_name, sts_endpoint, duration_seconds, policy, sts_region, enable_vpc)
+        if oidc_token is not None and not (isinstance(oidc_token, str) or callable(oidc_token)):
+            raise TypeError("oidc_token must be a string or a callable returning one")
         self.oidc_provider_arn = oidc_provider_arn
         self.oidc_token_file = oidc_token_file
-        self.role_session_name = role_session_name
-        self.sts_endpoint = sts_endpoint
-        self.duration_seconds = _check_duration(duration_seconds)
-        self.policy = policy
-        self.sts_region = sts_region
-        self.enable_vpc = enable_vpc
+        self._oidc_token = oidc_token
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Exchange the OIDC token for credentials, or ``None`` when not configured."""
         environ = context.environ
         role_arn = self.role_arn or _env(environ, ENV_ROLE_ARN)
         provider_arn = self.oidc_provider_arn or _env(environ, ENV_OIDC_PROVIDER_ARN)
-        token_file = self.oidc_token_file or _env(environ, ENV_OIDC_TOKEN_FILE)
-        if not (role_arn and provider_arn and token_file):
+        given = self._oidc_token
+        token_file = None if given is not None else self.oidc_token_file or _env(environ, ENV_OIDC_TOKEN_FILE)
+        if not (role_arn and provider_arn and (given is not None or token_file)):
             return None
         # The endpoint first: a bad region sends nothing and reads no file.
-        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
-        path = _expand_home(context, token_file) or token_file
-        # No permission warning: the kubelet writes the token file 0644.
-        token = _read_text(context, path, self._source, required=True, warn_shared=False).strip()
-        if not token:
-            raise _cred_error(self._source, "OIDC token file %s is empty" % path)
-        params = {
-            "Action": "AssumeRoleWithOIDC",
-            "RoleArn": role_arn,
-            "OIDCProviderArn": provider_arn,
-            "OIDCToken": token,
-            "RoleSessionName": _session_name(self.role_session_name, environ, context),
-        }
-        if self.duration_seconds is not None:
-            params["DurationSeconds"] = str(self.duration_seconds)
-        if self.policy:
-            params["Policy"] = self.policy
-        return _call_sts(context, self._source, endpoint, params)
+        _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
+        if given is None:
+            path = _expand_home(context, token_file) or token_file
+            # No permission warning: the kubelet writes the token file 0644.
+            token = _read_text(context, path, self._source, required=True, warn_shared=False).strip()
+            if not token:
+                raise _cred_error(self._source, "OIDC token file %s is empty" % path)
+        else:
+            token = self._given_token()
+        params = {"Action": "AssumeRoleWithOIDC", "RoleArn": role_arn, "OIDCProviderArn": provider_arn,
+                  "OIDCToken": token}  # fmt: skip
+        return self._assume(context, params)
+
+    def _given_token(self):
+        given, source = self._oidc_token, self._source
+        if callable(given):
+            failed = None
+            try:
+                given = given()
+            except Exception as exc:  # the caller's code: its message may hold the token
+                failed = type(exc).__name__
+            if failed:  # raised out here so that the caller's exception is not its context
+                raise _cred_error(source, "the oidc_token callable raised %s" % failed)
+        if not isinstance(given, str):
+            raise _cred_error(source, "oidc_token returned a %s, not a string" % type(given).__name__)
+        if not given.strip():
+            raise _cred_error(source, "oidc_token is empty")
+        return given.strip()
 
 
 class ProcessCredentialProvider(_Provider):
@@ -1939,6 +2108,7 @@ class ProcessCredentialProvider(_Provider):
     """
 
     _source = "process"
+    _shown = (("command", lambda p: os.path.basename(p.argv[0])), "timeout")
 
     def __init__(self, command: Union[str, Iterable[str]], timeout: Optional[float] = None) -> None:
         if isinstance(command, str):
@@ -1953,9 +2123,6 @@ class ProcessCredentialProvider(_Provider):
             raise ValueError("timeout must be a positive number of seconds")
         self.argv = argv
         self.timeout = float(timeout) if timeout is not None else _DEFAULT_PROCESS_TIMEOUT
-
-    def __repr__(self):
-        return "ProcessCredentialProvider(command=%r, timeout=%s)" % (os.path.basename(self.argv[0]), self.timeout)
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Run the command and return the credentials it prints."""
@@ -2016,12 +2183,10 @@ class ChainCredentialProvider(_Provider):
     """
 
     _source = "chain"
+    _shown = ("providers",)
 
     def __init__(self, *providers: Any) -> None:
         self.providers = tuple(providers)
-
-    def __repr__(self):
-        return "%s(%s)" % (type(self).__name__, ", ".join(repr(p) for p in self.providers))
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Return the first credentials found, or raise CredentialError."""
@@ -2072,6 +2237,33 @@ _SLOT_DEFAULTS = {
 _BASE_SLOTS = ("env", "oss_profile", "credentials_file", "config_file")
 
 
+class _NamedProfile(_Provider):
+    """One profile by name from the profile files that have it, alone
+    (``ossign --profile``): environment keys do not shadow it, and its own
+    failure is the answer rather than a later source's."""
+
+    _source = "profile"
+    _shown = ("profile",)
+    _FILES = ("oss_profile", "credentials_file", "config_file")
+
+    def __init__(self, profile):
+        self.profile = profile
+
+    def provide(self, context: Context) -> Optional[Credentials]:
+        return self._resolve(context)[1]
+
+    def _resolve(self, context):
+        tried = []
+        for slot in self._FILES:
+            provider = _SLOT_DEFAULTS[slot](profile=self.profile)
+            found, searched, _, _ = provider._search(context)
+            if found is not None:
+                return provider._source, provider._resolve(context, *found)
+            tried += searched
+        raise _cred_error(self._source, "profile %r not found in %s"
+                          % (self.profile, " or ".join(tried) or "any profile file (none exists)"))  # fmt: skip
+
+
 def _base_chain():
     """AssumeRole's default base: env, OSS profile, credentials file, config file."""
     return ChainCredentialProvider(*(_SLOT_DEFAULTS[s]() for s in _BASE_SLOTS))
@@ -2104,15 +2296,11 @@ class DefaultCredentialProvider(ChainCredentialProvider):
             base = [slots[s] for s in _BASE_SLOTS if slots[s] is not None]
             assume_role = AssumeRoleCredentialProvider(base_provider=ChainCredentialProvider(*base))
         slots["assume_role"] = assume_role
-        self._slots = slots
-        self._front = ()
         super().__init__(*[slots[s] for s in _SLOTS if slots[s] is not None])
 
     def push_front(self, provider: Any) -> DefaultCredentialProvider:
         """A new chain that tries ``provider`` before every other source."""
         chain = ChainCredentialProvider.__new__(DefaultCredentialProvider)
-        chain._slots = self._slots
-        chain._front = (provider,) + self._front
         chain.providers = (provider,) + self.providers
         return chain
 
@@ -3342,7 +3530,7 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     return "%s://%s.%s/%s" % (scheme, bucket, host, path)
 
 
-def _origin(url):
+def _request_origin(url):
     """``(scheme, host, port)`` of a URL, the port filled in from the scheme."""
     import urllib.parse
 
@@ -3384,7 +3572,7 @@ def _make_signing_handler():
 
         def http_request(self, request):
             """Sign ``request`` (urllib calls this for HTTP and HTTPS)."""
-            origin = _origin(request.full_url)
+            origin = _request_origin(request.full_url)
             if request.unverifiable and hasattr(request, "redirect_dict"):  # a redirect urllib follows
                 if getattr(request.redirect_dict, "ossign_origin", None) != origin:
                     own = _SIGNER_HEADERS[self.signer.version]
@@ -3500,11 +3688,12 @@ def _cli_target(target):
 
 
 def _cli_context(args):
-    environ = dict(os.environ)
-    if args.profile:
-        environ[ENV_PROFILE] = args.profile
-        environ[ENV_OSS_PROFILE] = args.profile
-    return Context(environ=environ)
+    return Context(environ=dict(os.environ))
+
+
+def _cli_provider(args):
+    """``--profile NAME``: that profile alone; else the default chain."""
+    return _NamedProfile(args.profile) if args.profile else DefaultCredentialProvider()
 
 
 def _cli_signer(args, bucket, endpoint=None):
@@ -3514,7 +3703,7 @@ def _cli_signer(args, bucket, endpoint=None):
         region = _infer_host(endpoint.split("://", 1)[-1].split("/")[0].split(":")[0].lower())[1]
     if args.version == "v4" and not region:
         raise SigningError("V4 needs a region: pass --region (e.g. --region cn-hangzhou)")
-    return Signer(bucket, DefaultCredentialProvider(), region=region, version=args.version, context=ctx)
+    return Signer(bucket, _cli_provider(args), region=region, version=args.version, context=ctx)
 
 
 def _cmd_presign(args, out):
@@ -3551,7 +3740,7 @@ def _cmd_sign(args, out):
 
 def _cmd_credentials(args, out):
     ctx = _cli_context(args)
-    source, creds = DefaultCredentialProvider()._resolve(ctx)
+    source, creds = _cli_provider(args)._resolve(ctx)
     expiration = creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ") if creds.expiration else "never"
     print("source: %s" % source, file=out)
     print("access_key_id: %s" % _mask(creds.access_key_id), file=out)
