@@ -34,6 +34,7 @@ __all__ = [
     "OssignError",
     "CredentialError",
     "SigningError",
+    "CallbackError",
     "Credentials",
     "Context",
     "StaticCredentialProvider",
@@ -53,6 +54,8 @@ __all__ = [
     "SignedRequest",
     "SigningHandler",
     "object_url",
+    "callback",
+    "verify_callback",
     "main",
 ]
 
@@ -159,6 +162,10 @@ _BACKOFF_BASE = 1.0  #: seconds after a first failed mandatory refresh (doubles)
 _BACKOFF_MAX = 60.0  #: most seconds between failed refreshes, Retry-After too
 _WAIT_TIMEOUTS = 4  #: a waiter waits this many context timeouts for a refresh
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
+_DEFAULT_EXPIRES = 3600  #: seconds a presigned URL or POST policy lives by default
+#: With credentials that end within _DEFAULT_EXPIRES, a default presigned URL
+#: ends this many seconds before they do (room for a request in flight).
+_EXPIRY_MARGIN = 60
 
 _V4_MAX_EXPIRES = 604800  #: 7 days, the V4 presign limit
 #: V1 and V2 presigned URLs and V1 POST policies: OSS sets no limit, so a
@@ -310,6 +317,11 @@ class _TransportError(CredentialError):
 
 class SigningError(OssignError, ValueError):
     """The request cannot be signed; the request is left unchanged."""
+
+
+class CallbackError(OssignError):
+    """:func:`verify_callback` could not prove that a request is a callback
+    signed by OSS; the message says why."""
 
 
 def _mask(key_id):
@@ -2518,12 +2530,14 @@ class CredentialCache:
             # again would grow its traceback, and it carries no chain.
             raise _fresh_copy(error)
         creds = creds if creds is not None else entry.credentials
-        raise _ShortCredentials(
+        short = _ShortCredentials(
             "%s: credentials expire at %s, before they are needed (%s)"
             % (_source_of(self.provider), creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
                datetime.fromtimestamp(need, _UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
             _source_of(self.provider),
         )  # fmt: skip
+        short.expires_at = creds._expires_at
+        raise short
 
     def _refresh(self, ctx):
         """Call the provider once (lock not held) and publish the outcome."""
@@ -2956,6 +2970,53 @@ def _copy_headers(headers, drop=(), replaced=False):
     return {name: value for name, value in items if name.lower() not in drop}
 
 
+_PROVIDER_KINDS = ("a credential provider (an object with provide(context)), a CredentialCache, "
+                   "a Credentials, or a tuple (access_key_id, access_key_secret[, security_token])")
+
+
+def _as_cache(provider, context):
+    """``Signer``'s ``provider`` argument -> the CredentialCache it signs with."""
+    if isinstance(provider, CredentialCache):
+        return provider
+    if provider is None:
+        provider = DefaultCredentialProvider()
+    elif isinstance(provider, Credentials):
+        creds, provider = provider, StaticCredentialProvider(provider.access_key_id, provider.access_key_secret)
+        provider._credentials = creds  # with its token and expiration
+    elif isinstance(provider, tuple):
+        # The values are never echoed: they hold the secret.
+        if len(provider) not in (2, 3) or not all(isinstance(v, str) or v is None for v in provider):
+            raise TypeError("provider tuple must be (access_key_id, access_key_secret[, security_token]) "
+                            "of str, got a tuple of %d items" % len(provider))  # fmt: skip
+        provider = StaticCredentialProvider(*provider)
+    elif not callable(getattr(provider, "provide", None)):
+        raise TypeError("provider must be %s; got %s" % (_PROVIDER_KINDS, type(provider).__name__))
+    return CredentialCache(provider, context)
+
+
+def _set_signing_headers(headers, signed, version):
+    """Replace the signing headers in a library's mutable ``headers`` mapping
+    with those of ``signed``."""
+    own = _SIGNER_HEADERS[version]
+    for key in {k for k in list(headers.keys()) if k.lower() in own}:
+        del headers[key]
+    for name, value in signed.headers.items():
+        if name.lower() in own:
+            headers[name] = value
+
+
+def _check_urllib_request(request):
+    """TypeError unless ``request`` is a urllib.request.Request (its module is
+    loaded whenever one exists, so nothing is imported here)."""
+    urllib_request = sys.modules.get("urllib.request")
+    if urllib_request is None or not isinstance(request, urllib_request.Request):
+        kind = type(request)
+        raise TypeError("sign_request() signs a urllib.request.Request, got %s.%s; for requests and httpx "
+                        "pass the signer as auth=signer (requests.get(url, auth=signer)), for aiohttp use "
+                        "ClientSession(middlewares=[signer.aiohttp_middleware])"
+                        % (kind.__module__, kind.__qualname__))  # fmt: skip
+
+
 class Signer:
     """Signs OSS requests with V1, V2 or V4, as a header or a presigned URL.
 
@@ -2985,11 +3046,7 @@ class Signer:
         self.product = product
         self.context = context or Context()
         self.additional_headers = _names(additional_headers)
-        if provider is None:
-            provider = DefaultCredentialProvider()
-        if not isinstance(provider, CredentialCache):
-            provider = CredentialCache(provider, self.context)
-        self.provider = provider
+        self.provider = _as_cache(provider, self.context)
         self._hosts = {}  # "scheme://netloc" -> _host_plan(...)
         self._keys = {}  # (secret, date, region, product) -> V4 signing key
         # One-entry memos, each replaced by one assignment (thread-safe):
@@ -3011,21 +3068,31 @@ class Signer:
         ``url``'s path and query must be percent-encoded exactly once. With
         ``expires=None`` the result carries ``Authorization`` and the other
         signing headers; with ``expires`` (seconds or ``timedelta``) the URL
-        carries the signature. Nothing passed in is mutated.
+        carries the signature. Nothing passed in is mutated. A presigned
+        URL carries ``x-oss-callback``/``x-oss-callback-var`` headers (from
+        :func:`callback`) as its ``callback``/``callback-var`` parameters.
 
         Raises:
             SigningError: the request cannot be signed as given.
             CredentialError: no credentials could be had.
         """
         extra = self.additional_headers if additional_headers is None else _names(additional_headers)
+        if expires is not None and headers:
+            url, headers = _callback_query(url, headers)  # a presigned URL carries the callback itself
         return self._sign(method, url, headers, expires, extra, extra is None)
 
-    def presign(self, url: str, *, method: str = "GET", expires: Union[int, timedelta] = 3600,
+    def presign(self, url: str, *, method: str = "GET", expires: Union[int, timedelta, None] = None,
                 headers: Optional[Mapping[str, str]] = None,
                 additional_headers: Optional[Iterable[str]] = None) -> str:
-        """Return a presigned URL valid for ``expires`` seconds (default 1 hour)."""
+        """Return a presigned URL valid for ``expires`` seconds or a ``timedelta``.
+
+        ``expires=None`` means one hour, or until shortly before the
+        credentials expire when they end sooner. An explicit ``expires`` that
+        the credentials cannot cover raises SigningError naming the longest
+        one that works.
+        """
         if expires is None:
-            raise SigningError("expires is required to presign a URL")
+            expires = self._default_expires()[0]
         return self.sign(method, url, headers, expires=expires, additional_headers=additional_headers).url
 
     def credentials(self) -> Credentials:
@@ -3040,6 +3107,7 @@ class Signer:
         with a body and no Content-Type gets urllib's default type set
         explicitly first, so that what is signed is what urllib sends.
         """
+        _check_urllib_request(request)
         headers = dict(request.header_items())
         default_type = request.data is not None and not any(k.lower() == "content-type" for k in headers)
         if default_type:
@@ -3074,21 +3142,27 @@ class Signer:
         headers = request.headers
         signed = self._sign(request.method, str(request.url), dict(headers.items()), None,
                             self.additional_headers, False)  # fmt: skip
-        own = _SIGNER_HEADERS[self.version]
-        for key in [k for k in list(headers.keys()) if k.lower() in own]:
-            del headers[key]
-        for name, value in signed.headers.items():
-            if name.lower() in own:
-                headers[name] = value
+        _set_signing_headers(headers, signed, self.version)
         hooks = getattr(request, "hooks", None)
         if isinstance(hooks, dict) and _unsign_redirect not in hooks.get("response", ()):
             request.register_hook("response", _unsign_redirect)  # requests
         return request
 
+    async def aiohttp_middleware(self, request: Any, handler: Any) -> Any:
+        """aiohttp (3.12 or newer) client middleware that signs every request:
+        ``aiohttp.ClientSession(middlewares=[signer.aiohttp_middleware])``.
+
+        Header signing, as ``auth=signer`` does for requests and httpx. When
+        the credentials need fetching or renewing, that runs in a worker
+        thread (``asyncio.to_thread``), never on the event loop; signing
+        itself is pure computation. aiohttp is not imported.
+        """
+        return await _aiohttp_sign(self, request, handler)
+
     def post_policy(self, key: Optional[str] = None, *, key_prefix: Optional[str] = None,
-                    expires: Union[int, timedelta] = 3600, conditions: Iterable[Any] = (),
+                    expires: Union[int, timedelta, None] = None, conditions: Iterable[Any] = (),
                     fields: Optional[Mapping[str, str]] = None, endpoint: Optional[str] = None,
-                    allow_any_key: bool = False) -> dict:  # fmt: skip
+                    callback: Optional[Mapping[str, str]] = None, allow_any_key: bool = False) -> dict:  # fmt: skip
         """Sign a POST policy for a browser form upload (PostObject).
 
         Give ``key`` (exact object key) or ``key_prefix`` (any key under it; the
@@ -3100,10 +3174,28 @@ class Signer:
         form fields, each also required by an exact-match condition unless a
         condition already names it. Returns ``{"url": action, "fields": {...}}``
         with the fields in the order a form sends them (the file goes last).
+        ``expires`` works as in :meth:`presign`: ``None`` is one hour, or
+        until shortly before the credentials end when they end sooner.
+        ``callback`` is the dict :func:`callback` returns: its ``callback``
+        field and ``x:`` variables join the form, each bound by a condition.
         """
-        return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint, allow_any_key)
+        return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint, callback, allow_any_key)
 
     # -- glue ---------------------------------------------------------------
+
+    def _default_expires(self, what="a presigned URL"):
+        """``expires=None`` -> (seconds, None), or (seconds, credentials' end
+        as epoch seconds) when they end within the default hour."""
+        now = self.context.clock()
+        cache = self.provider
+        end = cache._get(now + _HEADER_HEADROOM, now, cache._ctx(self.context))._expires_at
+        if end is None or end - now - _EXPIRY_MARGIN >= _DEFAULT_EXPIRES:
+            return _DEFAULT_EXPIRES, None
+        seconds = int(end - now - _EXPIRY_MARGIN)
+        if seconds < 1:
+            raise SigningError("the credentials expire at %s, too soon for %s"
+                               % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end)), what))  # fmt: skip
+        return seconds, end
 
     def _credentials_for(self, need, now, query_mode, what="the presigned URL"):
         cache = self.provider
@@ -3114,7 +3206,14 @@ class Signer:
             return cache._get(need, now, cache._ctx(self.context))
         except _ShortCredentials as exc:
             if query_mode:
-                raise SigningError("%s would outlive its credentials (%s)" % (what, exc)) from None
+                end = exc.expires_at
+                longest = int(end - now - _EXPIRY_MARGIN)
+                hint = ("the longest expiry that works is %d seconds (leaving the expiry unset picks it)" % longest
+                        if longest >= 1 else "they are too short-lived for any")  # fmt: skip
+                raise SigningError("%s would outlive its credentials: it would last %d seconds, they expire at %s "
+                                   "(in %d seconds); %s"
+                                   % (what, need - int(now), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end)),
+                                      int(end - now), hint)) from None  # fmt: skip
             raise
 
     def _sign(self, method, url, headers, expires, additional, default_all):
@@ -3382,7 +3481,7 @@ class Signer:
         return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
 
 
-def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint, allow_any_key=False):
+def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint, callback=None, allow_any_key=False):
     import json
 
     if (key is None) == (key_prefix is None):
@@ -3395,13 +3494,15 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
     bucket = signer.bucket
     if not bucket:
         raise SigningError("post_policy needs a Signer with a bucket")
-    expires = _expires_seconds(expires, signer.version)
     region = signer.region
     if signer.version == "v4" and not region:
         raise SigningError("V4 POST policies need a region: pass region= to Signer")
     if region is None and endpoint is None:
         raise SigningError("post_policy needs a region or an endpoint for the form's URL")
     url = object_url(bucket, "", region, endpoint=endpoint)
+    if expires is None:
+        expires = signer._default_expires("a POST policy")[0]
+    expires = _expires_seconds(expires, signer.version)
     clock_now = signer.context.clock()
     now = int(clock_now)
     creds = signer._credentials_for(now + expires, clock_now, True, "the POST policy")
@@ -3430,6 +3531,11 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
         form[name] = str(value)
         if name.lower() not in named:
             conds.append({name: str(value)})
+    for name, value in (_callback_fields(callback) if callback is not None else {}).items():
+        if any(name.lower() == other.lower() for other in form):
+            raise SigningError("field %r is set both by fields= and by callback=" % name)
+        form[name] = value
+        conds.append({name: value})
     auth = {}
     if signer.version == "v4":
         date = time.strftime("%Y%m%d", time.gmtime(now))
@@ -3457,6 +3563,466 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
     return {"url": url, "fields": form}
 
 
+# ==== Upload callbacks ======================================================
+#
+# Build: callback() makes the x-oss-callback (and x-oss-callback-var) values
+# OSS documents at https://www.alibabacloud.com/help/en/oss/developer-reference/callback
+# (base64 of a JSON object); post_policy and presigning carry them as form
+# fields or query parameters. Verify: OSS signs each callback request with
+# RSA PKCS#1 v1.5 and MD5 over unquote(path) [+ "?" + query] + "\n" + body
+# (SPEC.md section 13); the public key comes from the URL in the request's
+# x-oss-pub-key-url header, which is trusted only on gosspublic.alicdn.com.
+
+_CALLBACK_BODY = "bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&mimeType=${mimeType}"
+_CALLBACK_BODY_TYPES = ("application/x-www-form-urlencoded", "application/json")
+_CALLBACK_MAX_URLS = 5  # "at most 5 URLs, separated by semicolons"
+_CALLBACK_HEADERS = ("x-oss-callback", "x-oss-callback-var")
+#: The only host whose keys are trusted, as "scheme://host/" prefixes (a
+#: browser lower-cases scheme and host; anything else after them is refused).
+_CALLBACK_KEY_PREFIXES = ("http://gosspublic.alicdn.com/", "https://gosspublic.alicdn.com/")
+_CALLBACK_KEY_LIMIT = 16 * 1024  # bytes of a key file; OSS's own is 182
+_CALLBACK_KEY_CACHE = 8  # keys kept (one URL in practice)
+#: Characters allowed after the host: RFC 3986 pchar, "/", "?" and "%".
+#: No backslash (browsers read it as "/"), space, control or non-ASCII.
+_CALLBACK_URL_SAFE = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?%"
+_BASE64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+#: DER DigestInfo prefix of MD5 (RFC 8017 section 9.2, note 1).
+_MD5_DIGEST_INFO = bytes.fromhex("3020300c06082a864886f70d020505000410")
+#: The rsaEncryption OID 1.2.840.113549.1.1.1 (RFC 8017 appendix C), DER content.
+_RSA_OID = bytes.fromhex("2a864886f70d010101")
+
+
+def callback(url: Union[str, Iterable[str]], body: Optional[str] = None, *, host: Optional[str] = None,
+             body_type: Optional[str] = None, sni: Optional[bool] = None,
+             variables: Optional[Mapping[str, str]] = None) -> dict:  # fmt: skip
+    """The headers that ask OSS to call your server after an upload.
+
+    Returns ``{"x-oss-callback": ..., "x-oss-callback-var": ...}`` (the second
+    only with ``variables``), each base64 of the JSON OSS documents. ``url``
+    is one URL or a list of at most 5; ``body`` is the template OSS fills in
+    (default ``bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&
+    mimeType=${mimeType}``); ``variables`` maps names starting with ``x:`` to
+    strings (names in lower case, as OSS requires), which the body can use
+    as ``${x:name}``. Pass the result as ``headers`` to ``sign()`` (sent as
+    headers) or ``presign()`` (moved into the URL as the ``callback`` and
+    ``callback-var`` parameters), or as ``callback=`` to
+    :meth:`Signer.post_policy`.
+
+    Raises:
+        SigningError: no URL or more than 5, a variable name without ``x:``
+            or not in lower case, or a body type other than form-urlencoded
+            or JSON.
+    """
+    import json
+
+    urls = [url] if isinstance(url, str) else list(url or ())
+    if not urls or len(urls) > _CALLBACK_MAX_URLS:
+        raise SigningError("callback needs 1 to %d URLs, got %d" % (_CALLBACK_MAX_URLS, len(urls)))
+    for item in urls:
+        if not isinstance(item, str) or not item.startswith(("http://", "https://")) or \
+                any(c in item for c in "; \t\r\n"):  # fmt: skip
+            raise SigningError("callback URL must be an http:// or https:// URL without spaces or ';', "
+                               "got %r" % (item,))  # fmt: skip
+    document = {"callbackUrl": ";".join(urls)}
+    if host is not None:
+        document["callbackHost"] = _callback_text(host, "host")
+    document["callbackBody"] = _CALLBACK_BODY if body is None else _callback_text(body, "body")
+    if body_type is not None:
+        if body_type not in _CALLBACK_BODY_TYPES:
+            raise SigningError("callback body_type must be one of %s, got %r"
+                               % (", ".join(_CALLBACK_BODY_TYPES), body_type))  # fmt: skip
+        document["callbackBodyType"] = body_type
+    if sni is not None:
+        if not isinstance(sni, bool):
+            raise SigningError("callback sni must be True or False, got %r" % (sni,))
+        document["callbackSNI"] = sni
+    headers = {"x-oss-callback": _callback_b64(json, document)}
+    if variables:
+        names = {}
+        for name, value in dict(variables).items():
+            # "The key of a custom parameter must start with x: and be in
+            # lower case; otherwise OSS returns an error" (Callback page).
+            if not isinstance(name, str) or not name.startswith("x:") or len(name) < 3 or name != name.lower():
+                raise SigningError("callback variable names must start with 'x:' and be lower case, got %r"
+                                   % (name,))  # fmt: skip
+            names[name] = _callback_text(value, "variable %s" % name)
+        headers["x-oss-callback-var"] = _callback_b64(json, names)
+    return headers
+
+
+def _callback_text(value, what):
+    if not isinstance(value, str):
+        raise SigningError("callback %s must be a str, got %s" % (what, type(value).__name__))
+    return value
+
+
+def _callback_b64(json, document):
+    return _b64(json.dumps(document, separators=(",", ":")).encode("ascii")).decode("ascii")
+
+
+def _callback_fields(value):
+    """The form fields of a ``callback()`` dict: ``callback`` and each ``x:`` variable."""
+    import json
+
+    if not hasattr(value, "get") or not value.get("x-oss-callback"):
+        raise SigningError("callback= takes the dict that ossign.callback() returns")
+    fields = {"callback": value["x-oss-callback"]}
+    if value.get("x-oss-callback-var"):
+        try:
+            variables = json.loads(binascii.a2b_base64(value["x-oss-callback-var"]).decode("utf-8"))
+        except (binascii.Error, ValueError, TypeError):
+            raise SigningError("callback= has an x-oss-callback-var that is not base64 of JSON") from None
+        if not isinstance(variables, dict):
+            raise SigningError("callback= has an x-oss-callback-var that is not a JSON object")
+        fields.update((str(k), str(v)) for k, v in variables.items())
+    return fields
+
+
+def _callback_query(url, headers):
+    """For a presigned URL: the callback headers moved into the query as
+    ``callback`` and ``callback-var`` (signed as sub-resources in V1 and V2,
+    in the canonical query in V4), so the URL alone carries them."""
+    items = headers.items() if hasattr(headers, "items") else headers
+    moved, kept = {}, {}
+    for name, value in items:
+        lowered = name.lower() if isinstance(name, str) else name
+        if lowered in _CALLBACK_HEADERS:
+            moved[lowered[6:]] = value
+        else:
+            kept[name] = value
+    if not moved:
+        return url, headers
+    base, sep, fragment = url.partition("#")
+    query = base.partition("?")[2]
+    if any(part.partition("=")[0] in moved for part in query.split("&")):
+        raise SigningError("the URL already has a callback parameter and headers give another")
+    params = "&".join("%s=%s" % (name, _quote(str(moved[name]))) for name in ("callback", "callback-var")
+                      if name in moved)  # fmt: skip
+    base += ("&" if query else "" if base.endswith("?") else "?") + params
+    return base + sep + fragment, kept
+
+
+# -- verifying a callback ----------------------------------------------------
+
+
+def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
+                    context: Optional[Context] = None) -> None:  # fmt: skip
+    """Check that a request your server received is a callback signed by OSS.
+
+    ``path`` is the request target as received (path and query, still
+    percent-encoded), ``headers`` a mapping (names in any case) holding
+    ``Authorization`` and ``x-oss-pub-key-url``, ``body`` the raw bytes.
+    The public key URL must be ``http(s)://gosspublic.alicdn.com/...``
+    exactly (checked before any request); the key is fetched over HTTPS
+    through ``context.opener``, at most 16 KiB, and cached. Returns ``None``
+    when the signature is OSS's.
+
+    Raises:
+        CallbackError: a header is missing or malformed, the key URL is
+            refused, the key cannot be fetched or is not an RSA public key,
+            or the signature does not match.
+    """
+    try:
+        get = headers.get
+    except AttributeError:
+        raise CallbackError("verify_callback: headers must be a mapping, got %s" % type(headers).__name__) from None
+    # The spellings servers use first (lower case: Function Compute, Lambda,
+    # HTTP/2; title case: http.server, most frameworks), then any case.
+    signature = get("authorization") or get("Authorization")
+    key_header = get("x-oss-pub-key-url") or get("X-Oss-Pub-Key-Url")
+    if signature is None or key_header is None:
+        signature, key_header = _callback_headers(headers)
+    if not isinstance(key_header, (str, bytes)):
+        raise CallbackError("verify_callback: the x-oss-pub-key-url header is not text")
+    key = _CALLBACK_KEYS.get(key_header, context)
+    try:
+        signature = binascii.a2b_base64(signature)
+    except (binascii.Error, TypeError, ValueError):
+        signature = None
+    if not signature:
+        raise CallbackError("verify_callback: the Authorization header is not base64")
+    if body.__class__ is not bytes:
+        if not isinstance(body, (bytes, bytearray, memoryview)):
+            raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
+        body = bytes(body)
+    _rsa_md5_verify(key, signature, _callback_signed_bytes(path) + body)
+
+
+def _callback_headers(headers):
+    """(Authorization, x-oss-pub-key-url) from headers named in any case."""
+    signature = key_header = None
+    for name, value in headers.items():
+        lowered = name.lower() if isinstance(name, str) else name
+        if lowered == "authorization":
+            signature = value
+        elif lowered == "x-oss-pub-key-url":
+            key_header = value
+    if signature is None:
+        raise CallbackError("verify_callback: the Authorization header is missing")
+    if key_header is None:
+        raise CallbackError("verify_callback: the x-oss-pub-key-url header is missing")
+    return signature, key_header
+
+
+def _callback_signed_bytes(path):
+    """``unquote(path) [+ "?" + query] + "\\n"``: the decoded path, the raw query."""
+    if path.__class__ is not str and not isinstance(path, str):
+        raise CallbackError("verify_callback: path must be a str, got %s" % type(path).__name__)
+    head, sep, query = path.partition("?")
+    if "%" in head:
+        # An application's callbacks arrive on one or a few paths, and
+        # decoding one costs a tenth of a 1024-bit verification: keep a few.
+        decoded = _CALLBACK_PATHS.get(head)
+        if decoded is None:
+            import urllib.parse
+
+            decoded = urllib.parse.unquote_to_bytes(head)
+            if len(_CALLBACK_PATHS) >= 64:
+                _CALLBACK_PATHS.clear()
+            _CALLBACK_PATHS[head] = decoded
+    else:
+        decoded = head.encode("utf-8")
+    return decoded + b"?" + query.encode("utf-8") + b"\n" if sep else decoded + b"\n"
+
+
+_CALLBACK_PATHS = {}  # percent-encoded path -> decoded bytes
+
+
+def _base64_value(value, what):
+    """Bytes of a base64 header value; anything else is a CallbackError."""
+    if isinstance(value, str):
+        value = value.strip().encode("latin-1", "replace")
+    elif not isinstance(value, bytes):
+        raise CallbackError("verify_callback: %s is not text" % what)
+    if not value or len(value) % 4 or value.translate(None, _BASE64_BYTES):
+        raise CallbackError("verify_callback: %s is not base64" % what)
+    try:
+        return binascii.a2b_base64(value)
+    except binascii.Error:
+        raise CallbackError("verify_callback: %s is not base64" % what) from None
+
+
+def _callback_key_url(header):
+    """The HTTPS URL to fetch the key from, or a CallbackError saying why not.
+
+    Read as a browser would read it: the scheme and host are compared as the
+    exact prefix ``http(s)://gosspublic.alicdn.com/``, so user info, a port,
+    a backslash, a percent-encoded or look-alike host all fail before any
+    request is made; the rest may hold only URL path and query characters.
+    """
+    raw = _base64_value(header, "the x-oss-pub-key-url header")
+    shown = _excerpt(raw, 100)
+    head = raw[:30].lower()
+    for prefix in _CALLBACK_KEY_PREFIXES:
+        if head.startswith(prefix.encode("ascii")):
+            rest = raw[len(prefix):]
+            break
+    else:
+        raise CallbackError("verify_callback: public key URL %r refused: only http(s)://%s/ is trusted"
+                            % (shown, _CALLBACK_KEY_PREFIXES[0][7:-1]))  # fmt: skip
+    if not rest or rest.translate(None, _CALLBACK_URL_SAFE):
+        raise CallbackError("verify_callback: public key URL %r refused: its path is empty or has "
+                            "characters a URL path cannot" % (shown,))  # fmt: skip
+    return _CALLBACK_KEY_PREFIXES[1] + rest.decode("ascii")
+
+
+class _CallbackKeys:
+    """Public keys by ``x-oss-pub-key-url`` header and opener, thread-safe.
+
+    Keys fetched through the default opener (no context, or a context
+    without an opener) are shared, so that a warm Function Compute or Lambda
+    instance verifies with the key it fetched before; keys fetched through a
+    given opener are kept for that opener alone. A hit is one dict lookup,
+    without a lock. A miss takes one of a few
+    striped locks, so that threads wanting the same key wait for one fetch
+    (single flight) while a fetch of another URL does not hold them up. At
+    most ``size`` keys are kept; the oldest goes first. Failures are not
+    kept: the next request tries again.
+    """
+
+    def __init__(self, size=_CALLBACK_KEY_CACHE, stripes=4):
+        self._size = size
+        self._keys = {}  # (header, id(opener)) -> (opener, key)
+        self._locks = [threading.Lock() for _ in range(stripes)]
+        self._write = threading.Lock()
+        self._opener = None
+
+    def _default_opener(self):
+        with self._write:
+            if self._opener is None:
+                self._opener = _default_opener()
+            return self._opener
+
+    def get(self, header, ctx):
+        opener = ctx._opener if ctx is not None else None
+        slot = (header, id(opener))
+        found = self._keys.get(slot)
+        if found is not None and found[0] is opener:
+            return found[1]
+        url = _callback_key_url(header)  # refused before any request or lock
+        with self._locks[hash(slot) % len(self._locks)]:
+            found = self._keys.get(slot)
+            if found is not None and found[0] is opener:
+                return found[1]
+            if opener is None:  # the shared default opener, leaving the caller's context as it was
+                ctx = Context(opener=self._default_opener(), timeout=ctx.timeout if ctx is not None else None)
+            key = _callback_fetch_key(ctx, url)
+            with self._write:
+                while len(self._keys) >= self._size:
+                    del self._keys[next(iter(self._keys))]
+                self._keys[slot] = (opener, key)  # the opener is held, so its id stays its own
+        return key
+
+
+def _callback_fetch_key(ctx, url):
+    """The RSA key at ``url`` (HTTPS, 16 KiB at most), as :func:`_rsa_public_key` gives it."""
+    capped = Context(opener=_CappedOpener(ctx.opener, _CALLBACK_KEY_LIMIT + 1), timeout=ctx.timeout)
+    try:
+        status, data = _fetch(capped, "GET", url, "verify_callback")
+    except CredentialError as exc:
+        raise CallbackError("verify_callback: public key not fetched (%s)" % exc) from None
+    if status != 200:
+        raise CallbackError("verify_callback: public key not fetched: GET %s returned HTTP %s"
+                            % (_strip_query(url), status))  # fmt: skip
+    if len(data) > _CALLBACK_KEY_LIMIT:
+        raise CallbackError("verify_callback: public key not fetched: GET %s: response larger than %d bytes"
+                            % (_strip_query(url), _CALLBACK_KEY_LIMIT))  # fmt: skip
+    return _rsa_public_key(data)
+
+
+class _CappedOpener:
+    """An opener whose responses end after ``limit`` bytes, so that no more
+    than that is read from the network whatever the body's size."""
+
+    def __init__(self, opener, limit):
+        self._opener = opener
+        self._limit = limit
+
+    def open(self, request, timeout=None):
+        import urllib.error
+
+        try:
+            response = self._opener.open(request, timeout=timeout)
+        except urllib.error.HTTPError as exc:  # an error's body is capped too
+            response = exc
+        return response if response is None else _CappedResponse(response, self._limit)
+
+
+class _CappedResponse:
+    """A response's status, headers and close, and at most ``left`` bytes of its body."""
+
+    def __init__(self, response, left):
+        self._response = response
+        self._left = left
+        self.status = getattr(response, "status", None) or response.getcode()
+        self.headers = getattr(response, "headers", None)
+
+    def getcode(self):
+        return self.status
+
+    def read(self, size=-1):
+        want = self._left if size is None or size < 0 else min(size, self._left)
+        if want <= 0:
+            return b""
+        data = self._response.read(want) or b""
+        self._left -= len(data)
+        return data
+
+    def close(self):
+        close = getattr(self._response, "close", None)
+        if close is not None:
+            close()
+
+
+_CALLBACK_KEYS = _CallbackKeys()
+
+
+# -- PEM, DER and RSA (pure) -------------------------------------------------
+
+
+def _der_next(data, pos, tag, what):
+    """``(start, end)`` of the DER value with ``tag`` at ``pos``; a
+    CallbackError for a wrong tag, a bad or indefinite length, or a value
+    running past the end."""
+    if pos + 2 > len(data) or data[pos] != tag:
+        raise CallbackError("verify_callback: public key is not an RSA public key (%s expected)" % what)
+    length = data[pos + 1]
+    pos += 2
+    if length & 0x80:
+        count = length & 0x7F
+        if not 1 <= count <= 4 or pos + count > len(data) or data[pos] == 0:
+            raise CallbackError("verify_callback: public key is not an RSA public key (bad length of %s)" % what)
+        length = int.from_bytes(data[pos:pos + count], "big")
+        pos += count
+        if length < 0x80:
+            raise CallbackError("verify_callback: public key is not an RSA public key (bad length of %s)" % what)
+    if pos + length > len(data):
+        raise CallbackError("verify_callback: public key is not an RSA public key (%s is cut short)" % what)
+    return pos, pos + length
+
+
+def _der_integer(data, pos, what):
+    """A positive DER INTEGER at ``pos`` -> ``(value, end)``."""
+    start, end = _der_next(data, pos, 0x02, what)
+    if start == end or data[start] & 0x80:
+        raise CallbackError("verify_callback: public key is not an RSA public key (%s is not positive)" % what)
+    return int.from_bytes(data[start:end], "big"), end
+
+
+def _rsa_public_key(pem):
+    """``(n, e, k, prefix)`` from a PEM ``PUBLIC KEY`` (SubjectPublicKeyInfo
+    with rsaEncryption) or ``RSA PUBLIC KEY`` (PKCS#1); ``k`` is n's byte
+    length, ``prefix`` the PKCS#1 v1.5 block before the MD5 digest."""
+    text = pem.decode("ascii", "replace") if isinstance(pem, bytes) else str(pem)
+    for label in ("PUBLIC KEY", "RSA PUBLIC KEY"):
+        begin = "-----BEGIN %s-----" % label
+        start = text.find(begin)
+        if start >= 0:
+            end = text.find("-----END %s-----" % label, start)
+            if end < 0:
+                break
+            der = _base64_value("".join(text[start + len(begin):end].split()), "the public key's PEM body")
+            if label == "PUBLIC KEY":  # SEQUENCE { SEQUENCE { OID, NULL }, BIT STRING { RSAPublicKey } }
+                start, end = _der_next(der, 0, 0x30, "SubjectPublicKeyInfo")
+                alg_start, alg_end = _der_next(der, start, 0x30, "AlgorithmIdentifier")
+                oid_start, oid_end = _der_next(der, alg_start, 0x06, "algorithm OID")
+                if der[oid_start:oid_end] != _RSA_OID or der[oid_end:alg_end] not in (b"", b"\x05\x00"):
+                    raise CallbackError("verify_callback: public key is not an RSA key (another algorithm)")
+                bit_start, bit_end = _der_next(der, alg_end, 0x03, "BIT STRING")
+                if bit_start == bit_end or der[bit_start] != 0 or bit_end != end or end != len(der):
+                    raise CallbackError("verify_callback: public key is not an RSA public key (bad BIT STRING)")
+                der = der[bit_start + 1:bit_end]
+            seq_start, seq_end = _der_next(der, 0, 0x30, "RSAPublicKey")
+            n, pos = _der_integer(der, seq_start, "modulus")
+            e, pos = _der_integer(der, pos, "exponent")
+            if pos != seq_end or seq_end != len(der):
+                raise CallbackError("verify_callback: public key is not an RSA public key (extra data)")
+            k = (n.bit_length() + 7) // 8
+            if e < 3 or not e & 1 or e >= n:
+                raise CallbackError("verify_callback: public key is not an RSA public key (bad exponent)")
+            if k < len(_MD5_DIGEST_INFO) + 16 + 11:
+                raise CallbackError("verify_callback: public key of %d bits is too small for an MD5 "
+                                    "signature" % n.bit_length())  # fmt: skip
+            # The encoded block up to the digest, the same for every message.
+            return n, e, k, b"\x00\x01" + b"\xff" * (k - 37) + b"\x00" + _MD5_DIGEST_INFO
+    raise CallbackError("verify_callback: public key is not a PEM PUBLIC KEY or RSA PUBLIC KEY")
+
+
+def _rsa_md5_verify(key, signature, message):
+    """RSASSA-PKCS1-v1_5 verification with MD5 (RFC 8017 section 8.2.2) for
+    ``key`` from :func:`_rsa_public_key`: one ``pow``, then the whole encoded
+    block compared in constant time."""
+    n, e, k, prefix = key
+    if len(signature) != k:
+        raise CallbackError("verify_callback: signature does not match (it is %d bytes, the key's "
+                            "modulus %d)" % (len(signature), k))  # fmt: skip
+    s = int.from_bytes(signature, "big")
+    if s >= n:
+        raise CallbackError("verify_callback: signature does not match (not below the modulus)")
+    if not hmac.compare_digest(pow(s, e, n).to_bytes(k, "big"), prefix + hashlib.md5(message).digest()):
+        raise CallbackError("verify_callback: signature does not match the path and body")
+
+
 # ==== Integrations ==========================================================
 
 #: Every header some version's signer sets.
@@ -3475,9 +4041,32 @@ def _unsign_redirect(response, *args, **kwargs):
     return response
 
 
+#: Methods aiohttp sends with "Content-Type: application/octet-stream" when
+#: none is given (ClientRequest.POST_METHODS); set before signing instead.
+_AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
+
+
+async def _aiohttp_sign(signer, request, handler):
+    """Body of :meth:`Signer.aiohttp_middleware`."""
+    cache = signer.provider
+    entry = cache._entry
+    if entry is None or (entry.expires_at is not None and signer.context.clock() >= entry.advisory_at):
+        import asyncio
+
+        await asyncio.to_thread(signer.credentials)  # fetch or renew off the loop
+    headers = request.headers
+    if request.method.upper() in _AIOHTTP_BODY_METHODS and "Content-Type" not in headers and \
+            "Content-Type" not in getattr(request, "skip_auto_headers", ()):  # fmt: skip
+        headers["Content-Type"] = "application/octet-stream"  # what aiohttp sends, so it is signed
+    signed = signer._sign(request.method, str(request.url), {str(k): v for k, v in headers.items()}, None,
+                          signer.additional_headers, False)  # fmt: skip
+    _set_signing_headers(headers, signed, signer.version)
+    return await handler(request)
+
+
 def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endpoint: Optional[str] = None,
                internal: bool = False, dualstack: bool = False, accelerate: bool = False,
-               path_style: bool = False, scheme: Optional[str] = None) -> str:  # fmt: skip
+               path_style: bool = False, scheme: Optional[str] = None, cname: bool = False) -> str:  # fmt: skip
     """Build the URL of an object, quoting ``key`` once as the signers expect.
 
     ``region`` is the plain id (``cn-hangzhou``; an ``oss-`` prefix is
@@ -3485,13 +4074,20 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     or ``internal`` (VPC), ``dualstack`` or ``accelerate`` ones. The bucket
     goes into the host unless ``path_style``, the endpoint is an IP address or
     ``localhost`` (always path-style), or the endpoint already starts with
-    ``<bucket>.``. ``scheme`` defaults to the endpoint's own (``http://...``),
-    else ``https``.
+    ``<bucket>.``. ``cname=True`` is a custom domain bound to the bucket: the
+    host is ``endpoint`` as given, with no bucket label or path segment (sign
+    it with ``Signer(bucket, ...)`` naming the bucket). ``scheme`` defaults to
+    the endpoint's own (``http://...``), else ``https``. A key starting with
+    ``/`` is a SigningError (no OSS object key does).
     """
     if not isinstance(bucket, str) or not _is_bucket_name(bucket):
         raise SigningError("invalid bucket name %r (3-63 lower-case letters, digits and '-')" % (bucket,))
     if not isinstance(key, str):
         raise SigningError("key must be a str, got %s" % type(key).__name__)
+    if key.startswith("/"):
+        raise SigningError("object key must not start with '/', got %r (write %r)" % (key[:40], key.lstrip("/")[:40]))
+    if cname and (not endpoint or path_style):
+        raise SigningError("cname=True needs endpoint= (the custom domain) and no path_style")
     if endpoint:
         head, sep, host = str(endpoint).strip().partition("://")
         if not sep:
@@ -3522,6 +4118,8 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     except UnicodeEncodeError:
         raise SigningError("key is not valid Unicode text") from None
     name = host.lower()
+    if cname:
+        return "%s://%s/%s" % (scheme, host, path)
     plain = name.startswith("[") or _is_plain_host(name.partition(":")[0])
     if path_style or plain:
         return "%s://%s/%s/%s" % (scheme, host, bucket, path)
@@ -3643,7 +4241,8 @@ def _build_parser():
     p.add_argument("target", metavar="oss://BUCKET/KEY")
     p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
                    "prepended unless the host starts with it or is an IP address)")  # fmt: skip
-    p.add_argument("--expires", type=int, default=3600, help="seconds the URL stays valid (default 3600)")
+    p.add_argument("--expires", type=int, help="seconds the URL stays valid (default 3600, or until shortly "
+                   "before the credentials expire when they end sooner)")  # fmt: skip
     p.add_argument("--method", default="GET", help="HTTP method the URL is for (default GET)")
 
     p = sub.add_parser("sign", parents=[common, signing], help="print signed headers for a request",
@@ -3663,10 +4262,15 @@ def _build_parser():
     p.add_argument("target", metavar="oss://BUCKET/KEY")
     p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
                    "prepended unless the host starts with it or is an IP address)")  # fmt: skip
-    p.add_argument("--expires", type=int, default=3600, help="seconds the policy stays valid (default 3600)")
+    p.add_argument("--expires", type=int, help="seconds the policy stays valid (default 3600, or until shortly "
+                   "before the credentials expire when they end sooner)")  # fmt: skip
     p.add_argument("--max-size", type=int, help="largest upload in bytes (content-length-range)")
     p.add_argument("--any-key", action="store_true", help="allow oss://BUCKET/ (uploads to any key in the bucket)")
     p.add_argument("--html", action="store_true", help="print a minimal HTML upload form")
+    p.add_argument("--callback", metavar="URL", help="URL OSS calls after the upload (an upload callback)")
+    p.add_argument("--callback-body", metavar="TEMPLATE",
+                   help="the callback's body, e.g. 'object=${object}&size=${size}' (default: bucket, object, "
+                        "etag, size and mimeType)")  # fmt: skip
     return parser
 
 
@@ -3706,11 +4310,24 @@ def _cli_signer(args, bucket, endpoint=None):
     return Signer(bucket, _cli_provider(args), region=region, version=args.version, context=ctx)
 
 
+def _cli_expires(args, signer, what):
+    """--expires, or the default life, said on stderr when the credentials cut it short."""
+    if args.expires is not None:
+        return args.expires
+    seconds, end = signer._default_expires(what)
+    if end is not None:
+        print("ossign: note: %s expires in %d seconds, shortly before its credentials do (at %s); "
+              "--expires cannot be longer" % (what, seconds, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end))),
+              file=sys.stderr)  # fmt: skip
+    return seconds
+
+
 def _cmd_presign(args, out):
     bucket, key = _cli_target(args.target)
     signer = _cli_signer(args, bucket, args.endpoint)
     url = object_url(bucket, key, signer.region, endpoint=args.endpoint)
-    print(signer.presign(url, method=args.method, expires=args.expires, headers=_cli_headers(args.header)), file=out)
+    expires = _cli_expires(args, signer, "the URL")
+    print(signer.presign(url, method=args.method, expires=expires, headers=_cli_headers(args.header)), file=out)
 
 
 def _cmd_sign(args, out):
@@ -3759,13 +4376,17 @@ def _cmd_post_policy(args, out):
         if args.max_size < 0:
             raise SigningError("--max-size must not be negative")
         conditions.append(["content-length-range", 0, args.max_size])
+    if args.callback_body is not None and args.callback is None:
+        raise SigningError("--callback-body needs --callback URL")
+    on_upload = callback(args.callback, args.callback_body) if args.callback is not None else None
     prefix = key.endswith("/") or not key
     if not key and not args.any_key:
         raise SigningError("oss://%s/ allows uploads to any key in the bucket; pass --any-key if that is meant"
                            % bucket)  # fmt: skip
     policy = signer.post_policy(None if prefix else key, key_prefix=key if prefix else None,
-                                expires=args.expires, conditions=conditions, fields=_cli_headers(args.header),
-                                endpoint=args.endpoint, allow_any_key=args.any_key)  # fmt: skip
+                                expires=_cli_expires(args, signer, "the policy"), conditions=conditions,
+                                fields=_cli_headers(args.header), endpoint=args.endpoint,
+                                callback=on_upload, allow_any_key=args.any_key)  # fmt: skip
     if not args.html:
         print(json.dumps(policy, indent=2), file=out)
         return
