@@ -1691,6 +1691,7 @@ def _cloud_sso_mode(ctx, source, where, fields, keys, parent, mode):
     if origin is None:
         raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % where)
     url = origin + "/cloud-credentials"  # only the scheme, host and port count, as in the CLI
+    _require_https(url, source, "%s: CloudSSO sign-in URL" % where)  # it carries the access token
     headers = {"Accept": "application/json", "Content-Type": "application/json", "Authorization": "Bearer " + token}
     status, answer = _fetch(ctx, "POST", url, source, headers, body.encode("utf-8"))
     if status != 200:

@@ -9497,6 +9497,18 @@ class TestHardeningFilesAndPolicies:
             provider.provide(make_ctx(clock, opener=opener))
         assert opener.seen == []
 
+    def test_cloud_sso_access_token_is_not_sent_over_plain_http_to_a_remote_host(self, clock):
+        opener = FakeOpener(sts_ok)
+        profile = {"name": "sso", "mode": "CloudSSO", "access_token": TOKEN,
+                   "cloud_sso_access_token_expire": NOW + 3600,
+                   "cloud_sso_sign_in_url": "http://signin.example.com/device/login",
+                   "cloud_sso_account_id": "1", "cloud_sso_access_config": "ac-1"}  # fmt: skip
+        files = FakeFiles({"/c.json": json.dumps({"current": "sso", "profiles": [profile]})})
+        with pytest.raises(ossign.CredentialError, match="plain http .* use https") as excinfo:
+            ossign.ConfigFileCredentialProvider("/c.json").provide(make_ctx(clock, opener=opener, read_file=files))
+        assert opener.seen == []
+        assert_no_secret(str(excinfo.value), TOKEN)
+
     @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "169.254.170.2", "[fe80::1]"])
     def test_plain_http_to_loopback_and_link_local_hosts_is_allowed(self, host, clock):
         opener = FakeOpener(lambda request: FakeResponse(200, uri_body(Expiration=iso_utc(NOW + 3600))))
