@@ -52,8 +52,10 @@ __all__ = [
     "CredentialCache",
     "Signer",
     "SignedRequest",
+    "SigningDetails",
     "SigningHandler",
     "object_url",
+    "diagnose",
     "callback",
     "verify_callback",
     "main",
@@ -236,14 +238,7 @@ _SIGNER_HEADERS = {
         ("x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "authorization")
     ),
 }
-_SIGNER_HEADERS_V1 = _SIGNER_HEADERS["v1"]
-_SIGNER_HEADERS_V2 = _SIGNER_HEADERS["v2"]
-_SIGNER_HEADERS_V4 = _SIGNER_HEADERS["v4"]
 _CONTENT_SHA256 = frozenset(("x-oss-content-sha256",))
-#: HTTP method names as given -> upper case, for the common ones (others are
-#: checked and upper-cased on each call).
-_METHODS = {m: m for m in ("GET", "PUT", "POST", "DELETE", "HEAD", "OPTIONS", "PATCH")}
-_METHODS.update({m.lower(): m for m in _METHODS})
 #: Headers never listed as additional: each version signs them anyway.
 _NOT_ADDITIONAL = frozenset(("content-type", "content-md5", "date", "authorization"))
 #: V2 header signing's default additional headers (oss2 ``AuthV2``).
@@ -434,8 +429,20 @@ def _to_epoch(value, name="time"):
 
 def _quote(text, table=_QUOTE_BYTE, safe=_UNRESERVED_BYTES):
     """``U(s)``: percent-encode every byte but the unreserved ones."""
-    if text.isascii() and not text.encode("ascii").translate(None, safe):
-        return text
+    if text.isascii():
+        unsafe = text.encode("ascii").translate(None, safe)
+        if not unsafe:
+            return text
+        unsafe = set(unsafe)
+        if len(unsafe) <= 4:
+            # ASCII with few distinct reserved characters (a base64 token has
+            # "+/="): one replace for each, "%" first, not a loop per byte.
+            if 0x25 in unsafe:
+                text = text.replace("%", "%25")
+                unsafe.discard(0x25)
+            for byte in unsafe:
+                text = text.replace(chr(byte), table[byte])
+            return text
     return "".join([table[b] for b in text.encode("utf-8")])
 
 
@@ -536,6 +543,124 @@ def _header_value(name, value):
             pass  # raised below, so that the error's context is not the value
         raise SigningError("header %r: value is not latin-1; percent-encode it" % name)
     return value
+
+
+def _check_header_name(name):
+    """A valid header name -> lower case. It must be printable ASCII without
+    spaces or ``:`` (as http.client requires): anything else could inject a
+    header or split one."""
+    if name.__class__ is not str:
+        if not isinstance(name, bytes):
+            raise SigningError("header names must be str, got %s" % type(name).__name__)
+        name = name.decode("latin-1")
+    if not name or not (name.isascii() and name.isprintable()) or " " in name or ":" in name:
+        raise SigningError("header name %r is not a valid HTTP header name" % name)
+    return name.lower()
+
+
+def _lower_headers(headers, known):
+    """§1.5: caller headers -> {lower-case name: trimmed value}; checks every
+    name and value. ``known`` maps names found valid before to lower case (the
+    Signer's, bounded): a name is checked once, not at every signature. The
+    values are checked on their joined text, a few C calls for the request
+    rather than a few per header; only a request that fails that test has its
+    values looked at one by one."""
+    lowered = {}
+    items = headers.items() if hasattr(headers, "items") else list(headers)
+    for name, value in items:
+        try:
+            lname = known[name]
+        except (KeyError, TypeError):
+            lname = _check_header_name(name)
+            if len(known) < 1024:
+                known[name] = lname
+        lowered[lname] = value if value.__class__ is str else _header_value(name, value)
+    if len(lowered) != len(items):  # two names that differ only in case
+        seen = set()
+        for name, _ in items:
+            lname = _check_header_name(name)
+            if lname in seen:
+                raise SigningError("header %r is given twice (names are case-insensitive)" % lname)
+            seen.add(lname)
+    text = "".join(lowered.values())
+    # isascii() is O(1); isprintable() is one C pass that finds line breaks,
+    # NUL, ESC, DEL (and tabs, which the slow path then lets through).
+    if not text.isascii() or not text.isprintable():
+        for lname, value in lowered.items():
+            lowered[lname] = _header_value(lname, value)
+    if " " in text or "\t" in text:
+        for lname, value in lowered.items():
+            lowered[lname] = value.strip(" \t")
+    return lowered
+
+
+def _hmac_key(key, digest):
+    """RFC 2104's two keyed hash states (inner and outer pad) of ``key``.
+
+    Kept with the key, they make each HMAC two copies and updates of C hash
+    objects instead of a key set-up: 11,500 instructions per HMAC-SHA1 of a
+    V1 string to sign against 19,900 for hmac.digest (callgrind).
+    """
+    block = hashlib.new(digest).block_size
+    if len(key) > block:
+        key = hashlib.new(digest, key).digest()
+    key = key.ljust(block, b"\0")
+    return hashlib.new(digest, key.translate(hmac.trans_36)), hashlib.new(digest, key.translate(hmac.trans_5C))
+
+
+def _hmac(pads, message):
+    """HMAC of ``message`` (text) with the pads of :func:`_hmac_key`."""
+    inner = pads[0].copy()
+    inner.update(message.encode())
+    outer = pads[1].copy()
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+def _auth_key_id(value):
+    """The access key id in an ``Authorization`` value of any version."""
+    scheme, _, rest = str(value).partition(" ")
+    if scheme == "OSS":
+        return rest.rpartition(":")[0]
+    if scheme == "OSS2":
+        return rest.partition("AccessKeyId:")[2].partition(",")[0]
+    if scheme == _V4_ALGORITHM:
+        return rest.partition("Credential=")[2].partition("/")[0]
+    return None
+
+
+def _shown_secrets(request):
+    """(access key id, security token) that a signed request carries."""
+    key_id = token = None
+    for name, value in request.headers.items():
+        name = str(name).lower()
+        if name == "x-oss-security-token":
+            token = value
+        elif name == "authorization":
+            key_id = _auth_key_id(value)
+    for key, value in _split_query(str(request.url).partition("?")[2]):
+        try:
+            value = _unquote(value)
+        except SigningError:
+            continue
+        if key in ("security-token", "x-oss-security-token"):
+            token = value
+        elif key in ("OSSAccessKeyId", "x-oss-access-key-id"):
+            key_id = value
+        elif key == "x-oss-credential":
+            key_id = value.partition("/")[0]
+    return key_id, token
+
+
+def _masked_repr(text, request):
+    """``text`` with the token of ``request`` masked and its key id cut to the
+    last 4 characters, raw and percent-encoded."""
+    key_id, token = _shown_secrets(request)
+    text = _scrub(text, (token,))
+    if key_id:
+        for form in (key_id, _quote(key_id)):
+            text = text.replace(form, _mask(key_id))
+    return text
 
 
 # ==== Credentials ===========================================================
@@ -1454,7 +1579,7 @@ class CredentialsFileCredentialProvider(_FileProvider):
 
     def _resolve(self, ctx, path, profiles, name):
         fields = profiles[name]
-        return _from_profile(ctx, self._source, "%s [%s]" % (path, name), fields, fields.get("type"), _INI)
+        return _from_profile(ctx, self._source, path, "%s [%s]" % (path, name), fields, _INI)
 
 
 class ConfigFileCredentialProvider(_FileProvider):
@@ -1492,16 +1617,14 @@ class ConfigFileCredentialProvider(_FileProvider):
         def parent(parent_name):
             return self._resolve(ctx, path, profiles, str(parent_name), seen + (name,))
 
-        if str(fields.get("mode") or "").lower() == "external" and ctx._read_file is None:
-            _refuse_if_others_can_write(path, source)  # the file names a command to run
-        return _from_profile(ctx, source, where, fields, fields.get("mode"), _JSON, parent)
+        return _from_profile(ctx, source, path, where, fields, _JSON, parent)
 
 
 # ---- Profile modes: one table for config.json and credentials.ini ---------
 
 
 # What each file calls the same field (config.json as the CLI writes it).
-# ``column``: the file's column in _PROFILE_MODES; ``noun``: what it calls a mode.
+# ``column``: the file's column in _PROFILE_MODES; ``noun``: the field that names the mode.
 _ProfileKeys = namedtuple("_ProfileKeys", "column noun default tokens role_arn session oidc_session duration "
                           "token_file ecs_role")  # fmt: skip
 _JSON = _ProfileKeys(1, "mode", "AK", ("sts_token", "security_token"), "ram_role_arn", "ram_session_name",
@@ -1510,44 +1633,49 @@ _INI = _ProfileKeys(2, "type", "access_key", ("security_token", "sts_token"), "r
                     "role_session_name", "duration_seconds", "oidc_token_file_path", "role_name")  # fmt: skip
 
 
-def _from_profile(ctx, source, where, fields, mode, keys, parent=None):
-    """Resolve one profile through the mode table (``parent(name)``: chaining)."""
-    wanted = str(mode or keys.default)
+# One profile being resolved: what every mode handler is given. ``parent(name)``
+# resolves another profile of the same file (ChainableRamRoleArn).
+_Profile = namedtuple("_Profile", "ctx source path where fields keys parent mode")
+
+
+def _from_profile(ctx, source, path, where, fields, keys, parent=None):
+    """Resolve one profile through the mode table."""
+    wanted = str(fields.get(keys.noun) or keys.default)
     for row in _PROFILE_MODES:
         if wanted.lower() in (name.lower() for name in row[keys.column]):
-            return row[0](ctx, source, where, fields, keys, parent, wanted)
+            return row[0](_Profile(ctx, source, path, where, fields, keys, parent, wanted))
     supported = ", ".join(row[keys.column][0] for row in _PROFILE_MODES if row[keys.column])
     raise _cred_error(source, "%s: unsupported %s %r (supported: %s)" % (where, keys.noun, wanted, supported))
 
 
-def _from_fields(source, where, fields, token=None):
-    key_id, secret = fields.get("access_key_id"), fields.get("access_key_secret")
+def _from_fields(p, token=None):
+    key_id, secret = p.fields.get("access_key_id"), p.fields.get("access_key_secret")
     if not key_id or not secret:
         missing = "access_key_id" if not key_id else "access_key_secret"
-        raise _cred_error(source, "%s has no %s" % (where, missing))
-    return _make_credentials(source, key_id, secret, token)
+        raise _cred_error(p.source, "%s has no %s" % (p.where, missing))
+    return _make_credentials(p.source, key_id, secret, token)
 
 
-def _static_mode(ctx, source, where, fields, keys, parent, mode):
-    return _from_fields(source, where, fields)
+def _static_mode(p):
+    return _from_fields(p)
 
 
-def _sts_mode(ctx, source, where, fields, keys, parent, mode):
-    token = _first_key(fields, keys.tokens)
+def _sts_mode(p):
+    token = _first_key(p.fields, p.keys.tokens)
     if not token:
-        raise _cred_error(source, "%s: %s %s needs sts_token" % (where, keys.noun, mode))
-    return _from_fields(source, where, fields, token)
+        raise _cred_error(p.source, "%s: %s %s needs sts_token" % (p.where, p.keys.noun, p.mode))
+    return _from_fields(p, token)
 
 
-def _role_mode(ctx, source, where, fields, keys, parent, mode):
-    return _assume_role_from(ctx, source, where, _from_fields(source, where, fields), fields, keys)
+def _role_mode(p):
+    return _assume_role_from(p, _from_fields(p))
 
 
-def _chained_role_mode(ctx, source, where, fields, keys, parent, mode):
-    name = fields.get("source_profile")
+def _chained_role_mode(p):
+    name = p.fields.get("source_profile")
     if not name:
-        raise _cred_error(source, "%s: mode %s needs source_profile" % (where, mode))
-    return _assume_role_from(ctx, source, where, parent(name), fields, keys)
+        raise _cred_error(p.source, "%s: mode %s needs source_profile" % (p.where, p.mode))
+    return _assume_role_from(p, p.parent(name))
 
 
 def _int_field(source, where, value, name):
@@ -1569,96 +1697,99 @@ def _flag_field(value):
     return str(value).strip().lower() in _TRUE
 
 
-def _sts_options(ctx, source, where, fields, keys, session_key):
+def _sts_options(p, session_key):
     """The keyword arguments every STS profile mode passes on.
 
     ``ALIBABA_CLOUD_STS_ENDPOINT`` wins over the profile's ``sts_region``:
     the environment beats the files, as everywhere else.
     """
-    region = None if _env(ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None
+    fields, duration = p.fields, p.keys.duration
     return dict(
         role_session_name=fields.get(session_key) or None,
-        duration_seconds=_int_field(source, where, fields.get(keys.duration), keys.duration),
+        duration_seconds=_int_field(p.source, p.where, fields.get(duration), duration),
         policy=fields.get("policy") or None,
-        sts_region=region,
+        sts_region=None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None,
         enable_vpc=_flag_field(fields.get("enable_vpc")),
     )  # fmt: skip
 
 
-def _assume_role_from(ctx, source, where, base, fields, keys):
+def _assume_role_from(p, base):
     """Profile modes that assume a role with the given base credentials."""
-    role_arn = fields.get(keys.role_arn)
+    role_arn = p.fields.get(p.keys.role_arn)
     if not role_arn:
-        raise _cred_error(source, "%s has no %s" % (where, keys.role_arn))
+        raise _cred_error(p.source, "%s has no %s" % (p.where, p.keys.role_arn))
     try:
         provider = AssumeRoleCredentialProvider(
-            base_provider=_Fixed(base), role_arn=role_arn, external_id=fields.get("external_id") or None,
-            **_sts_options(ctx, source, where, fields, keys, keys.session),
+            base_provider=_Fixed(base), role_arn=role_arn, external_id=p.fields.get("external_id") or None,
+            **_sts_options(p, p.keys.session),
         )  # fmt: skip
     except ValueError as exc:
-        raise _cred_error(source, "%s: %s" % (where, exc)) from None
-    return provider.provide(ctx)
+        raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
+    return provider.provide(p.ctx)
 
 
-def _oidc_mode(ctx, source, where, fields, keys, parent, mode):
+def _oidc_mode(p):
+    fields = p.fields
     arn_key = "role_arn" if "role_arn" in fields else "ram_role_arn"
-    for key in (arn_key, "oidc_provider_arn", keys.token_file):
+    for key in (arn_key, "oidc_provider_arn", p.keys.token_file):
         if not fields.get(key):
-            raise _cred_error(source, "%s has no %s" % (where, key))
+            raise _cred_error(p.source, "%s has no %s" % (p.where, key))
     try:
         provider = AssumeRoleWithOidcCredentialProvider(
             role_arn=fields[arn_key], oidc_provider_arn=fields["oidc_provider_arn"],
-            oidc_token_file=fields[keys.token_file],
-            **_sts_options(ctx, source, where, fields, keys, keys.oidc_session),
+            oidc_token_file=fields[p.keys.token_file], **_sts_options(p, p.keys.oidc_session),
         )  # fmt: skip
     except ValueError as exc:
-        raise _cred_error(source, "%s: %s" % (where, exc)) from None
-    return provider.provide(ctx)
+        raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
+    return provider.provide(p.ctx)
 
 
-def _ecs_mode(ctx, source, where, fields, keys, parent, mode):
-    role_name = fields.get(keys.ecs_role)
+def _ecs_mode(p):
+    role_name = p.fields.get(p.keys.ecs_role)
     if not role_name:
-        raise _cred_error(source, "%s has no ECS role name" % where)
-    if _env_flag(ctx.environ, ENV_ECS_METADATA_DISABLED):
+        raise _cred_error(p.source, "%s has no ECS role name" % p.where)
+    if _env_flag(p.ctx.environ, ENV_ECS_METADATA_DISABLED):
         # The profile asks for the instance role by name: saying "not
         # configured" would hide why it cannot work.
-        raise _cred_error(source, "%s uses the ECS instance role but %s is set" % (where, ENV_ECS_METADATA_DISABLED))
-    return EcsRamRoleCredentialProvider(role_name=role_name).provide(ctx)
+        raise _cred_error(p.source, "%s uses the ECS instance role but %s is set"
+                          % (p.where, ENV_ECS_METADATA_DISABLED))  # fmt: skip
+    return EcsRamRoleCredentialProvider(role_name=role_name).provide(p.ctx)
 
 
-def _process_mode(ctx, source, where, fields, keys, parent, mode):
-    command = fields.get("process_command")
+def _process_mode(p):
+    command = p.fields.get("process_command")
     if not command:
-        raise _cred_error(source, "%s: mode External needs process_command" % where)
+        raise _cred_error(p.source, "%s: mode External needs process_command" % p.where)
     try:
         process = ProcessCredentialProvider(command if isinstance(command, str) else str(command))
     except ValueError as exc:  # unbalanced quotes, or only blanks
-        raise _cred_error(source, "%s: invalid process_command" % where, exc) from None
-    return process.provide(ctx)
+        raise _cred_error(p.source, "%s: invalid process_command" % p.where, exc) from None
+    if p.ctx._read_file is None:
+        _refuse_if_others_can_write(p.path, p.source)  # the file names a command to run
+    return process.provide(p.ctx)
 
 
-def _text_field(source, where, fields, name, mode):
-    """A field a mode needs: a non-empty string, else a CredentialError naming it."""
-    value = fields.get(name)
+def _text_field(p, name):
+    """A field the mode needs: a non-empty string, else a CredentialError naming it."""
+    value = p.fields.get(name)
     if value is None or value == "":
-        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+        raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
     if not isinstance(value, str):
-        raise _cred_error(source, "%s: %s must be a string, not %s" % (where, name, type(value).__name__))
+        raise _cred_error(p.source, "%s: %s must be a string, not %s" % (p.where, name, type(value).__name__))
     return value
 
 
-def _epoch_field(source, where, fields, name, mode):
+def _epoch_field(p, name):
     """Epoch seconds as the CLI stores them (a whole number)."""
-    value = fields.get(name)
+    value = p.fields.get(name)
     if value is None or value == "":
-        raise _cred_error(source, "%s: mode %s needs %s" % (where, mode, name))
+        raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
     if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise _cred_error(source, "%s: %s must be epoch seconds (a whole number)" % (where, name))
+        raise _cred_error(p.source, "%s: %s must be epoch seconds (a whole number)" % (p.where, name))
     return int(value)
 
 
-def _origin(url):
+def _url_origin(url):
     """``scheme://host[:port]`` of an http(s) URL (no user info), or ``None``."""
     import urllib.parse
 
@@ -1673,25 +1804,24 @@ def _origin(url):
     return "%s://%s%s" % (parts.scheme, "[%s]" % host if ":" in host else host, ":%d" % port if port else "")
 
 
-def _cloud_sso_mode(ctx, source, where, fields, keys, parent, mode):
+def _cloud_sso_mode(p):
     """STS credentials from the CloudSSO service with the access token the CLI
     stored (``aliyun configure --mode CloudSSO``); the file is not written."""
     import json
 
-    token = _text_field(source, where, fields, "access_token", mode)
-    expires = _epoch_field(source, where, fields, "cloud_sso_access_token_expire", mode)
+    source, ctx = p.source, p.ctx
+    token = _text_field(p, "access_token")
+    expires = _epoch_field(p, "cloud_sso_access_token_expire")
     if expires <= ctx.clock():
         raise _cred_error(source, "%s: the CloudSSO access token expired at %s; sign in again with the CLI "
-                          "(aliyun configure --mode CloudSSO)" % (where, _iso_zulu(expires)))  # fmt: skip
-    sign_in_url = _text_field(source, where, fields, "cloud_sso_sign_in_url", mode)
-    body = json.dumps({"AccountId": _text_field(source, where, fields, "cloud_sso_account_id", mode),
-                       "AccessConfigurationId": _text_field(source, where, fields, "cloud_sso_access_config",
-                                                            mode)})  # fmt: skip
-    origin = _origin(sign_in_url)
+                          "(aliyun configure --mode CloudSSO)" % (p.where, _iso_zulu(expires)))  # fmt: skip
+    origin = _url_origin(_text_field(p, "cloud_sso_sign_in_url"))
+    body = json.dumps({"AccountId": _text_field(p, "cloud_sso_account_id"),
+                       "AccessConfigurationId": _text_field(p, "cloud_sso_access_config")})  # fmt: skip
     if origin is None:
-        raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % where)
+        raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % p.where)
     url = origin + "/cloud-credentials"  # only the scheme, host and port count, as in the CLI
-    _require_https(url, source, "%s: CloudSSO sign-in URL" % where)  # it carries the access token
+    _require_https(url, source, "%s: CloudSSO sign-in URL" % p.where)  # it carries the access token
     headers = {"Accept": "application/json", "Content-Type": "application/json", "Authorization": "Bearer " + token}
     status, answer = _fetch(ctx, "POST", url, source, headers, body.encode("utf-8"))
     if status != 200:
@@ -1704,18 +1834,16 @@ def _cloud_sso_mode(ctx, source, where, fields, keys, parent, mode):
     return _credentials_from_response(creds, source, what, ctx.clock())
 
 
-def _oauth_mode(ctx, source, where, fields, keys, parent, mode):
+def _oauth_mode(p):
     """The STS credentials the CLI stored after an OAuth login, while they are
     valid; refreshing them (and writing the file) is the CLI's job."""
-    key_id = _text_field(source, where, fields, "access_key_id", mode)
-    secret = _text_field(source, where, fields, "access_key_secret", mode)
-    token = _text_field(source, where, fields, "sts_token", mode)
-    expires = _epoch_field(source, where, fields, "sts_expiration", mode)
-    if expires <= ctx.clock():
-        raise _cred_error(source, "%s: the STS credentials of the OAuth login expired at %s; log in again with "
-                          "the CLI (aliyun configure --mode OAuth)" % (where, _iso_zulu(expires)))  # fmt: skip
+    key_id, secret = _text_field(p, "access_key_id"), _text_field(p, "access_key_secret")
+    token, expires = _text_field(p, "sts_token"), _epoch_field(p, "sts_expiration")
+    if expires <= p.ctx.clock():
+        raise _cred_error(p.source, "%s: the STS credentials of the OAuth login expired at %s; log in again "
+                          "with the CLI (aliyun configure --mode OAuth)" % (p.where, _iso_zulu(expires)))  # fmt: skip
     expiration = datetime.fromtimestamp(expires, _UTC)
-    return _make_credentials(source, key_id, secret, token, expiration, ctx.clock())
+    return _make_credentials(p.source, key_id, secret, token, expiration, p.ctx.clock())
 
 
 # One row per mode: handler, its names in config.json (``mode``, the first is
@@ -1977,16 +2105,17 @@ class _StsProvider(_Provider):
         self.sts_region = sts_region
         self.enable_vpc = enable_vpc
 
-    def _assume(self, context, params, base=None):
+    def _endpoint(self, environ):
+        return _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
+
+    def _assume(self, context, endpoint, params, base=None):
         """Add the common parameters and call STS (signed with ``base``)."""
-        environ = context.environ
-        params["RoleSessionName"] = (self.role_session_name or _env(environ, ENV_ROLE_SESSION_NAME)
+        params["RoleSessionName"] = (self.role_session_name or _env(context.environ, ENV_ROLE_SESSION_NAME)
                                      or "ossign-%d" % int(context.clock()))  # fmt: skip
         if self.duration_seconds is not None:
             params["DurationSeconds"] = str(self.duration_seconds)
         if self.policy:
             params["Policy"] = self.policy
-        endpoint = _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
         return _call_sts(context, self._source, endpoint, params, base)
 
 
@@ -2040,7 +2169,7 @@ class AssumeRoleCredentialProvider(_StsProvider):
         external_id = self.external_id or _env(environ, ENV_EXTERNAL_ID)
         if external_id:
             params["ExternalId"] = external_id
-        return self._assume(context, params, base)
+        return self._assume(context, self._endpoint(environ), params, base)
 
 
 class AssumeRoleWithOidcCredentialProvider(_StsProvider):
@@ -2078,8 +2207,7 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
         token_file = None if given is not None else self.oidc_token_file or _env(environ, ENV_OIDC_TOKEN_FILE)
         if not (role_arn and provider_arn and (given is not None or token_file)):
             return None
-        # The endpoint first: a bad region sends nothing and reads no file.
-        _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
+        endpoint = self._endpoint(environ)  # first: a bad region sends nothing and reads no file
         if given is None:
             path = _expand_home(context, token_file) or token_file
             # No permission warning: the kubelet writes the token file 0644.
@@ -2090,7 +2218,7 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
             token = self._given_token()
         params = {"Action": "AssumeRoleWithOIDC", "RoleArn": role_arn, "OIDCProviderArn": provider_arn,
                   "OIDCToken": token}  # fmt: skip
-        return self._assume(context, params)
+        return self._assume(context, endpoint, params)
 
     def _given_token(self):
         given, source = self._oidc_token, self._source
@@ -2196,6 +2324,7 @@ class ChainCredentialProvider(_Provider):
     """
 
     _source = "chain"
+    _fixes = ""  # what to do, appended to the "no credentials found" message
     _shown = ("providers",)
 
     def __init__(self, *providers: Any) -> None:
@@ -2230,12 +2359,13 @@ class ChainCredentialProvider(_Provider):
             log.debug("%s: resolved %r", source, creds)
             return source, creds
         lines = "; ".join(a.reason for a in attempts) or "no providers"
-        error = CredentialError("no credentials found (tried %s)" % lines, "chain", attempts)
+        error = CredentialError("no credentials found (tried %s)%s" % (lines, self._fixes), "chain", attempts)
         error._retry_after = retry_after
         raise error
 
 
 _UNSET = object()
+_FIX_IN_CODE = ", or pass credentials to Signer: Signer(bucket, (access_key_id, access_key_secret))"
 _SLOTS = ("assume_role", "env", "oss_profile", "credentials_file", "config_file", "credentials_uri",
           "oidc", "ecs_ram_role")  # fmt: skip
 _SLOT_DEFAULTS = {
@@ -2295,6 +2425,9 @@ class DefaultCredentialProvider(ChainCredentialProvider):
     """
 
     _source = "default"
+    # The simplest fixes, for someone who has configured nothing yet.
+    _fixes = (". To fix: set %s and %s, or write a profile to ~/.alibabacloud/credentials.ini or "
+              "~/.oss/credentials%s" % (ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET, _FIX_IN_CODE))  # fmt: skip
 
     def __init__(self, *, assume_role=_UNSET, env=_UNSET, oss_profile=_UNSET, credentials_file=_UNSET,
                  config_file=_UNSET, credentials_uri=_UNSET, oidc=_UNSET, ecs_ram_role=_UNSET):  # fmt: skip
@@ -2437,6 +2570,18 @@ class CredentialCache:
         ctx = self._ctx(context)
         now = ctx.clock()
         return self._get(now, now, ctx)
+
+    def get_for_signing(self, valid_until: float, now: float, context: Optional[Context] = None) -> Credentials:
+        """:meth:`get` for a caller that has read the clock already, as a
+        signer does once per signature: credentials valid until
+        ``valid_until``, judged at ``now`` (both epoch seconds). ``context``
+        serves a refresh when the cache was made without one.
+        """
+        entry = self._entry  # the fast path of _get, without its calls
+        if entry is not None and (entry.expires_at is None or (
+                now < entry.advisory_at and valid_until < entry.expires_at)):  # fmt: skip
+            return entry.credentials
+        return self._get(valid_until, now, self._ctx(context))
 
     def invalidate(self) -> None:
         """Drop the cached credentials; the next call fetches new ones."""
@@ -2594,8 +2739,13 @@ class CredentialCache:
 
 # ==== Signing core (pure) ===================================================
 #
-# No clock reads, no credential lookups, no I/O: the time and the credentials
-# are arguments. Strings to sign are built from plain data.
+# SPEC.md §1-4, one function per step, named after the step, so that the code
+# can be read beside the spec. No clock reads, no credential lookups, no I/O
+# and no module-level mutable state: a request arrives as plain data (the
+# method, the resource path RP of §1.3, the raw query pairs, the lower-cased
+# and trimmed headers) with the credentials' parts, the signing time, the
+# region and product and the additional header names. The Signer below does
+# the parsing and keeps what is worth keeping (host plans, signing keys).
 
 _BUCKET_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
@@ -2655,10 +2805,6 @@ def _is_plain_host(host):
     return host == "localhost" or ":" in host or host.replace(".", "").isdigit()
 
 
-_Target = namedtuple("_Target", "prefix path query resource bucket region product")
-_tuple_new = tuple.__new__
-
-
 def _split_url(url):
     """``scheme://netloc/path?query#fragment`` -> (scheme, netloc, host, path, query).
 
@@ -2668,22 +2814,16 @@ def _split_url(url):
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise SigningError("URL must start with https:// or http://, got %r" % url[:40])
-    if scheme != "https" and scheme != "http":
-        scheme = scheme.lower()
-        if scheme not in ("https", "http"):
-            raise SigningError("URL scheme must be http or https, got %r" % scheme)
-    end = rest.find("/")
-    if end < 0:
-        end = len(rest)
-    if "?" in rest[:end] or "#" in rest[:end]:  # no path: netloc ends at ? or #
-        for mark in "?#":
-            index = rest.find(mark, 0, end)
-            if index >= 0:
-                end = index
-    netloc, rest = rest[:end], rest[end:]
-    if "#" in rest:
-        rest = rest.partition("#")[0]
-    path, _, query = rest.partition("?")
+    scheme = scheme.lower()
+    if scheme not in ("https", "http"):
+        raise SigningError("URL scheme must be http or https, got %r" % scheme)
+    end = len(rest)
+    for mark in "/?#":  # the netloc ends at the first of them
+        index = rest.find(mark, 0, end)
+        if index >= 0:
+            end = index
+    netloc = rest[:end]
+    path, query = _split_path_query(rest[end:])
     if "@" in netloc:
         raise SigningError("URL must not contain user info")
     if netloc.startswith("["):  # IPv6 literal
@@ -2700,207 +2840,70 @@ def _split_url(url):
     return scheme, netloc, host.lower(), path, query
 
 
-def _host_plan(scheme, netloc, host, bucket, region, product):
-    """What a URL's ``scheme://netloc`` decides for signing, given the
-    signer's bucket, region and product.
+def _split_path_query(rest):
+    """``/path?query#fragment`` -> (path, query); the fragment is never sent."""
+    if "#" in rest:
+        rest = rest.partition("#")[0]
+    path, _, query = rest.partition("?")
+    return path, query
 
-    -> (bucket, region, product as given, prefix, resource head, path-style,
-    bucket, region, product to sign with). The resource is the head plus the
-    decoded path; a path-style ``/<bucket>`` gets a trailing ``/``.
-    """
-    given = (bucket, region, product)
-    info = _infer_host(host)
-    if info[0] is not None:  # the host names the bucket
-        if bucket and bucket != info[0]:
+
+def _check_url_text(text):
+    """§1.2: the path and query must already be percent-encoded."""
+    if not (text.isascii() and text.isprintable()) or " " in text:
+        raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
+                           "path and query (ossign.object_url does)")  # fmt: skip
+
+
+#: What a URL's ``scheme://netloc`` decides for signing: ``given`` is the
+#: signer's (bucket, region, product) it was made for, ``prefix`` the
+#: ``scheme://netloc``, ``head`` what precedes the path in RP, then the bucket,
+#: region (plain id) and product to sign with.
+_HostPlan = namedtuple("_HostPlan", "given prefix head path_style bucket region product")
+
+
+def _host_plan(scheme, netloc, host, given):
+    """§1.3 and §10 for one host and the signer's (bucket, region, product)."""
+    bucket, region, product = given
+    info_bucket, info_region, info_product, is_oss = _infer_host(host)
+    if info_bucket is not None:  # the host names the bucket
+        if bucket and bucket != info_bucket:
             raise SigningError("bucket %r does not match the URL host %r" % (bucket, host))
-        bucket = info[0]
-    if region is None and info[1] is not None:
-        region, product = info[1], info[2]
-    if bucket and (info[0] is not None or (not info[3] and host.startswith(bucket + "."))):
+        bucket = info_bucket
+    if region is None and info_region is not None:
+        region, product = info_region, info_product
+    if region and region.startswith("oss-"):
+        region = region[4:]  # OSS V4 signs the plain region id
+    if bucket and (info_bucket is not None or (not is_oss and host.startswith(bucket + "."))):
         head, path_style = "/" + bucket, False  # virtual-hosted
-    elif info[3] or not bucket or _is_plain_host(host):
+    elif is_oss or not bucket or _is_plain_host(host):
         head, path_style = "", True  # path-style: /<bucket>/<key>
     else:
         head, path_style = "/" + bucket, False  # custom domain (CNAME)
-    return given + (scheme + "://" + netloc, head, path_style, bucket, region, product)
+    return _HostPlan(given, scheme + "://" + netloc, head, path_style, bucket, region, product)
 
 
-def _bad_url():
-    raise SigningError("URL contains spaces, control or non-ASCII characters; percent-encode the "
-                       "path and query (ossign.object_url does)")  # fmt: skip
+def _resource_path(plan, path):
+    """§1.3: RP, the decoded resource path; a path-style ``/<bucket>`` gets a ``/``."""
+    resource = plan.head + (_unquote(path, "URL path") if "%" in path else path)
+    if plan.path_style and len(resource) > 1 and resource.count("/") == 1:
+        resource += "/"
+    return resource
 
 
-def _parse_target(url, bucket, region, product, host_cache):
-    """URL + the signer's bucket/region/product -> _Target."""
-    if url.__class__ is not str:
-        raise SigningError("url must be a str, got %s" % type(url).__name__)
-    # Requests of one signer mostly share "scheme://netloc": its split, checks
-    # and plan are kept per prefix, and only the path and query are checked
-    # and split on each call. A plan made for another bucket/region/product
-    # is not used.
-    # The first "/" after "http://" or "https://" ends the prefix; a URL of
-    # any other shape has no cached prefix and takes the full split below.
-    slash = url.find("/", 8)
-    plan = host_cache.get(url[:slash]) if slash > 0 else None
-    if plan is not None and plan[0] is bucket and plan[1] is region and plan[2] is product:
-        rest = url[slash:]
-        if not (rest.isascii() and rest.isprintable()) or " " in rest:
-            _bad_url()
-        if "#" in rest:
-            rest = rest.partition("#")[0]
-        path, _, query = rest.partition("?")
-    else:
-        if not (url.isascii() and url.isprintable()) or " " in url:
-            _bad_url()
-        scheme, netloc, host, path, query = _split_url(url)
-        plan = _host_plan(scheme, netloc, host, bucket, region, product)
-        if slash > 0 and url[:slash] == plan[3]:
-            if len(host_cache) > 256:
-                host_cache.clear()
-            host_cache[url[:slash]] = plan
-        path = path or "/"
-    if len(query) > 65536:
-        raise SigningError("URL query is longer than 65536 characters")
-    resource = plan[4] + (_unquote(path, "URL path") if "%" in path else path)
-    if plan[5] and len(resource) > 1 and resource.count("/") == 1:
-        resource += "/"  # /<bucket> -> /<bucket>/
-    # tuple.__new__ skips the named tuple's Python-level __new__ (hot path).
-    return _tuple_new(_Target, (plan[3], path, query, resource, plan[6], plan[7], plan[8]))
+def _unsigned_query(query, owned):
+    """§1.4, query mode: the raw query without the version's auth parameters
+    (kept byte for byte when it has none)."""
+    items = query.split("&")
+    kept = [item for item in items if not item or _unquote(item.partition("=")[0], "query") not in owned]
+    return query if len(kept) == len(items) else "&".join([item for item in kept if item])
 
 
-def _canonical_query(pairs):
-    """Sorted ``k=v`` (or bare ``k``) pairs joined by ``&`` (V2 and V4)."""
-    pairs.sort()
-    return "&".join([k + "=" + v if v else k for k, v in pairs])
-
-
-def _v1_canonical_resource(resource, raw_pairs, token=None):
-    """V1: the decoded resource path plus sorted sub-resources."""
-    subs = []
-    for key, value in raw_pairs:
-        if key in _SUBRESOURCES or "%" in key:
-            key = _unquote(key, "query")
-            if key in _SUBRESOURCES:
-                subs.append((key, _unquote(value, "query")))
-    if token is not None:
-        subs.append(("security-token", token))
-    if not subs:
-        return resource
-    subs.sort()
-    return resource + "?" + "&".join([k + "=" + v if v else k for k, v in subs])
-
-
-# The builders below take the lower-cased header dict and the sorted names
-# to sign, and use plain loops: in CPython before 3.12 every comprehension
-# costs a function call, and this is the per-request path. For the same
-# reason they prefer f-strings (one allocation) to chained "+", a chained
-# comparison to a str.startswith call, and str.encode() (UTF-8, strict) to
-# str.encode("utf-8"), which looks the codec up by name.
-
-
-def _v1_string_to_sign(method, date, headers, resource):
-    """V1: method, MD5, type, date (or expiry), ``x-oss-*`` lines, resource."""
-    parts = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
-    for name in sorted(headers):
-        if "x-oss-" <= name < "x-oss.":  # name.startswith("x-oss-"), without a call
-            parts.append(f"{name}:{headers[name]}")
-    parts.append(resource)
-    return "\n".join(parts)
-
-
-def _v2_string_to_sign(method, date, headers, names, additional, resource):
-    """V2: as V1, with the additional headers among the signed ones, their
-    names on a line of their own, and the full canonical query."""
-    parts = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
-    for name in names:
-        parts.append(f"{name}:{headers[name]}")
-    parts.append(";".join(additional))
-    parts.append(resource)
-    return "\n".join(parts)
-
-
-def _v4_canonical_request(method, uri, query, headers, names, additional):
-    """V4 canonical request; the payload line is always UNSIGNED-PAYLOAD."""
-    parts = [method, uri, query]
-    for name in names:
-        parts.append(f"{name}:{headers[name]}")
-    parts.append("")
-    parts.append(";".join(additional))
-    parts.append(_UNSIGNED_PAYLOAD)
-    return "\n".join(parts)
-
-
-def _v4_string_to_sign(iso_now, scope, canonical_request):
-    return _V4_ALGORITHM + "\n" + iso_now + "\n" + scope + "\n" + \
-        hashlib.sha256(canonical_request.encode()).hexdigest()  # fmt: skip
-
-
-def _v4_signing_key(secret, date, region, product):
-    """HMAC chain from ``"aliyun_v4" + secret`` over date, region, product."""
-    key = hmac.digest(("aliyun_v4" + secret).encode("utf-8"), date.encode("utf-8"), "sha256")
-    key = hmac.digest(key, region.encode("utf-8"), "sha256")
-    key = hmac.digest(key, product.encode("utf-8"), "sha256")
-    return hmac.digest(key, _V4_TERMINATOR.encode("ascii"), "sha256")
-
-
-# Header names already found valid -> lower case: each name is checked and
-# lower-cased once, not at every signature. Bounded; entries are only ever
-# added, each by one assignment (safe across threads).
-_LOWER_NAMES = {}
-
-
-def _check_header_name(name):
-    """A valid header name -> lower case. It must be printable ASCII without
-    spaces or ":" (as http.client requires): anything else could inject a
-    header or split one."""
-    if not name or not (name.isascii() and name.isprintable()) or " " in name or ":" in name:
-        raise SigningError("header name %r is not a valid HTTP header name" % name)
-    lname = name.lower()
-    if len(_LOWER_NAMES) < 4096:
-        _LOWER_NAMES[name] = lname
-    return lname
-
-
-def _lower_headers(headers):
-    """Caller headers -> {lower-case name: trimmed value}; checks every name and value."""
-    lowered = {}
-    if not headers:
-        return lowered
-    if headers.__class__ is dict:
-        # The common case, in fewer steps: names seen before, plain ASCII
-        # values (where " " is the only whitespace strip() can meet). The
-        # first thing out of the ordinary sends the whole dict through the
-        # careful loop below, which says what is wrong.
-        for name, value in headers.items():
-            try:
-                lname = _LOWER_NAMES[name]
-            except KeyError:
-                break
-            if value.__class__ is str and value.isascii() and value.isprintable():
-                lowered[lname] = value.strip()
-            else:
-                break
-        else:
-            if len(lowered) == len(headers):  # else two names differ only in case
-                return lowered
-        lowered = {}
-    items = headers.items() if hasattr(headers, "items") else headers
-    for name, value in items:
-        if name.__class__ is not str:
-            if isinstance(name, bytes):
-                name = name.decode("latin-1")
-            else:
-                raise SigningError("header names must be str, got %s" % type(name).__name__)
-        try:
-            lname = _LOWER_NAMES[name]
-        except KeyError:
-            lname = _check_header_name(name)
-        if lname in lowered:
-            raise SigningError("header %r is given twice (names are case-insensitive)" % lname)
-        if value.__class__ is not str or not (value.isascii() and value.isprintable()):
-            value = _header_value(name, value)
-        lowered[lname] = value.strip(" \t")
-    return lowered
+def _check_method(method):
+    """§2.1 line 1: an HTTP method name, upper-cased."""
+    if method.__class__ is not str or not (method.isascii() and method.isalpha()):
+        raise SigningError("method must be an HTTP method name, got %r" % (method,))
+    return method.upper()
 
 
 def _names(value, what="additional_headers"):
@@ -2916,7 +2919,7 @@ def _names(value, what="additional_headers"):
 
 
 def _expires_seconds(expires, version):
-    """Validate ``expires`` -> whole seconds."""
+    """§1.6: ``expires`` -> whole seconds."""
     if isinstance(expires, timedelta):
         seconds = int(expires.total_seconds())
     elif isinstance(expires, int) and not isinstance(expires, bool):
@@ -2934,41 +2937,333 @@ def _expires_seconds(expires, version):
     return seconds
 
 
+#: The credentials as the core uses them: ``quoted_key_id`` and
+#: ``quoted_token`` are ``U()`` of the id and the token (for presigned URLs);
+#: ``sha1`` and ``sha256`` the :func:`_hmac_key` pads of the secret.
+_SigningCredentials = namedtuple("_SigningCredentials",
+                                 "credentials key_id secret token quoted_key_id quoted_token sha1 sha256")  # fmt: skip
+
+
+def _signing_credentials(creds):
+    token = creds.security_token
+    secret = creds.access_key_secret.encode()
+    return _SigningCredentials(creds, creds.access_key_id, creds.access_key_secret, token,
+                               _quote(creds.access_key_id), _quote(token) if token else None,
+                               _hmac_key(secret, "sha1"), _hmac_key(secret, "sha256"))  # fmt: skip
+
+
+def _canonical_query(pairs, auth=""):
+    """§3.3, §4.3: the caller's raw pairs as ``U(D(piece))`` and the ``auth``
+    query (encoded, in canonical order), sorted, ``k=v`` or ``k``, joined by
+    ``&``. Without caller pairs the auth query is the canonical query."""
+    if not pairs:
+        return auth
+    encoded = [(_requote(k), _requote(v)) for k, v in pairs]
+    if auth:
+        encoded.extend(_split_query(auth))
+    encoded.sort()
+    return "&".join([k + "=" + v if v else k for k, v in encoded])
+
+
+# -- V1 (SPEC.md §2) ----------------------------------------------------------
+
+
+def _v1_canonical_headers(headers):
+    """§2.2: the ``x-oss-*`` header names, sorted."""
+    names = []
+    for name in headers:
+        if name.startswith("x-oss-"):
+            names.append(name)
+    names.sort()
+    return names
+
+
+def _v1_canonical_resource(resource, raw_pairs, token=None):
+    """§2.3: RP plus the sorted sub-resources (query mode: and the token)."""
+    subs = []
+    for key, value in raw_pairs:
+        if key in _SUBRESOURCES or "%" in key:
+            key = _unquote(key, "query")
+            if key in _SUBRESOURCES:
+                subs.append((key, _unquote(value, "query")))
+    if token is not None:
+        subs.append(("security-token", token))
+    if not subs:
+        return resource
+    subs.sort()
+    return resource + "?" + "&".join([k + "=" + v if v else k for k, v in subs])
+
+
+def _v1_string_to_sign(method, headers, names, date, resource):
+    """§2.1: method, MD5, type, date (or expiry), ``x-oss-*`` lines, resource."""
+    lines = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
+    for name in names:
+        lines.append(f"{name}:{headers[name]}")
+    lines.append(resource)
+    return "\n".join(lines)
+
+
+def _v1_signature(ids, string_to_sign):
+    """§2.1: base64 HMAC-SHA1 with the secret."""
+    return binascii.b2a_base64(_hmac(ids.sha1, string_to_sign), newline=False).decode()
+
+
+def _v1_auth_query(ids, expires_at, signature):
+    """§2.6."""
+    query = f"OSSAccessKeyId={ids.quoted_key_id}&Expires={expires_at}"
+    if ids.token:
+        query += "&security-token=" + ids.quoted_token
+    return query + "&Signature=" + _quote_base64(signature)
+
+
+# -- V2 (SPEC.md §3) ----------------------------------------------------------
+
+
+def _v2_additional_headers(headers, additional):
+    """§3.2: the listed names the request has, less the always-signed ones."""
+    extra = []
+    for name in additional:
+        if name in headers and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-"):
+            extra.append(name)
+    return extra
+
+
+def _v2_canonical_headers(headers, extra):
+    """§3.1: every ``x-oss-*`` name and the additional ones, sorted."""
+    names = _v1_canonical_headers(headers)
+    if extra:
+        names += extra
+        names.sort()
+    return names
+
+
+def _v2_canonical_resource(resource, pairs, auth=""):
+    """§3.3: ``U(RP)``, then ``?`` and the canonical query of every parameter."""
+    if not pairs and not auth:
+        return _quote(resource)
+    return _quote(resource) + "?" + _canonical_query(pairs, auth)
+
+
+def _v2_string_to_sign(method, headers, names, extra, date, resource):
+    """§3.1: V1's lines, with the additional header names on one before the resource."""
+    return _v1_string_to_sign(method, headers, names, date, ";".join(extra) + "\n" + resource)
+
+
+def _v2_signature(ids, string_to_sign):
+    """§3.1: base64 HMAC-SHA256 with the secret."""
+    return binascii.b2a_base64(_hmac(ids.sha256, string_to_sign), newline=False).decode()
+
+
+def _v2_auth_query(ids, expires_at, extra):
+    """§3.5 in canonical (sorted) order, before the signature."""
+    query = f"security-token={ids.quoted_token}&" if ids.token else ""
+    query += "x-oss-access-key-id=" + ids.quoted_key_id
+    if extra:
+        query += "&x-oss-additional-headers=" + _quote(";".join(extra))
+    return query + f"&x-oss-expires={expires_at}&x-oss-signature-version=OSS2"
+
+
+# -- V4 (SPEC.md §4) ----------------------------------------------------------
+
+
+def _v4_signed_headers(headers, additional):
+    """§4.4 -> (signed names, additional names), each sorted. ``additional``
+    None signs every header given (the default of ``sign()``)."""
+    names, extra = [], []
+    for name in headers:
+        if name.startswith("x-oss-") or name == "content-type" or name == "content-md5":
+            names.append(name)
+        elif (additional is None or name in additional) and headers[name] and name not in _NOT_ADDITIONAL:
+            names.append(name)
+            extra.append(name)
+    names.sort()
+    extra.sort()
+    return names, extra
+
+
+def _v4_canonical_request(method, uri, query, headers, names, extra):
+    """§4.1; the payload line is always UNSIGNED-PAYLOAD."""
+    lines = [method, uri, query]
+    for name in names:
+        lines.append(f"{name}:{headers[name]}")
+    lines.append("")
+    lines.append(";".join(extra))
+    lines.append(_UNSIGNED_PAYLOAD)
+    return "\n".join(lines)
+
+
+def _v4_scope(date, region, product):
+    """§4.5: ``<date>/<region>/<product>/aliyun_v4_request``."""
+    return f"{date}/{region}/{product}/{_V4_TERMINATOR}"
+
+
+def _v4_signing_key(secret, date, region, product):
+    """§4.5: HMAC chain from ``"aliyun_v4" + secret`` over date, region, product."""
+    key = hmac.digest(("aliyun_v4" + secret).encode("utf-8"), date.encode("utf-8"), "sha256")
+    key = hmac.digest(key, region.encode("utf-8"), "sha256")
+    key = hmac.digest(key, product.encode("utf-8"), "sha256")
+    return hmac.digest(key, _V4_TERMINATOR.encode("ascii"), "sha256")
+
+
+def _v4_string_to_sign(iso_now, scope, canonical_request):
+    """§4.5."""
+    digest = hashlib.sha256(canonical_request.encode()).hexdigest()
+    return f"{_V4_ALGORITHM}\n{iso_now}\n{scope}\n{digest}"
+
+
+def _v4_signature(key, string_to_sign):
+    """§4.5: lower-hex HMAC-SHA256 with the signing key (its pads)."""
+    return _hmac(key, string_to_sign).hex()
+
+
+def _v4_auth_query(ids, quoted_scope, iso_now, expires, extra):
+    """§4.7 in canonical (sorted) order, before the signature."""
+    query = f"x-oss-credential={ids.quoted_key_id}%2F{quoted_scope}&x-oss-date={iso_now}&x-oss-expires={expires}"
+    if extra:
+        query = f"x-oss-additional-headers={_quote(';'.join(extra))}&{query}"
+    if ids.token:
+        query += "&x-oss-security-token=" + ids.quoted_token
+    return query + "&x-oss-signature-version=" + _V4_ALGORITHM
+
+
+# -- each version's steps in order -------------------------------------------
+#
+# _vN_sign(...) -> (canonical request or None, string to sign, signed names,
+# scope or None, signature, output): ``output`` is the headers to add in
+# header mode, the query to append in query mode. ``headers`` is the request's
+# lower-cased header dict without the headers the signer sets; header mode
+# adds them to it (it is the signer's own copy). ``ids`` is a
+# _SigningCredentials.
+
+
+def _v1_sign(method, resource, pairs, headers, ids, date, query_mode):
+    """V1 (§2): ``date`` is the HTTP date, or in query mode ``expires_at``."""
+    token = ids.token
+    if query_mode:
+        resource = _v1_canonical_resource(resource, pairs, token)
+    else:
+        if token:
+            headers["x-oss-security-token"] = token
+        resource = _v1_canonical_resource(resource, pairs) if pairs else resource
+    names = _v1_canonical_headers(headers)
+    string_to_sign = _v1_string_to_sign(method, headers, names, date, resource)
+    signature = _v1_signature(ids, string_to_sign)
+    if query_mode:
+        output = _v1_auth_query(ids, date, signature)
+    else:
+        output = {"Date": date}
+        if token:
+            output["x-oss-security-token"] = token
+        output["Authorization"] = f"OSS {ids.key_id}:{signature}"  # §2.5
+    return None, string_to_sign, names, None, signature, output
+
+
+def _v2_sign(method, resource, pairs, headers, ids, date, query_mode, additional):
+    """V2 (§3): as V1; ``additional`` None is the mode's default (§3.2)."""
+    token = ids.token
+    if additional is None:
+        additional = () if query_mode else _V2_DEFAULT_ADDITIONAL
+    if token and not query_mode:
+        headers["x-oss-security-token"] = token
+    extra = _v2_additional_headers(headers, additional)
+    names = _v2_canonical_headers(headers, extra)
+    auth = _v2_auth_query(ids, date, extra) if query_mode else ""
+    resource = _v2_canonical_resource(resource, pairs, auth)
+    string_to_sign = _v2_string_to_sign(method, headers, names, extra, date, resource)
+    signature = _v2_signature(ids, string_to_sign)
+    if query_mode:
+        output = auth + "&x-oss-signature=" + _quote_base64(signature)
+    else:
+        output = {"Date": date}
+        if token:
+            output["x-oss-security-token"] = token
+        listed = f"AdditionalHeaders:{';'.join(extra)}," if extra else ""  # §3.4
+        output["Authorization"] = f"OSS2 AccessKeyId:{ids.key_id},{listed}Signature:{signature}"
+    return None, string_to_sign, names, None, signature, output
+
+
+def _v4_sign(method, resource, pairs, headers, ids, key, scope, quoted_scope, iso_now, expires, additional):
+    """V4 (§4) with the signing ``key`` of ``scope``; ``expires`` None is header mode."""
+    if expires is None:
+        output = {"x-oss-date": iso_now, "x-oss-content-sha256": _UNSIGNED_PAYLOAD}
+        if ids.token:
+            output["x-oss-security-token"] = ids.token
+        headers.update(output)
+    elif "x-oss-content-sha256" in headers:
+        headers["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD  # §4.4: rewritten, signed
+    names, extra = _v4_signed_headers(headers, additional)
+    auth = _v4_auth_query(ids, quoted_scope, iso_now, expires, extra) if expires is not None else ""
+    query = _canonical_query(pairs, auth)
+    uri = _quote_path(resource)  # §4.2: U/(RP)
+    canonical_request = _v4_canonical_request(method, uri, query, headers, names, extra)
+    string_to_sign = _v4_string_to_sign(iso_now, scope, canonical_request)
+    signature = _v4_signature(key, string_to_sign)
+    if expires is None:
+        listed = f",AdditionalHeaders={';'.join(extra)}" if extra else ""  # §4.6
+        credential = f"{ids.key_id}/{scope}"
+        output["Authorization"] = f"{_V4_ALGORITHM} Credential={credential}{listed},Signature={signature}"
+    else:
+        output = auth + "&x-oss-signature=" + signature
+    return canonical_request, string_to_sign, names, scope, signature, output
+
+
 # ==== Signer ================================================================
 
-SignedRequest = namedtuple("SignedRequest", "method url headers")
-SignedRequest.__doc__ = """A signed request: ``method`` (upper case), ``url`` and
-``headers``, a new dict holding the caller's headers plus the signing ones.
-Its ``repr()`` masks the token, the key id and the signature."""
 
-#: Query parameters and headers whose values a SignedRequest's repr masks.
-_MASKED_PARAMS = frozenset(("security-token", "x-oss-security-token", "ossaccesskeyid", "x-oss-access-key-id",
-                            "x-oss-credential", "signature", "x-oss-signature"))  # fmt: skip
-_MASKED_HEADERS = frozenset(("authorization", "x-oss-security-token"))
+class SignedRequest(namedtuple("SignedRequest", "method url headers")):
+    """A signed request: ``method`` (upper case), ``url`` and ``headers``, a
+    new dict holding the caller's headers plus the signing ones.
 
-
-def _signed_request_repr(self):
-    base, sep, query = self.url.partition("?")
-    if sep:
-        query = "&".join(k + "=****" if k.lower() in _MASKED_PARAMS and sep2 else k + sep2 + v
-                         for k, sep2, v in (item.partition("=") for item in query.split("&")))  # fmt: skip
-    headers = {k: "****" if str(k).lower() in _MASKED_HEADERS else v for k, v in self.headers.items()}
-    return "SignedRequest(method=%r, url=%r, headers=%r)" % (self.method, base + sep + query, headers)
-
-
-SignedRequest.__repr__ = _signed_request_repr
-
-
-def _copy_headers(headers, drop=(), replaced=False):
-    """A new dict of the caller's headers, to which the signer adds its own.
-
-    With ``replaced`` (some caller header is one the signer sets), names in
-    ``drop`` are left out, in any case; without it, a plain copy.
+    ``repr()`` masks the security token and shows at most the last 4
+    characters of the access key id.
     """
-    if not replaced:
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return _masked_repr("SignedRequest(method=%r, url=%r, headers=%r)" % tuple(self), self)
+
+
+class SigningDetails(namedtuple("SigningDetails", "version request canonical_request string_to_sign "
+                                                  "signed_headers scope signature")):  # fmt: skip
+    """What :meth:`Signer.explain` signed.
+
+    ``request`` is the :class:`SignedRequest`; ``canonical_request`` the V4
+    canonical request (``None`` for V1 and V2); ``string_to_sign`` the string
+    the signature is the HMAC of; ``signed_headers`` the sorted lower-case
+    names of the headers whose values are signed; ``scope`` the V4 credential
+    scope (``None`` for V1 and V2); ``signature`` as sent. ``repr()`` masks the
+    security token and shows at most the last 4 characters of the key id.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self):
+        fields = ", ".join("%s=%r" % pair for pair in zip(self._fields, self))
+        return _masked_repr("SigningDetails(%s)" % fields, self.request)
+
+
+def _copy_headers(headers, drop=()):
+    """A new dict of the caller's headers, less the names in ``drop`` (in any case)."""
+    if not drop:
         return dict(headers) if headers else {}
     items = headers.items() if hasattr(headers, "items") else headers
     return {name: value for name, value in items if name.lower() not in drop}
+
+
+def _swap_signing_headers(stores, names, signed=None, set_header=None):
+    """Remove every header in ``names`` (lower case) from each of ``stores``,
+    in any case; then set those of ``signed`` with ``set_header`` (by default
+    into the first store). Every hook that puts a signature on a request of an
+    HTTP library does it this way."""
+    for store in stores:
+        for key in {key for key in store if key.lower() in names}:
+            store.pop(key, None)  # a multidict drops every spelling at once
+    if signed:
+        set_header = set_header or stores[0].__setitem__
+        for name, value in signed.items():
+            if name.lower() in names:
+                set_header(name, value)
 
 
 _PROVIDER_KINDS = ("a credential provider (an object with provide(context)), a CredentialCache, "
@@ -2993,17 +3288,6 @@ def _as_cache(provider, context):
     elif not callable(getattr(provider, "provide", None)):
         raise TypeError("provider must be %s; got %s" % (_PROVIDER_KINDS, type(provider).__name__))
     return CredentialCache(provider, context)
-
-
-def _set_signing_headers(headers, signed, version):
-    """Replace the signing headers in a library's mutable ``headers`` mapping
-    with those of ``signed``."""
-    own = _SIGNER_HEADERS[version]
-    for key in {k for k in list(headers.keys()) if k.lower() in own}:
-        del headers[key]
-    for name, value in signed.headers.items():
-        if name.lower() in own:
-            headers[name] = value
 
 
 def _check_urllib_request(request):
@@ -3048,12 +3332,14 @@ class Signer:
         self.context = context or Context()
         self.additional_headers = _names(additional_headers)
         self.provider = _as_cache(provider, self.context)
-        self._hosts = {}  # "scheme://netloc" -> _host_plan(...)
-        self._keys = {}  # (secret, date, region, product) -> V4 signing key
-        # One-entry memos, each replaced by one assignment (thread-safe):
-        self._time_memo = (None, None, None)  # (second, HTTP date, ISO basic time)
-        self._creds_memo = (None,) * 4  # (credentials, U(id), U(token), secret bytes)
-        self._v4_memo = (None,) * 8  # (credentials, date, region, product, key, scope, ...)
+        #: Seconds added to the context clock for every signing time: OSS's
+        #: clock minus this machine's (see correct_clock). Settable.
+        self.clock_offset = 0.0
+        self._hosts = {}  # "scheme://netloc" -> _HostPlan
+        self._keys = {}  # (secret, date, region, product) -> (V4 signing key, scope)
+        self._clock = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
+        self._header_names = {}  # header name -> lower case, for names found valid
+        self._last_ids = None  # _SigningCredentials of the last credentials, replaced whole
 
     def __repr__(self):
         return "Signer(bucket=%r, region=%r, version=%r, product=%r)" % (
@@ -3077,10 +3363,25 @@ class Signer:
             SigningError: the request cannot be signed as given.
             CredentialError: no credentials could be had.
         """
-        extra = self.additional_headers if additional_headers is None else _names(additional_headers)
-        if expires is not None and headers:
-            url, headers = _callback_query(url, headers)  # a presigned URL carries the callback itself
-        return self._sign(method, url, headers, expires, extra, extra is None)
+        return self._sign_call(method, url, headers, expires, additional_headers)[0]
+
+    def explain(self, method: str, url: str, headers: Optional[Mapping[str, str]] = None, *,
+                expires: Union[int, timedelta, None] = None,
+                additional_headers: Optional[Iterable[str]] = None) -> SigningDetails:
+        """Sign exactly as :meth:`sign` would and say what was signed.
+
+        Returns a :class:`SigningDetails`: the :class:`SignedRequest`, the
+        canonical request (V4), the string to sign, the signed header names,
+        the scope (V4) and the signature, all from the steps that signed it.
+        """
+        request, steps, lowered = self._sign_call(method, url, headers, expires, additional_headers)
+        canonical_request, string_to_sign, names, scope, signature, _ = steps
+        if self.version != "v4":  # the values of lines 2-4 are signed too
+            names = set(names).union({"content-md5", "content-type"}.intersection(lowered))
+            if expires is None:
+                names.add("date")
+        return SigningDetails(self.version, request, canonical_request, string_to_sign, tuple(sorted(names)),
+                              scope, signature)  # fmt: skip
 
     def presign(self, url: str, *, method: str = "GET", expires: Union[int, timedelta, None] = None,
                 headers: Optional[Mapping[str, str]] = None,
@@ -3099,7 +3400,23 @@ class Signer:
     def credentials(self) -> Credentials:
         """The cached credentials the next signature would use."""
         now = self.context.clock()
-        return self.provider._get(now + _HEADER_HEADROOM, now, self.provider._ctx(self.context))
+        return self.provider.get_for_signing(now + _HEADER_HEADROOM, now, self.context)
+
+    def correct_clock(self, error_body: Union[bytes, str]) -> float:
+        """Follow OSS's clock from a ``RequestTimeTooSkewed`` error body.
+
+        Sets :attr:`clock_offset` to the body's ``ServerTime`` minus this
+        signer's clock and returns it (seconds). :class:`SigningHandler` and
+        the ``requests`` hook do this by themselves on such a 403 and send the
+        request once more.
+
+        Raises:
+            ValueError: the body is not an OSS error document with a
+                ``ServerTime``; the offset is left as it was.
+        """
+        offset = _server_time(error_body) - self.context.clock()
+        self.clock_offset = offset
+        return offset
 
     def sign_request(self, request: Any, *, expires: Union[int, timedelta, None] = None) -> Any:
         """Sign a :class:`urllib.request.Request` in place and return it.
@@ -3113,23 +3430,17 @@ class Signer:
         default_type = request.data is not None and not any(k.lower() == "content-type" for k in headers)
         if default_type:
             headers["Content-type"] = "application/x-www-form-urlencoded"
-        signed = self._sign(request.get_method(), request.full_url, headers, expires,
-                            self.additional_headers, False)  # fmt: skip
+        signed = self._sign(request.get_method(), request.full_url, headers, expires, self._hook_additional())[0]
         # Only now that signing succeeded is the request changed.
         if default_type:
             request.add_unredirected_header("Content-type", "application/x-www-form-urlencoded")
         if expires is not None:
             request.full_url = signed.url
-            return request
-        for name in _SIGNER_HEADERS[self.version]:
-            for store in (request.headers, request.unredirected_hdrs):
-                for key in [k for k in store if k.lower() == name]:
-                    del store[key]
-        for name, value in signed.headers.items():
-            if name.lower() in _SIGNER_HEADERS[self.version]:
-                # Unredirected: urllib copies request.headers into a redirect
-                # (to any host, or to http after https); these stay here.
-                request.add_unredirected_header(name, value)
+        else:
+            # Unredirected: urllib copies request.headers into a redirect (to
+            # any host, or to http after https); these stay with this request.
+            _swap_signing_headers((request.headers, request.unredirected_hdrs), _SIGNER_HEADERS[self.version],
+                                  signed.headers, request.add_unredirected_header)  # fmt: skip
         return request
 
     def __call__(self, request: Any) -> Any:
@@ -3138,15 +3449,16 @@ class Signer:
         Signs ``request.method``, ``request.url`` and ``request.headers`` (header
         signing) and sets the signing headers on ``request.headers``. On a
         ``requests`` request it also registers a response hook, so that a
-        redirect is followed without the signing headers.
+        redirect is followed without the signing headers and a 403
+        RequestTimeTooSkewed is sent again once, at OSS's time.
         """
         headers = request.headers
         signed = self._sign(request.method, str(request.url), dict(headers.items()), None,
-                            self.additional_headers, False)  # fmt: skip
-        _set_signing_headers(headers, signed, self.version)
+                            self._hook_additional())[0]  # fmt: skip
+        _swap_signing_headers((headers,), _SIGNER_HEADERS[self.version], signed.headers)
         hooks = getattr(request, "hooks", None)
-        if isinstance(hooks, dict) and _unsign_redirect not in hooks.get("response", ()):
-            request.register_hook("response", _unsign_redirect)  # requests
+        if isinstance(hooks, dict) and self._response_hook not in hooks.get("response", ()):
+            request.register_hook("response", self._response_hook)  # requests
         return request
 
     async def aiohttp_middleware(self, request: Any, handler: Any) -> Any:
@@ -3182,14 +3494,32 @@ class Signer:
         """
         return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint, callback, allow_any_key)
 
-    # -- glue ---------------------------------------------------------------
+    # -- the steps around the core ------------------------------------------
+
+    def _response_hook(self, response, *args, **kwargs):
+        """``requests`` response hook: a redirect is followed without the
+        signing headers; a RequestTimeTooSkewed is sent again once."""
+        return _resend_skewed(self, _unsign_redirect(response), kwargs)
+
+    def _hook_additional(self):
+        """The hooks see headers their HTTP library added: V4 signs only the
+        names the Signer was given (API.md)."""
+        extra = self.additional_headers
+        return () if extra is None and self.version == "v4" else extra
+
+    def _sign_call(self, method, url, headers, expires, additional_headers):
+        """sign() and explain(): the call's additional headers, a presigned
+        URL's callback parameters, then :meth:`_sign`."""
+        extra = self.additional_headers if additional_headers is None else _names(additional_headers)
+        if expires is not None and headers:
+            url, headers = _callback_query(url, headers)  # a presigned URL carries the callback itself
+        return self._sign(method, url, headers, expires, extra)
 
     def _default_expires(self, what="a presigned URL"):
         """``expires=None`` -> (seconds, None), or (seconds, credentials' end
         as epoch seconds) when they end within the default hour."""
         now = self.context.clock()
-        cache = self.provider
-        end = cache._get(now + _HEADER_HEADROOM, now, cache._ctx(self.context))._expires_at
+        end = self.provider.get_for_signing(now + _HEADER_HEADROOM, now, self.context)._expires_at
         if end is None or end - now - _EXPIRY_MARGIN >= _DEFAULT_EXPIRES:
             return _DEFAULT_EXPIRES, None
         seconds = int(end - now - _EXPIRY_MARGIN)
@@ -3198,13 +3528,9 @@ class Signer:
                                % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end)), what))  # fmt: skip
         return seconds, end
 
-    def _credentials_for(self, need, now, query_mode, what="the presigned URL"):
-        cache = self.provider
-        entry = cache._entry
-        if entry is not None and (entry.expires_at is None or (now < entry.advisory_at and need < entry.expires_at)):
-            return entry.credentials  # the hot path, inlined
+    def _credentials(self, need, now, query_mode, what="the presigned URL"):
         try:
-            return cache._get(need, now, cache._ctx(self.context))
+            return self.provider.get_for_signing(need, now, self.context)
         except _ShortCredentials as exc:
             if query_mode:
                 end = exc.expires_at
@@ -3217,269 +3543,111 @@ class Signer:
                                       int(end - now), hint)) from None  # fmt: skip
             raise
 
-    def _sign(self, method, url, headers, expires, additional, default_all):
-        try:
-            method = _METHODS[method]
-        except (KeyError, TypeError):
-            if method.__class__ is not str or not (method.isascii() and method.isalpha()):
-                raise SigningError("method must be an HTTP method name, got %r" % (method,)) from None
-            method = method.upper()
-        version = self.version
-        target = _parse_target(url, self.bucket, self.region, self.product, self._hosts)
-        if version == "v4" and not target.region:
-            raise SigningError("V4 signing needs a region: pass region= to Signer (none can be inferred "
-                               "from host %r)" % target.prefix.split("://", 1)[1])  # fmt: skip
-        if expires is not None and not (expires.__class__ is int and 0 < expires <= _V4_MAX_EXPIRES):
-            expires = _expires_seconds(expires, version)  # valid for every version, or checked here
-        lowered = _lower_headers(headers) if headers else {}
-        clock_now = self.context.clock()
-        now = int(clock_now)
-        need = now + (_HEADER_HEADROOM if expires is None else expires)
-        entry = self.provider._entry
-        if entry is not None and (entry.expires_at is None or (clock_now < entry.advisory_at
-                                                               and need < entry.expires_at)):  # fmt: skip
-            creds = entry.credentials  # _credentials_for's fast path, inlined
+    def _parse(self, url):
+        """§1.2: url -> (host plan, path, query)."""
+        if url.__class__ is not str:
+            raise SigningError("url must be a str, got %s" % type(url).__name__)
+        # Requests of one signer mostly share "scheme://netloc": its split,
+        # checks and plan are kept, and only the path and query are checked
+        # and split per call. The first "/" after "http://" or "https://"
+        # ends the prefix; a URL of another shape takes the full split.
+        given = (self.bucket, self.region, self.product)
+        slash = url.find("/", 8)
+        plan = self._hosts.get(url[:slash]) if slash > 0 else None
+        if plan is not None and plan.given == given:
+            rest = url[slash:]
+            _check_url_text(rest)
+            path, query = _split_path_query(rest)
         else:
-            creds = self._credentials_for(need, clock_now, expires is not None)
-        if version == "v4":
-            return self._sign_v4(method, target, headers, lowered, now, expires, additional, default_all, creds)
-        if version == "v2":
-            return self._sign_v2(method, target, headers, lowered, now, expires, additional, creds)
-        return self._sign_v1(method, target, headers, lowered, now, expires, creds)
-
-    def _query_base(self, target, query_mode):
-        """Raw query pairs to sign and the URL to append to."""
-        if not target.query:
-            return (), target.prefix + target.path + ("?" if query_mode else "")
-        raw = _split_query(target.query)
-        base = target.prefix + target.path
-        if not query_mode:
-            return raw, base + "?" + target.query
-        owned = _AUTH_PARAMS[self.version]
-        kept = [(k, v) for k, v in raw if _unquote(k, "query") not in owned]
-        if len(kept) != len(raw):
-            items = [item for item in target.query.split("&") if item and
-                     _unquote(item.partition("=")[0], "query") not in owned]  # fmt: skip
-            query = "&".join(items)
-        else:
-            query = target.query
-        return kept, base + ("?" + query + "&" if query else "?")
-
-    def _quoted(self, creds):
-        """(credentials, U(access key id), U(token), secret as UTF-8) of these
-        credentials, computed once."""
-        memo = self._creds_memo
-        if memo[0] is not creds:
-            token = creds.security_token
-            memo = self._creds_memo = (creds, _quote(creds.access_key_id), _quote(token) if token else None,
-                                       creds.access_key_secret.encode("utf-8"))  # fmt: skip
-        return memo
+            _check_url_text(url)
+            scheme, netloc, host, path, query = _split_url(url)
+            plan = _host_plan(scheme, netloc, host, given)
+            if slash > 0 and url[:slash] == plan.prefix:
+                if len(self._hosts) > 256:
+                    self._hosts.clear()
+                self._hosts[url[:slash]] = plan
+            path = path or "/"
+        if len(query) > 65536:
+            raise SigningError("URL query is longer than 65536 characters")
+        return plan, path, query
 
     def _times(self, now):
-        """(HTTP date, ISO basic time) of ``now``, computed once per second."""
-        memo = self._time_memo
+        """(HTTP date, ISO basic time) of ``now``, formatted once per second."""
+        memo = self._clock
         if memo[0] != now:
-            memo = self._time_memo = (now, _http_date(now), _iso_basic(now))
-        return memo
-
-    @staticmethod
-    def _drop_signer_headers(lowered, version):
-        """Remove headers the signer sets; True when the caller had any."""
-        collisions = _SIGNER_HEADERS[version].intersection(lowered)
-        for name in collisions:
-            del lowered[name]
-        return bool(collisions)
-
-    def _sign_v1(self, method, target, headers, lowered, now, expires, creds):
-        token = creds.security_token
-        if target.query or expires is not None:
-            raw_pairs, url = self._query_base(target, expires is not None)
-        else:
-            raw_pairs, url = (), target.prefix + target.path
-        if expires is None:
-            memo = self._time_memo
-            date = (memo if memo[0] == now else self._times(now))[1]
-            replaced = not _SIGNER_HEADERS_V1.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v1")
-            if token:
-                lowered["x-oss-security-token"] = token
-            resource = _v1_canonical_resource(target.resource, raw_pairs) if raw_pairs else target.resource
-        else:
-            date = str(now + expires)
-            resource = _v1_canonical_resource(target.resource, raw_pairs, token)
-        sts = _v1_string_to_sign(method, date, lowered, resource)
-        memo = self._creds_memo
-        if memo[0] is not creds:
-            memo = self._quoted(creds)
-        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode(), "sha1"), newline=False).decode()
-        if expires is not None:
-            key_id, quoted_token = memo[1], memo[2]
-            params = "OSSAccessKeyId=" + key_id + "&Expires=" + date
-            if token:
-                params += "&security-token=" + quoted_token
-            return _tuple_new(SignedRequest, (method, url + params + "&Signature=" + _quote_base64(signature),
-                                              _copy_headers(headers)))  # fmt: skip
-        signed = _copy_headers(headers, _SIGNER_HEADERS_V1, replaced)
-        signed["Date"] = date
-        if token:
-            signed["x-oss-security-token"] = token
-        signed["Authorization"] = f"OSS {creds.access_key_id}:{signature}"
-        return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
-
-    def _sign_v2(self, method, target, headers, lowered, now, expires, additional, creds):
-        token = creds.security_token
-        query_mode = expires is not None
-        if target.query or query_mode:
-            raw_pairs, url = self._query_base(target, query_mode)
-        else:
-            raw_pairs, url = (), target.prefix + target.path
-        replaced = False
-        if query_mode:
-            date = str(now + expires)
-        else:
-            memo = self._time_memo
-            date = (memo if memo[0] == now else self._times(now))[1]
-            replaced = not _SIGNER_HEADERS_V2.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v2")
-            if token:
-                lowered["x-oss-security-token"] = token
-        if additional is None:
-            additional = () if query_mode else _V2_DEFAULT_ADDITIONAL
-        extra = []
-        for name in additional:
-            if name in lowered and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-"):
-                extra.append(name)
-        names = []
-        for name in lowered:
-            if "x-oss-" <= name < "x-oss.":  # name.startswith("x-oss-")
-                names.append(name)
-        names.extend(extra)
-        names.sort()
-        pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs] if raw_pairs else []
-        resource = _quote(target.resource)
-        memo = self._creds_memo
-        if memo[0] is not creds:
-            memo = self._quoted(creds)
-        if query_mode:
-            # The auth parameters in canonical (sorted) order, as for V4.
-            query = ("security-token=" + memo[2] + "&") if token else ""
-            query += "x-oss-access-key-id=" + memo[1]
-            if extra:
-                query += "&x-oss-additional-headers=" + _quote(";".join(extra))
-            query += "&x-oss-expires=" + date + "&x-oss-signature-version=OSS2"
-            if pairs:
-                pairs.extend(_split_query(query))
-                resource += "?" + _canonical_query(pairs)
-            else:
-                resource += "?" + query
-        elif pairs:
-            resource += "?" + _canonical_query(pairs)
-        sts = _v2_string_to_sign(method, date, lowered, names, extra, resource)
-        signature = binascii.b2a_base64(hmac.digest(memo[3], sts.encode(), "sha256"), newline=False).decode()
-        if query_mode:
-            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + _quote_base64(signature),
-                                              _copy_headers(headers)))  # fmt: skip
-        signed = _copy_headers(headers, _SIGNER_HEADERS_V2, replaced)
-        signed["Date"] = date
-        if token:
-            signed["x-oss-security-token"] = token
-        listed = f"AdditionalHeaders:{';'.join(extra)}," if extra else ""
-        signed["Authorization"] = f"OSS2 AccessKeyId:{creds.access_key_id},{listed}Signature:{signature}"
-        return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
+            memo = self._clock = (now, _http_date(now), _iso_basic(now))
+        return memo[1], memo[2]
 
     def _signing_key(self, secret, date, region, product):
-        """(V4 signing key, scope), derived once per (secret, date, region, product)."""
+        """(HMAC pads of the V4 signing key, scope, U(scope)), derived once
+        per (secret, date, region, product)."""
         cache_key = (secret, date, region, product)
         found = self._keys.get(cache_key)
         if found is None:
             if len(self._keys) >= 8:
                 self._keys.clear()
-            scope = "%s/%s/%s/%s" % (date, region, product, _V4_TERMINATOR)
-            found = self._keys[cache_key] = (_v4_signing_key(secret, date, region, product), scope)
+            scope = _v4_scope(date, region, product)
+            key = _hmac_key(_v4_signing_key(secret, date, region, product), "sha256")
+            found = self._keys[cache_key] = (key, scope, _quote(scope))
         return found
 
-    def _v4_scope(self, creds, date, region, product):
-        """(key, scope, credential, U(credential)) for these credentials and scope."""
-        memo = self._v4_memo
-        if memo[0] is not creds or memo[1] != date or memo[2] != region or memo[3] != product:
-            key, scope = self._signing_key(creds.access_key_secret, date, region, product)
-            credential = creds.access_key_id + "/" + scope
-            memo = self._v4_memo = (creds, date, region, product, key, scope, credential, _quote(credential))
-        return memo[4:]
+    def _ids(self, creds):
+        """The credentials as the core takes them, encoded once per credentials."""
+        ids = self._last_ids
+        if ids is None or ids.credentials is not creds:
+            ids = self._last_ids = _signing_credentials(creds)
+        return ids
 
-    def _sign_v4(self, method, target, headers, lowered, now, expires, additional, default_all, creds):
+    def _sign(self, method, url, headers, expires, additional):
+        """-> (SignedRequest, the core's steps, the headers signed)."""
+        method = _check_method(method)
+        version = self.version
+        plan, path, query = self._parse(url)
+        if version == "v4" and not plan.region:
+            raise SigningError("V4 signing needs a region: pass region= to Signer (none can be inferred "
+                               "from host %r)" % plan.prefix.split("://", 1)[1])  # fmt: skip
         query_mode = expires is not None
-        token = creds.security_token
-        memo = self._time_memo
-        iso = (memo if memo[0] == now else self._times(now))[2]
-        region = target.region
-        if "oss-" <= region < "oss.":  # region.startswith("oss-")
-            region = region[4:]
-        memo = self._v4_memo
-        if memo[0] is creds and memo[1] == iso[:8] and memo[2] == region and memo[3] == target.product:
-            key, scope, credential, quoted_credential = memo[4], memo[5], memo[6], memo[7]
-        else:
-            key, scope, credential, quoted_credential = self._v4_scope(creds, iso[:8], region, target.product)
-        if target.query or query_mode:
-            raw_pairs, url = self._query_base(target, query_mode)
-        else:
-            raw_pairs, url = (), target.prefix + target.path
-        replaced = False
         if query_mode:
-            if "x-oss-content-sha256" in lowered:
-                lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-                replaced = True
-        else:
-            replaced = not _SIGNER_HEADERS_V4.isdisjoint(lowered) and self._drop_signer_headers(lowered, "v4")
-            lowered["x-oss-date"] = iso
-            lowered["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-            if token:
-                lowered["x-oss-security-token"] = token
-        names = []
-        extra = []
-        for name in lowered:
-            if "x-oss-" <= name < "x-oss." or name == "content-type" or name == "content-md5":
-                names.append(name)
-            elif (name in additional if additional is not None else default_all) and lowered[name] and \
-                    name not in _NOT_ADDITIONAL:  # fmt: skip
-                names.append(name)
-                extra.append(name)
-        names.sort()
-        if extra:
-            extra.sort()
-        pairs = [(_requote(k), _requote(v)) for k, v in raw_pairs] if raw_pairs else []
+            expires = _expires_seconds(expires, version)
+        lowered = _lower_headers(headers, self._header_names) if headers else {}
+        clock_now = self.context.clock()
+        # The signing time follows OSS's clock (clock_offset); credentials
+        # expire by this machine's, which is the one the cache reads.
+        now = int(clock_now + self.clock_offset)
+        need = int(clock_now) + (expires if query_mode else _HEADER_HEADROOM)
+        creds = self._credentials(need, clock_now, query_mode)
         if query_mode:
-            # The auth parameters, already in canonical (sorted) order: the
-            # same string serves the URL and, without caller pairs, the
-            # canonical query.
-            query = f"x-oss-credential={quoted_credential}&x-oss-date={iso}&x-oss-expires={expires}"
-            if extra:
-                query = f"x-oss-additional-headers={_quote(';'.join(extra))}&{query}"
-            if token:
-                memo = self._creds_memo
-                query += "&x-oss-security-token=" + (memo if memo[0] is creds else self._quoted(creds))[2]
-            query += "&x-oss-signature-version=" + _V4_ALGORITHM
-            if pairs:
-                pairs.extend(_split_query(query))
-                canonical_query = _canonical_query(pairs)
+            query = _unsigned_query(query, _AUTH_PARAMS[version]) if query else query
+            replaced = _CONTENT_SHA256.intersection(lowered) if version == "v4" else ()
+        else:
+            replaced = _SIGNER_HEADERS[version].intersection(lowered)
+            for name in replaced:
+                del lowered[name]
+        resource = _resource_path(plan, path)
+        pairs = _split_query(query) if query else ()
+        http_date, iso_now = self._times(now)
+        ids = self._ids(creds)
+        if version == "v4":
+            key, scope, quoted_scope = self._signing_key(ids.secret, iso_now[:8], plan.region, plan.product)
+            steps = _v4_sign(method, resource, pairs, lowered, ids, key, scope, quoted_scope, iso_now, expires,
+                             additional)  # fmt: skip
+        else:
+            date = str(now + expires) if query_mode else http_date
+            if version == "v2":
+                steps = _v2_sign(method, resource, pairs, lowered, ids, date, query_mode, additional)
             else:
-                canonical_query = query
-        else:
-            canonical_query = _canonical_query(pairs) if pairs else ""
-        canonical = _v4_canonical_request(method, _quote_path(target.resource), canonical_query, lowered, names,
-                                          extra)  # fmt: skip
-        signature = hmac.digest(key, _v4_string_to_sign(iso, scope, canonical).encode(), "sha256").hex()
+                steps = _v1_sign(method, resource, pairs, lowered, ids, date, query_mode)
+        output = steps[5]
+        signed = _copy_headers(headers, replaced)
+        base = plan.prefix + path
         if query_mode:
-            signed = _copy_headers(headers, _CONTENT_SHA256, replaced)
+            url = base + "?" + query + "&" + output if query else base + "?" + output
             if replaced:  # the caller's x-oss-content-sha256, in whatever case, becomes what was signed
                 signed["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-            return _tuple_new(SignedRequest, (method, url + query + "&x-oss-signature=" + signature, signed))
-        signed = _copy_headers(headers, _SIGNER_HEADERS_V4, replaced)
-        signed["x-oss-date"] = iso
-        signed["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD
-        if token:
-            signed["x-oss-security-token"] = token
-        listed = f",AdditionalHeaders={';'.join(extra)}" if extra else ""
-        signed["Authorization"] = f"{_V4_ALGORITHM} Credential={credential}{listed},Signature={signature}"
-        return _tuple_new(SignedRequest, (method, url, signed))  # namedtuple's __new__ is slow
+        else:
+            url = base + "?" + query if query else base
+            signed.update(output)
+        return SignedRequest(method, url, signed), steps, lowered
 
 
 def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint, callback=None, allow_any_key=False):
@@ -3505,8 +3673,8 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
         expires = signer._default_expires("a POST policy")[0]
     expires = _expires_seconds(expires, signer.version)
     clock_now = signer.context.clock()
-    now = int(clock_now)
-    creds = signer._credentials_for(now + expires, clock_now, True, "the POST policy")
+    now = int(clock_now + signer.clock_offset)
+    creds = signer._credentials(int(clock_now) + expires, clock_now, True, "the POST policy")
     token = creds.security_token
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now + expires))
     form = {"key": key if key is not None else key_prefix + "${filename}"}
@@ -3541,7 +3709,7 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
     if signer.version == "v4":
         date = time.strftime("%Y%m%d", time.gmtime(now))
         iso = _iso_basic(now)
-        credential = "%s/%s/%s/%s/%s" % (creds.access_key_id, date, region, signer.product, _V4_TERMINATOR)
+        credential = "%s/%s" % (creds.access_key_id, _v4_scope(date, region, signer.product))
         auth = {"x-oss-signature-version": _V4_ALGORITHM, "x-oss-credential": credential, "x-oss-date": iso}
         conds.extend({k: v} for k, v in auth.items())
     if token:
@@ -3551,7 +3719,7 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
     policy = _b64(document.encode("utf-8")).decode("ascii")
     secret = creds.access_key_secret
     if signer.version == "v4":
-        key_bytes = signer._signing_key(secret, date, region, signer.product)[0]
+        key_bytes = _v4_signing_key(secret, date, region, signer.product)
         form.update(auth)
         form["policy"] = policy
         form["x-oss-signature"] = hmac.new(key_bytes, policy.encode("ascii"), hashlib.sha256).hexdigest()
@@ -3562,6 +3730,460 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
         form["Signature"] = _b64(
             hmac.digest(secret.encode("utf-8"), policy.encode("ascii"), "sha1")).decode("ascii")
     return {"url": url, "fields": form}
+
+
+# ==== Diagnostics ===========================================================
+#
+# OSS refuses a request with an XML <Error> document. For SignatureDoesNotMatch
+# it includes the string it computed (StringToSign, the exact bytes in
+# StringToSignBytes, and for V4 the CanonicalRequest), and Alibaba's guide
+# ("Troubleshoot signature errors", help/doc-detail/108790) says to compare it
+# with the client's. diagnose() makes that comparison line by line and names
+# the first line that differs by what it means. Everything here is pure: the
+# body and what ossign signed come in, a few lines of text go out.
+#
+# The body comes from the network (or a file a person pasted), so it is read
+# defensively: at most 1 MiB, UTF-8, and any "<!" markup other than a comment
+# or CDATA (a DTD, an entity declaration) is refused before the parser runs,
+# which rules out entity expansion ("billion laughs") and external entities.
+# OSS error documents have no DTD. The parser (xml.etree) is imported here
+# only, on first use.
+
+_ERROR_BODY_LIMIT = 1 << 20  #: diagnose() and correct_clock() read at most 1 MiB
+
+#: What OSS usually means by the error codes that are not about the signature.
+_ERROR_CAUSES = {
+    "InvalidAccessKeyId": "OSS does not know this access key id: it is mistyped, disabled or deleted, or "
+                          "belongs to another account; an STS key id (STS.*) also needs its security token.",
+    "SecurityTokenExpired": "the STS security token has expired: get new credentials (a cached Signer "
+                            "refreshes them; a presigned URL cannot outlive the token that signed it).",
+    "InvalidSecurityToken": "the security token does not belong to this access key id, or was cut short: "
+                            "pass the token that came with the key id.",
+    "AccessDenied": "the credentials are valid but not allowed to do this: check the RAM policy, the bucket "
+                    "policy and that the bucket is the one meant.",
+}  # fmt: skip
+_EXPIRED_CAUSE = "the presigned URL has expired (or the clock that signed it is behind OSS's)."
+_REGION_CAUSE = ("the region in the V4 credential scope is not the bucket's: pass the bucket's region "
+                 "(Signer(region=...), --region) or use the bucket's own endpoint.")  # fmt: skip
+_PRODUCT_CAUSE = "the product in the V4 credential scope is not the endpoint's (oss, oss-cloudbox, ...)."
+
+#: Likely cause of a difference in each kind of line of a string to sign.
+_LINE_CAUSES = {
+    "method": "the request was sent with another method than was signed (a redirect can turn it into GET; "
+              "a presigned URL is for one method).",
+    "content-md5": "the Content-MD5 sent is not the one that was signed.",
+    "content-type": "the HTTP client sent another Content-Type than was signed (clients add one to a "
+                    "request with a body: sign the type it sends, or set the header yourself).",
+    "date": "the time OSS read is not the one signed: the request was signed at another time (the clock "
+            "differs), or a proxy rewrote the header.",
+    "resource": "a proxy or client re-encoded the path, or the bucket or key differs (virtual-hosted or "
+                "path-style, or a key encoded twice or not at all).",
+    "query": "the query differs: a client or proxy re-encoded or reordered it, or a parameter was added "
+             "after signing.",
+    "additional": "the list of additional signed headers differs.",
+    "payload": "the payload hash differs (OSS V4 signs UNSIGNED-PAYLOAD).",
+    "algorithm": "the signature version differs from the one OSS checked.",
+    "scope": "the credential scope differs: the date, region or product signed is not the one OSS expects "
+             "(pass the bucket's region).",
+    "hash": "the canonical requests differ.",
+    "added": "header %s reached OSS but was not signed: it was added after signing (by the HTTP client or "
+             "a proxy). Sign it, or do not send it.",
+    "dropped": "header %s was signed but did not reach OSS: the HTTP client or a proxy dropped it.",
+    "changed": "header %s was changed after signing (a client or proxy rewrote or re-encoded its value).",
+}  # fmt: skip
+
+_LINE_NAMES = {
+    "method": "the method", "content-md5": "the Content-MD5", "content-type": "the Content-Type",
+    "date": "the date", "resource": "the resource (bucket and key)",
+    "query": "the query (sub-resources and parameters)", "additional": "the list of additional headers",
+    "payload": "the payload hash", "algorithm": "the algorithm", "scope": "the credential scope",
+    "hash": "the canonical request's hash",
+}  # fmt: skip
+
+_MONTH_NUMBERS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+_TOKEN_RE = None
+
+
+def _parse_error(body):
+    """The child elements of an OSS ``<Error>`` document, as ``{tag: text}``.
+
+    Raises ValueError for a body over 1 MiB, one that is not UTF-8, HTML, any
+    DTD or entity declaration (refused before parsing), XML that is not well
+    formed, and XML whose root is not ``<Error>`` with a ``<Code>``.
+    """
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        body = bytes(body)
+        if len(body) > _ERROR_BODY_LIMIT:
+            raise ValueError("the error body is %d bytes, more than an OSS error document (1 MiB at most)"
+                             % len(body))  # fmt: skip
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError("the error body is not UTF-8 text, so not an OSS error document") from None
+    elif isinstance(body, str):
+        text = body
+        if len(text) > _ERROR_BODY_LIMIT or len(text.encode("utf-8", "replace")) > _ERROR_BODY_LIMIT:
+            raise ValueError("the error body is more than 1 MiB, more than an OSS error document")
+    else:
+        raise TypeError("the error body must be bytes or str, got %s" % type(body).__name__)
+    text = text.lstrip("\ufeff")
+    if text.lstrip()[:14].lower().startswith(("<!doctype html", "<html")):
+        raise ValueError("the body is an HTML page, not an OSS error document (a proxy, a portal or a web "
+                         "server answered instead of OSS)")  # fmt: skip
+    at = text.find("<!")
+    while at != -1:
+        if not text.startswith(("<!--", "<![CDATA["), at):
+            raise ValueError("the body holds a DTD or entity declaration, which OSS error documents never "
+                             "have; refused without parsing it")  # fmt: skip
+        at = text.find("<!", at + 2)
+    import xml.etree.ElementTree as ElementTree
+
+    parser = ElementTree.XMLParser(encoding="utf-8")  # the text was decoded above, whatever it declares
+    try:
+        parser.feed(text.encode("utf-8"))
+        root = parser.close()
+    except ElementTree.ParseError as exc:
+        raise ValueError("the body is not well-formed XML (%s), so not an OSS error document" % exc) from None
+    if root.tag != "Error":
+        raise ValueError("the body is XML but not an OSS error document (its root is <%s>, not <Error>)"
+                         % _excerpt(str(root.tag), 40))  # fmt: skip
+    fields = {}
+    for child in root:
+        if isinstance(child.tag, str) and child.tag not in fields:
+            fields[child.tag] = child.text or ""
+    if not fields.get("Code", "").strip():
+        raise ValueError("the body is an <Error> document without a Code, not one OSS sends")
+    return fields
+
+
+def _parse_oss_time(text):
+    """Epoch seconds of a time as OSS writes it in error bodies, or ``None``.
+
+    ``2022-09-04T08:11:37.000Z`` (ServerTime), ``20191102T153031Z`` (a V4
+    x-oss-date) or ``Tue, 31 Jul 2018 07:40:44 GMT`` (a Date header).
+    """
+    text = (text or "").strip()
+    try:
+        if len(text) == 16 and text[8] == "T" and text.endswith("Z"):
+            return float(_epoch_of(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]),
+                                   int(text[11:13]), int(text[13:15])))  # fmt: skip
+        if text[:4].isdigit() and text[4:5] == "-":
+            return _parse_expiration(text, "ServerTime").timestamp()
+        parts = text.replace(",", " ").split()
+        if len(parts) == 6 and parts[5] == "GMT":
+            hour, minute, second = (int(p) for p in parts[4].split(":"))
+            return float(_epoch_of(int(parts[3]), _MONTH_NUMBERS[parts[2]], int(parts[1]), hour, minute, second))
+    except (CredentialError, ValueError, KeyError, OverflowError):
+        pass
+    return None
+
+
+def _epoch_of(year, month, day, hour, minute, second):
+    return int(datetime(year, month, day, hour, minute, second, tzinfo=_UTC).timestamp())
+
+
+def _mask_signed(text, secrets=()):
+    """``text`` (a string to sign, a canonical request, a URL) with every
+    security token masked and every access key id cut to its last 4
+    characters. OSS echoes the token in the strings it computed."""
+    global _TOKEN_RE
+    if _TOKEN_RE is None:
+        import re
+
+        _TOKEN_RE = (
+            re.compile(r"(?im)^(x-oss-security-token:).*$"),
+            re.compile(r"(?i)((?:^|[?&\n])(?:x-oss-)?security-token=)[^&\s]*"),
+            re.compile(r"(?i)((?:^|[?&\n])(?:x-oss-credential|x-oss-access-key-id|OSSAccessKeyId)=)([^&%/\s]*)"),
+        )  # fmt: skip
+    header, query, key_id = _TOKEN_RE
+    text = header.sub(r"\1****", text)
+    text = query.sub(r"\1****", text)
+    text = key_id.sub(lambda m: m.group(1) + _mask(m.group(2)), text)
+    return _scrub(text, secrets)
+
+
+def _known_secrets(token):
+    """The token, to mask wherever it appears beyond the forms _mask_signed
+    knows; a string too short to be an STS token would mask common words."""
+    return (token,) if token and len(token) >= 16 else ()
+
+
+def _signed_by(request):
+    """(access key id, security token) a SignedRequest carries, or None each."""
+    headers = {str(k).lower(): str(v) for k, v in (request.headers or {}).items()}
+    token = headers.get("x-oss-security-token")
+    auth = headers.get("authorization", "")
+    key_id = None
+    if auth.startswith(_V4_ALGORITHM + " "):
+        key_id = auth.partition("Credential=")[2].partition("/")[0] or None
+    elif auth.startswith("OSS2 "):
+        key_id = auth.partition("AccessKeyId:")[2].partition(",")[0] or None
+    elif auth.startswith("OSS "):
+        key_id = auth[4:].rpartition(":")[0] or None
+    query = str(request.url).partition("?")[2]
+    for name, _, value in (item.partition("=") for item in query.split("&")):
+        try:
+            value = _unquote(value, "query")
+        except SigningError:
+            continue
+        if name in ("security-token", "x-oss-security-token"):
+            token = value
+        elif name in ("OSSAccessKeyId", "x-oss-access-key-id"):
+            key_id = value
+        elif name == "x-oss-credential":
+            key_id = value.partition("/")[0]
+    return key_id, token
+
+
+def _line_kind(kind, lines, index):
+    """What line ``index`` of a string to sign or canonical request is:
+    a key of _LINE_NAMES, or ("header", name)."""
+    line = lines[index]
+    last = len(lines) - 1
+    if kind == "v4-sts":
+        return ("algorithm", "date", "scope", "hash")[min(index, 3)]
+    if kind == "v4-cr":
+        if index < 3:
+            return ("method", "resource", "query")[index]
+        if index == last:
+            return "payload"
+        blank = lines.index("", 3) if "" in lines[3:] else last - 1
+        if index < blank:
+            return ("header", line.partition(":")[0])
+        return "header-end" if index == blank else "additional"
+    if index < 4:
+        return ("method", "content-md5", "content-type", "date")[index]
+    if index == last:
+        return "resource"
+    if kind == "v2" and index == last - 1 and ":" not in line:
+        return "additional"
+    return ("header", line.partition(":")[0])
+
+
+def _first_difference(kind, theirs, ours):
+    """(index, what, their line, our line) of the first differing line, or None."""
+    a, b = theirs.split("\n"), ours.split("\n")
+    for index in range(max(len(a), len(b))):
+        mine = b[index] if index < len(b) else None
+        seen = a[index] if index < len(a) else None
+        if mine == seen:
+            continue
+        what_a = _line_kind(kind, a, index) if seen is not None else None
+        what_b = _line_kind(kind, b, index) if mine is not None else None
+        headers = [w for w in (what_a, what_b) if isinstance(w, tuple) or w == "header-end"]
+        if headers:
+            # Header lines are sorted: the first differing one is the header
+            # that sorts first; it is missing on the side that has another.
+            name_a = what_a[1] if isinstance(what_a, tuple) else None
+            name_b = what_b[1] if isinstance(what_b, tuple) else None
+            if name_a is not None and (name_b is None or name_a < name_b):
+                what = ("added", name_a)
+            elif name_b is not None and (name_a is None or name_b < name_a):
+                what = ("dropped", name_b)
+            else:
+                what = ("changed", name_a)
+        else:
+            what = what_a or what_b
+        return index, what, seen, mine
+    return None
+
+
+def _compare_report(fields, details, secrets):
+    """The lines comparing OSS's string to sign with ``details``."""
+    version = getattr(details, "version", None)
+    pairs = []
+    server_cr = _server_text(fields, "CanonicalRequest")
+    server_sts = _server_text(fields, "StringToSign")
+    if server_sts is not None and server_sts.startswith(_V4_ALGORITHM + "\n") != (version == "v4"):
+        return ["OSS checked a %s signature, but these details are of a %s one: explain the request with the "
+                "signature version it was sent with." % ("V4" if version != "v4" else "V1 or V2", version)]
+    if version == "v4":
+        if server_cr is not None and details.canonical_request is not None:
+            pairs.append(("v4-cr", "canonical request", server_cr, details.canonical_request))
+        pairs.append(("v4-sts", "string to sign", server_sts, details.string_to_sign))
+    else:
+        pairs.append((version, "string to sign", server_sts, details.string_to_sign))
+    for kind, label, theirs, ours in pairs:
+        if theirs is None:
+            continue
+        found = _first_difference(kind, theirs, ours)
+        if found is None:
+            continue
+        index, what, seen, mine = found
+        if isinstance(what, tuple) and what[1] in _LINE_CAUSES:
+            what = what[1]  # V4 signs Content-Type and Content-MD5 as header lines
+        elif what == "resource" and seen is not None and mine is not None and \
+                seen.partition("?")[0] == mine.partition("?")[0]:  # fmt: skip
+            what = "query"  # V1 and V2 end the resource with the sub-resources or query
+        if isinstance(what, tuple):
+            cause = _LINE_CAUSES[what[0]] % what[1]
+            name = "header %s" % what[1]
+        else:
+            cause = _LINE_CAUSES[what]
+            name = _LINE_NAMES[what]
+        return [
+            "First difference: line %d of the %s (%s):" % (index + 1, label, name),
+            "  OSS computed:  %s" % _shown_line(seen, secrets),
+            "  ossign signed: %s" % _shown_line(mine, secrets),
+            "Likely cause: " + cause,
+        ]
+    if server_sts is None and server_cr is None:
+        return ["OSS sent no string to sign to compare with what ossign signed."] + _secret_lines(fields, details)
+    return ["The %s OSS computed matches what ossign signed." % pairs[-1][1]] + _secret_lines(fields, details)
+
+
+def _secret_lines(fields, details):
+    ours = _signed_by(details.request)[0]
+    theirs = (fields.get("OSSAccessKeyId") or fields.get("AWSAccessKeyId") or "").strip()
+    lines = ["Likely cause: the access key secret does not belong to the access key id (mistyped, with a "
+             "stray space, or from other credentials)."]  # fmt: skip
+    if theirs and ours:
+        if theirs[-4:] == ours[-4:]:
+            lines.append("OSS read access key id %s, which ends like the one ossign signed with." % _mask(theirs))
+        else:
+            lines.append("OSS read access key id %s, but ossign signed with %s: the request OSS received "
+                         "is not the one signed here." % (_mask(theirs), _mask(ours)))  # fmt: skip
+    return lines
+
+
+def _server_text(fields, name):
+    """OSS's StringToSign or CanonicalRequest: from its ...Bytes twin when
+    given (exact bytes: XML turns a CR LF into LF), else the element's text."""
+    raw = fields.get(name + "Bytes", "").strip()
+    if raw:
+        try:
+            return bytes.fromhex(raw).decode("utf-8", "replace")
+        except ValueError:
+            pass
+    text = fields.get(name)
+    return text.strip() if text is not None and text.strip() else None
+
+
+def _shown_line(line, secrets):
+    if line is None:
+        return "(no such line)"
+    return repr(_mask_signed(line, secrets))
+
+
+def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
+    """Explain an OSS error response for a person, in a few lines.
+
+    ``error_body`` is the XML body of the refused request (bytes or str, at
+    most 1 MiB). The report gives the code, the message, the request id, the
+    EC and its document. For ``SignatureDoesNotMatch`` with ``details`` (the
+    :class:`SigningDetails` of :meth:`Signer.explain` for the same request)
+    it names the first line where OSS's string to sign or canonical request
+    differs from ossign's, shows both (tokens masked) and gives the likely
+    cause; for ``RequestTimeTooSkewed``, the clock offset in seconds (the
+    sign convention of :attr:`Signer.clock_offset`); for other codes the
+    usual cause. No secret or token appears in it.
+
+    Raises:
+        ValueError: the body is not an OSS error document (HTML, other XML,
+            a DTD or entity declaration, more than 1 MiB).
+    """
+    fields = _parse_error(error_body)
+    secrets = _known_secrets(_signed_by(details.request)[1]) if details is not None else ()
+    lines = ["OSS error %s: %s" % (_shown(fields, "Code"), _shown(fields, "Message", secrets) or "(no message)")]
+    for label, name in (("request id", "RequestId"), ("host", "HostId"), ("EC", "EC"), ("see", "RecommendDoc")):
+        if _shown(fields, name):
+            lines.append("  %s: %s" % (label, _shown(fields, name, secrets)))
+    report = _CODE_REPORTS.get(fields["Code"].strip(), _report_usual_cause)
+    return "\n".join(lines + report(fields, details, secrets))
+
+
+def _shown(fields, name, secrets=()):
+    """An element's text on one line, tokens masked."""
+    return _mask_signed(" ".join(fields.get(name, "").split()), secrets)
+
+
+def _report_signature(fields, details, secrets):
+    if details is not None:
+        return _compare_report(fields, details, secrets)
+    lines = ["To find the line that differs, pass what was signed: diagnose(body, signer.explain(method, url, "
+             "headers)), or run 'ossign diagnose METHOD URL --error FILE'."]  # fmt: skip
+    server = _server_text(fields, "StringToSign")
+    if server is not None:
+        lines.append("OSS computed this string to sign:")
+        lines += ["  " + _mask_signed(line) for line in server.split("\n")]
+    return lines
+
+
+def _report_skew(fields, details, secrets):
+    lines = []
+    server, sent = _parse_oss_time(fields.get("ServerTime")), _parse_oss_time(fields.get("RequestTime"))
+    if server is not None and sent is not None:
+        offset = server - sent
+        lines.append("Clock offset: %+d seconds (ServerTime minus RequestTime: the clock that signed is %s)."
+                     % (offset, "behind OSS's" if offset > 0 else "ahead of OSS's"))  # fmt: skip
+    lines.append("Likely cause: this machine's clock is wrong. Fix it (NTP), or let the Signer follow OSS's "
+                 "clock: signer.correct_clock(body) (SigningHandler and auth=signer do it once by "
+                 "themselves).")  # fmt: skip
+    return lines
+
+
+def _report_usual_cause(fields, details, secrets):
+    code, message = fields["Code"].strip(), _shown(fields, "Message").lower()
+    if code == "AccessDenied":
+        return ["Likely cause: " + (_EXPIRED_CAUSE if "expired" in message else _ERROR_CAUSES[code])]
+    for word, cause in (("region", _REGION_CAUSE), ("product", _PRODUCT_CAUSE)):
+        if word in message:  # OSS names V4 scope errors in the message, under several codes
+            return ["Likely cause: " + cause]
+    lines = []
+    if code == "InvalidAccessKeyId" and _shown(fields, "OSSAccessKeyId"):
+        lines.append("  access key id: %s" % _mask(_shown(fields, "OSSAccessKeyId")))
+    if code in _ERROR_CAUSES:
+        lines.append("Likely cause: " + _ERROR_CAUSES[code])
+    return lines
+
+
+#: The report for each code beyond its first lines (else the usual cause).
+_CODE_REPORTS = {"SignatureDoesNotMatch": _report_signature, "RequestTimeTooSkewed": _report_skew}
+
+
+def _signed_at(fields, expires=None):
+    """(when, expires) of the refused request, from the strings OSS computed:
+    when it was signed (epoch seconds, or ``None`` when they do not say) and
+    ``expires`` (a presigned V4 URL's x-oss-expires when not given).
+
+    Raises ValueError for a presigned V1/V2 URL without ``expires``: its
+    Expires line is absolute, so the time it was signed needs the duration.
+    """
+    server = _server_text(fields, "StringToSign")
+    lines = server.split("\n") if server is not None else ()
+    if len(lines) > 1 and lines[0] == _V4_ALGORITHM:
+        canonical = (_server_text(fields, "CanonicalRequest") or "").split("\n")
+        if expires is None and len(canonical) > 2:
+            for item in canonical[2].split("&"):
+                name, _, value = item.partition("=")
+                if name == "x-oss-expires" and value.isdigit():
+                    expires = int(value)
+        return _parse_oss_time(lines[1]), expires
+    if len(lines) > 4 and lines[3].isdigit():
+        if not expires:
+            raise ValueError("OSS read a presigned URL (Expires %s): give the seconds it was presigned for"
+                             % lines[3])  # fmt: skip
+        return float(int(lines[3]) - expires), expires
+    return (_parse_oss_time(lines[3]) if len(lines) > 4 else None), expires
+
+
+def _is_skew_error(body):
+    """True for an OSS RequestTimeTooSkewed body that gives OSS's time."""
+    try:
+        fields = _parse_error(body)
+    except ValueError:
+        return False
+    return fields["Code"].strip() == "RequestTimeTooSkewed" and _parse_oss_time(fields.get("ServerTime")) is not None
+
+
+def _server_time(error_body):
+    """OSS's ServerTime in a RequestTimeTooSkewed body, as epoch seconds."""
+    fields = _parse_error(error_body)
+    when = _parse_oss_time(fields.get("ServerTime"))
+    if when is None:
+        raise ValueError("the error body has no ServerTime (OSS sends one with RequestTimeTooSkewed; this is %s)"
+                         % _excerpt(fields.get("Code", ""), 40))  # fmt: skip
+    return when
 
 
 # ==== Upload callbacks ======================================================
@@ -4036,10 +4658,32 @@ def _unsign_redirect(response, *args, **kwargs):
     drops only ``Authorization``, only for another host; the signature is for
     this URL alone and the security token must not reach another host."""
     if getattr(response, "is_redirect", False):
-        headers = response.request.headers
-        for name in [n for n in headers if n.lower() in _ALL_SIGNER_HEADERS]:
-            del headers[name]
+        _swap_signing_headers((response.request.headers,), _ALL_SIGNER_HEADERS)
     return response
+
+
+def _resend_skewed(signer, response, send_kwargs):
+    """On a 403 RequestTimeTooSkewed, follow OSS's clock and send the request
+    once more, as requests' own HTTPDigestAuth re-sends on a 401: a copy of
+    the prepared request, signed again, through the same connection. The copy
+    carries no such hook, so a second refusal reaches the caller as it is."""
+    request = getattr(response, "request", None)
+    if getattr(response, "status_code", None) != 403 or request is None or \
+            not isinstance(request.body, (type(None), bytes, str)):  # a stream cannot be sent twice
+        return response
+    body = response.content  # requests keeps it: the caller can still read it
+    if not _is_skew_error(body):
+        return response
+    signer.correct_clock(body)
+    response.close()
+    retry = request.copy()
+    signer(retry)
+    retry.hooks = dict(retry.hooks, response=[hook for hook in retry.hooks.get("response", ())
+                                              if hook != signer._response_hook])  # fmt: skip
+    resent = response.connection.send(retry, **send_kwargs)
+    resent.history.append(response)
+    resent.request = retry
+    return _unsign_redirect(resent)  # no hook runs on what a hook sends
 
 
 #: Methods aiohttp sends with "Content-Type: application/octet-stream" when
@@ -4060,8 +4704,8 @@ async def _aiohttp_sign(signer, request, handler):
             "Content-Type" not in getattr(request, "skip_auto_headers", ()):  # fmt: skip
         headers["Content-Type"] = "application/octet-stream"  # what aiohttp sends, so it is signed
     signed = signer._sign(request.method, str(request.url), {str(k): v for k, v in headers.items()}, None,
-                          signer.additional_headers, False)  # fmt: skip
-    _set_signing_headers(headers, signed, signer.version)
+                          signer._hook_additional())[0]  # fmt: skip
+    _swap_signing_headers((headers,), _SIGNER_HEADERS[signer.version], signed.headers)
     return await handler(request)
 
 
@@ -4129,26 +4773,17 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     return "%s://%s.%s/%s" % (scheme, bucket, host, path)
 
 
-def _request_origin(url):
-    """``(scheme, host, port)`` of a URL, the port filled in from the scheme."""
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
-
-
 class _Redirects(dict):
     """urllib's ``redirect_dict`` (visited URLs), which also carries the origin
     a SigningHandler signed for."""
 
 
 def _make_signing_handler():
+    import io
+    import socket
+    import urllib.error
     import urllib.request
+    import weakref
 
     class SigningHandler(urllib.request.BaseHandler):
         """A urllib handler that signs every HTTP(S) request of an opener.
@@ -4165,19 +4800,18 @@ def _make_signing_handler():
 
         def __init__(self, signer):
             self.signer = signer
+            self._resent = weakref.WeakSet()  # requests already sent a second time
 
         def __repr__(self):
             return "SigningHandler(%r)" % (self.signer,)
 
         def http_request(self, request):
             """Sign ``request`` (urllib calls this for HTTP and HTTPS)."""
-            origin = _request_origin(request.full_url)
+            origin = _url_origin(request.full_url)
             if request.unverifiable and hasattr(request, "redirect_dict"):  # a redirect urllib follows
                 if getattr(request.redirect_dict, "ossign_origin", None) != origin:
-                    own = _SIGNER_HEADERS[self.signer.version]
-                    for store in (request.headers, request.unredirected_hdrs):
-                        for key in [k for k in store if k.lower() in own]:
-                            del store[key]
+                    _swap_signing_headers((request.headers, request.unredirected_hdrs),
+                                          _SIGNER_HEADERS[self.signer.version])  # fmt: skip
                     return request
                 return self.signer.sign_request(request)
             self.signer.sign_request(request)
@@ -4188,6 +4822,32 @@ def _make_signing_handler():
             return request
 
         https_request = http_request
+
+        def http_error_403(self, request, response, code, msg, headers):
+            """On RequestTimeTooSkewed, follow OSS's clock and send the
+            request once more through this handler's opener. Any other 403,
+            and a second refusal, reach the caller with the body readable."""
+            data = request.data
+            if request in self._resent or not request.has_header("Authorization") or \
+                    "xml" not in (headers.get("Content-Type") or "") or \
+                    not (data is None or isinstance(data, (bytes, bytearray))):  # fmt: skip
+                return None  # the default handler raises HTTPError, the body unread
+            body = response.read(_ERROR_BODY_LIMIT + 1)
+            if len(body) > _ERROR_BODY_LIMIT:
+                body += response.read()  # no OSS error; the caller gets all of it
+            response.close()
+            if not _is_skew_error(body):
+                raise urllib.error.HTTPError(request.full_url, code, msg, headers, io.BytesIO(body))
+            self.signer.correct_clock(body)
+            retry = urllib.request.Request(request.full_url, data=data, method=request.get_method(),
+                                           origin_req_host=request.origin_req_host,
+                                           unverifiable=request.unverifiable)  # fmt: skip
+            for name, value in request.headers.items():
+                retry.add_header(name, value)
+            for name, value in request.unredirected_hdrs.items():
+                retry.add_unredirected_header(name, value)
+            self._resent.add(retry)
+            return self.parent.open(retry, timeout=getattr(request, "timeout", socket._GLOBAL_DEFAULT_TIMEOUT))
 
     SigningHandler.__module__ = __name__
     return SigningHandler
@@ -4205,6 +4865,9 @@ def __getattr__(name):
 # ==== Command line ==========================================================
 
 _EXIT_OK, _EXIT_ERROR, _EXIT_USAGE = 0, 1, 2
+_BODY_METHODS = frozenset(("PUT", "POST", "PATCH"))  #: sign --format curl sends -T FILE for these
+_CLI_URL_HELP = ("URL is oss://BUCKET/KEY (the key as it is, encoded by ossign) or a full URL whose path "
+                 "and query are already percent-encoded")  # fmt: skip
 
 
 def _build_parser():
@@ -4246,12 +4909,33 @@ def _build_parser():
                    "before the credentials expire when they end sooner)")  # fmt: skip
     p.add_argument("--method", default="GET", help="HTTP method the URL is for (default GET)")
 
-    p = sub.add_parser("sign", parents=[common, signing], help="print signed headers for a request",
-                       description="Print the headers that sign METHOD URL.")  # fmt: skip
-    p.add_argument("method", metavar="METHOD")
-    p.add_argument("url", metavar="URL", help="path and query percent-encoded once")
-    p.add_argument("--bucket", help="bucket, when the host does not name it")
-    p.add_argument("--format", choices=("headers", "json", "curl"), default="headers")
+    request = argparse.ArgumentParser(add_help=False)  # METHOD URL, as sign, explain and diagnose take them
+    request.add_argument("method", metavar="METHOD", help="HTTP method (GET, PUT, ...)")
+    request.add_argument("url", metavar="URL", help=_CLI_URL_HELP)
+    request.add_argument("--bucket", help="bucket, when a full URL's host does not name it")
+    request.add_argument("--endpoint", help="with oss://BUCKET/KEY: OSS endpoint host instead of "
+                         "oss-REGION.aliyuncs.com")  # fmt: skip
+
+    p = sub.add_parser("sign", parents=[common, signing, request], help="print signed headers for a request",
+                       description="Print the headers that sign METHOD URL. " + _CLI_URL_HELP + ".",
+                       epilog="--format curl prints a curl command; for methods with a body (PUT, POST, "
+                              "PATCH) it sends the file named by -T FILE: put the path of the file to "
+                              "upload in FILE's place.")  # fmt: skip
+    p.add_argument("--format", choices=("headers", "json", "curl"), default="headers",
+                   help="headers (Name: value lines), json, or curl (a command line; -T FILE for a body)")
+
+    p = sub.add_parser("explain", parents=[common, signing, request], help="show what a signature signs",
+                       description="Print what signing METHOD URL signs: the canonical request (V4), the "
+                                   "string to sign, the signed headers and the scope; the token and the key "
+                                   "id masked. " + _CLI_URL_HELP + ".")  # fmt: skip
+    p.add_argument("--expires", type=int, help="explain a presigned URL valid this many seconds")
+
+    p = sub.add_parser("diagnose", parents=[common, signing, request], help="explain an OSS error response",
+                       description="Compare the error body OSS returned for METHOD URL with what ossign signs "
+                                   "for it, and print the first difference and its likely cause. "
+                                   + _CLI_URL_HELP + ", as it was requested (without signature parameters).")
+    p.add_argument("--error", required=True, metavar="FILE", help="file holding the error body (- for stdin)")
+    p.add_argument("--expires", type=int, help="the request was a presigned URL valid this many seconds")
 
     p = sub.add_parser("credentials", parents=[common], help="show which source gives credentials",
                        description="Resolve the default chain; print the source, the masked key id "
@@ -4290,6 +4974,20 @@ def _cli_target(target):
         raise SigningError("expected oss://BUCKET/KEY, got %r" % target)
     bucket, _, key = target[6:].partition("/")
     return bucket, key
+
+
+def _cli_request(args):
+    """(signer, URL) for the METHOD URL of sign, explain and diagnose: the
+    URL is oss://BUCKET/KEY (the key raw, encoded here as presign does) or a
+    full URL whose path and query are already percent-encoded."""
+    if args.url.startswith("oss://"):
+        bucket, key = _cli_target(args.url)
+        signer = _cli_signer(args, bucket, args.endpoint)
+        return signer, object_url(bucket, key, signer.region, endpoint=args.endpoint)
+    if args.endpoint:
+        raise SigningError("--endpoint goes with oss://BUCKET/KEY; a full URL already names its host")
+    _split_url(args.url)  # a bad URL says so, rather than "V4 needs a region"
+    return _cli_signer(args, args.bucket, args.url.split("://", 1)[-1]), args.url
 
 
 def _cli_context(args):
@@ -4334,12 +5032,8 @@ def _cmd_presign(args, out):
 def _cmd_sign(args, out):
     import json
 
-    _split_url(args.url)  # a bad URL says so, rather than "V4 needs a region"
-    signer = _cli_signer(args, args.bucket, args.url.split("://", 1)[-1])
-    if signer.region is None and args.version == "v4":
-        raise SigningError("V4 needs a region: pass --region")
-    headers = _cli_headers(args.header)
-    signed = signer.sign(args.method, args.url, headers)
+    signer, url = _cli_request(args)
+    signed = signer.sign(args.method, url, _cli_headers(args.header))
     if args.format == "json":
         print(json.dumps({"method": signed.method, "url": signed.url, "headers": signed.headers}, indent=2), file=out)
     elif args.format == "curl":
@@ -4349,11 +5043,71 @@ def _cmd_sign(args, out):
         parts = ["curl", "--head"] if signed.method == "HEAD" else ["curl", "-X", signed.method]
         for name, value in signed.headers.items():
             parts += ["-H", "%s: %s" % (name, value)]
+        if signed.method in _BODY_METHODS:
+            parts += ["-T", "FILE"]  # a placeholder: the file to upload (the help says so)
         parts.append(signed.url)
         print(" ".join(shlex.quote(p) for p in parts), file=out)
     else:
         for name, value in signed.headers.items():
             print("%s: %s" % (name, value), file=out)
+
+
+def _cmd_explain(args, out):
+    signer, url = _cli_request(args)
+    details = signer.explain(args.method, url, _cli_headers(args.header), expires=args.expires)
+    print(_explain_text(details), file=out)
+
+
+def _explain_text(details):
+    """What Signer.explain returned, for a person: the token masked, the
+    access key id cut to its last 4 characters."""
+    key_id, token = _signed_by(details.request)
+
+    def masked(text):
+        text = _mask_signed(text, _known_secrets(token))
+        return text.replace(key_id, _mask(key_id)) if key_id else text
+
+    lines = ["version: %s" % details.version, "method: %s" % details.request.method,
+             "url: %s" % masked(details.request.url),
+             "signed headers: %s" % (", ".join(details.signed_headers) or "(none)")]  # fmt: skip
+    if details.scope:
+        lines.append("scope: %s" % details.scope)
+    if details.canonical_request is not None:
+        lines.append("canonical request:")
+        lines += ["  " + line for line in masked(details.canonical_request).split("\n")]
+    lines.append("string to sign:")
+    lines += ["  " + line for line in masked(details.string_to_sign).split("\n")]
+    lines.append("signature: %s" % details.signature)
+    return "\n".join(lines)
+
+
+def _cmd_diagnose(args, out):
+    if args.error == "-":
+        body = sys.stdin.buffer.read(_ERROR_BODY_LIMIT + 1)
+    else:
+        try:
+            with open(args.error, "rb") as handle:
+                body = handle.read(_ERROR_BODY_LIMIT + 1)
+        except OSError as exc:
+            raise SigningError("--error %s: cannot read it (%s)" % (args.error, exc.strerror or exc)) from None
+    try:
+        fields = _parse_error(body)
+    except ValueError as exc:
+        raise SigningError("--error %s: %s" % (args.error, exc)) from None
+    signer, url = _cli_request(args)
+    headers = _cli_headers(args.header)
+    if fields["Code"].strip() != "SignatureDoesNotMatch":
+        print(diagnose(body), file=out)  # nothing to compare: no credentials needed
+        return
+    try:
+        when, expires = _signed_at(fields, args.expires)
+    except ValueError as exc:
+        raise SigningError("%s: pass --expires SECONDS" % exc) from None
+    if when is not None:
+        # Sign at the time OSS read in the refused request, so that only a
+        # real difference shows (not the minutes between then and now).
+        signer.clock_offset = when - signer.context.clock()
+    print(diagnose(body, signer.explain(args.method, url, headers, expires=expires)), file=out)
 
 
 def _cmd_credentials(args, out):
@@ -4403,7 +5157,33 @@ _COMMANDS = {
     "sign": _cmd_sign,
     "credentials": _cmd_credentials,
     "post-policy": _cmd_post_policy,
+    "explain": _cmd_explain,
+    "diagnose": _cmd_diagnose,
 }
+
+#: The library's wording of some errors, and the CLI's: CLI errors speak of
+#: options, never of Python functions or arguments.
+_CLI_WORDING = (
+    ("object_url needs a region or an endpoint", "oss://BUCKET/KEY needs --region or --endpoint"),
+    ("post_policy needs a region or an endpoint for the form's URL", "the form's URL needs --region or --endpoint"),
+    ("pass region= to Signer", "pass --region"),
+    ("expires is required", "--expires is required"),
+    ("expires must", "--expires must"),
+    ("endpoint must be", "--endpoint must be"),
+    ("invalid region", "invalid --region"),
+    ("is set by post_policy", "is set by post-policy"),
+    (_FIX_IN_CODE, ""),  # the command line takes keys from the environment and profile files
+)
+
+
+def _cli_wording(message):
+    import re
+
+    for library, cli in _CLI_WORDING:
+        # Not inside a word or an option already: "--expires must" stays.
+        guard = "(?<![-\\w])" if library[0].isalpha() else ""
+        message = re.sub(guard + re.escape(library), lambda _match, cli=cli: cli, message)
+    return message
 
 
 def _discard_stdout():
@@ -4443,7 +5223,7 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
         _COMMANDS[args.command](args, sys.stdout)
         sys.stdout.flush()
     except OssignError as exc:
-        print("ossign: error: %s" % " ".join(str(exc).split()), file=sys.stderr)
+        print("ossign: error: %s" % _cli_wording(" ".join(str(exc).split())), file=sys.stderr)
         return _EXIT_ERROR
     except OSError as exc:  # a closed pipe (| head), a full disk
         _discard_stdout()
