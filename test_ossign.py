@@ -10393,9 +10393,11 @@ class TestHardeningFilesAndProcesses:
     # 15
     @pytest.mark.parametrize("stream", ["stdout", "stderr"])
     def test_process_output_is_capped_at_one_mebibyte(self, stream, clock):
-        code = ("import sys\nwhile True:\n    sys.%s.buffer.write(b'x' * 65536)\n    sys.%s.flush()\n"
-                % (stream, stream))  # fmt: skip
-        provider = ossign.ProcessCredentialProvider([sys.executable, "-c", code], timeout=30)
+        # 64 MiB, then it waits: without the cap, this is read whole, then times out
+        # (a bounded amount, so that a regression cannot exhaust memory).
+        code = ("import sys, time\nfor _ in range(1024):\n    sys.%s.buffer.write(b'x' * 65536)\n"
+                "sys.%s.flush()\ntime.sleep(60)\n" % (stream, stream))  # fmt: skip
+        provider = ossign.ProcessCredentialProvider([sys.executable, "-c", code], timeout=20)
         with pytest.raises(ossign.CredentialError) as excinfo:
             provider.provide(ossign.Context(environ={}, clock=clock))
         assert "printed more than 1048576 bytes on %s" % stream in str(excinfo.value)
