@@ -3007,7 +3007,8 @@ class Signer:
 
     def __init__(self, bucket: Optional[str] = None, provider: Any = None, *, region: Optional[str] = None,
                  version: str = "v4", context: Optional[Context] = None, product: str = "oss",
-                 additional_headers: Optional[Iterable[str]] = None, account_id: Optional[str] = None) -> None:  # fmt: skip
+                 additional_headers: Optional[Iterable[str]] = None,
+                 account_id: Optional[str] = None) -> None:  # fmt: skip
         version = str(version).lower()
         if version not in _VERSIONS:
             raise ValueError("version must be one of v1, v2, v4, got %r" % version)
