@@ -239,10 +239,11 @@ _NOT_ADDITIONAL = frozenset(("content-type", "content-md5", "date", "authorizati
 _V2_DEFAULT_ADDITIONAL = ("if-modified-since", "range")
 _VERSIONS = ("v1", "v2", "v4")
 _PRODUCTS = ("oss", "oss-cloudbox", "oss-vectors", "oss-tables")
-#: The products whose requests name an account (SPEC.md §4.8): ossign's name ->
-#: (the V4 scope's product, the host's service label, the canonical URI's ARN
-#: head with a bucket, without one, the product's name for messages). The
-#: resource path's key follows the head, so U/(head + "/" + key) is the URI.
+#: The products whose requests name an account (SPEC.md §10; the official v2
+#: SDKs' vectors_v4 and tables_v4 signers): ossign's name -> (the V4 scope's
+#: product, the host's service label, the canonical URI's ARN head with a
+#: bucket, without one, the product's name for messages). The key follows the
+#: head, so U/(head + "/" + key) is the canonical URI.
 _ArnProduct = namedtuple("_ArnProduct", "scope label with_bucket without_bucket title")
 _ARN_PRODUCTS = {
     "oss-vectors": _ArnProduct("oss", "oss-vectors", "/acs:ossvector:{region}:{account}:{bucket}",
@@ -2543,7 +2544,7 @@ def _host_plan(scheme, netloc, host, given):
 
 
 def _arn_host_plan(scheme, netloc, host, given, info):
-    """§4.8: the plan of an OSS Vectors or OSS Tables request. The host names
+    """§1.3 and §10: the plan of an OSS Vectors or OSS Tables request. The host names
     the product (and may name the bucket and account id); the URL path is the
     key, and ``head`` is the ARN the canonical URI starts with."""
     bucket, region, product, account = given
@@ -2560,9 +2561,11 @@ def _arn_host_plan(scheme, netloc, host, given, info):
         if account and account != info_account:
             raise SigningError("account_id does not match the account id in the URL host %r" % (host,))
         bucket, account = info_bucket, info_account
-    region = region or info_region
     if region and region.startswith("oss-"):
         region = region[4:]
+    if region and info_region and region != info_region:
+        raise SigningError("region %r does not match the URL host %r" % (region, host))
+    region = region or info_region
     if not region:
         raise SigningError("%s signing needs a region: pass region= to Signer (none can be inferred from "
                            "host %r)" % (spec.title, host))  # fmt: skip

@@ -4965,6 +4965,10 @@ class TestProductHosts:
         with pytest.raises(ossign.SigningError, match="bucket 'other' does not match"):
             make_signer(bucket="other").sign("GET", _PV_TBL_HOST + "/")
 
+    def test_region_contradicting_the_host_is_refused(self):
+        with pytest.raises(ossign.SigningError, match="region 'cn-beijing' does not match"):
+            make_signer(bucket=None, region="cn-beijing").sign("GET", _PV_VEC_HOST + "/")
+
     def test_product_contradicting_the_host_is_refused(self):
         with pytest.raises(ossign.SigningError, match="does not match the URL host"):
             make_signer(bucket=None, product="oss-tables").sign("GET", _PV_VEC_HOST + "/")
@@ -9427,9 +9431,10 @@ class TestIntgReadme:
         headings = [heading for heading, _ in _intg_readme_blocks("python")]
         assert sorted(headings) == sorted(_INTG_SNIPPET_RUNNERS)
         pycon = [heading for heading, _ in _intg_readme_blocks("pycon")]
-        assert pycon == ["Building URLs: `object_url`", "Custom domains"]
+        assert pycon == ["Building URLs: `object_url`", "Custom domains", "OSS Vectors and OSS Tables"]
 
-    @pytest.mark.parametrize("heading, tries", [("Building URLs: `object_url`", 7), ("Custom domains", 4)])
+    @pytest.mark.parametrize("heading, tries", [("Building URLs: `object_url`", 7), ("Custom domains", 4),
+                                                ("OSS Vectors and OSS Tables", 10)])
     def test_pycon_examples_pass_as_doctests(self, heading, tries):
         (code,) = [code for h, code in _intg_readme_blocks("pycon") if h == heading]
         test = doctest.DocTestParser().get_doctest(code, {}, heading, "README.md", 0)
