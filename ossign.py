@@ -3006,6 +3006,10 @@ class Signer:
     and is wrapped in a :class:`CredentialCache` unless it already is one.
     ``additional_headers`` names headers to sign beyond the ones every version
     signs (``None`` keeps each version's default; see the README).
+    ``product`` is ``"oss"``, ``"oss-cloudbox"``, ``"oss-vectors"`` or
+    ``"oss-tables"``; the last two (V4 only) need ``account_id`` unless the
+    host carries it (``<bucket>-<account-id>.<region>.oss-vectors.aliyuncs.com``),
+    and such a host selects its product by itself.
     """
 
     def __init__(self, bucket: Optional[str] = None, provider: Any = None, *, region: Optional[str] = None,
@@ -3363,6 +3367,9 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
         raise SigningError("post_policy needs exactly one of key and key_prefix")
     if signer.version == "v2":
         raise SigningError("POST policies are signed with V1 or V4, not V2")
+    if signer.product in _ARN_PRODUCTS:
+        raise SigningError("%s has no browser (POST) uploads: post_policy is for OSS buckets"
+                           % _ARN_PRODUCTS[signer.product].title)  # fmt: skip
     bucket = signer.bucket
     if not bucket:
         raise SigningError("post_policy needs a Signer with a bucket")

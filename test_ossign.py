@@ -5008,6 +5008,11 @@ class TestProductBadInput:
         with pytest.raises(ossign.SigningError, match="OSS Vectors signing needs a region"):
             signer.sign("GET", "https://vectors.example.com/k")
 
+    def test_post_policy_is_refused_for_the_products(self):
+        signer = make_signer(bucket="vbkt", product="oss-vectors", account_id="1")
+        with pytest.raises(ossign.SigningError, match="OSS Vectors has no browser"):
+            signer.post_policy("k")
+
     def test_unknown_product_lists_the_products(self):
         with pytest.raises(ValueError, match="oss-vectors, oss-tables"):
             make_signer(product="oss-lake")
