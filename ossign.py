@@ -2959,11 +2959,11 @@ class Signer:
         #: Seconds added to the context clock for every signing time: OSS's
         #: clock minus this machine's (see correct_clock). Settable.
         self.clock_offset = 0.0
-        self._hosts = {}  # "scheme://netloc" -> _HostPlan
-        self._keys = {}  # (secret, date, region, product) -> (V4 signing key, scope)
-        self._clock = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
-        self._header_names = {}  # header name -> lower case, for names found valid
-        self._last_ids = None  # _SigningCredentials of the last credentials, replaced whole
+        self._hosts: dict = {}  # "scheme://netloc" -> _HostPlan
+        self._keys: dict = {}  # (secret, date, region, product) -> (HMAC pads of the V4 key, scope, U(scope))
+        self._clock: tuple = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
+        self._header_names: dict = {}  # header name -> lower case, for names found valid
+        self._last_ids: Optional[_SigningCredentials] = None  # of the last credentials, replaced whole
 
     def __repr__(self):
         return "Signer(bucket=%r, region=%r, version=%r, product=%r)" % (
