@@ -2384,6 +2384,11 @@ def _is_region_label(label):
     return bool(label) and _BUCKET_CHARS.issuperset(label)
 
 
+def _is_region_id(text):
+    """``[a-z0-9]+(-[a-z0-9]+)+``, the shape of a region id (``cn-hangzhou``)."""
+    return "-" in text and _is_region_label(text) and "" not in text.split("-")
+
+
 def _infer_host(host):
     """``host`` -> (bucket, region, product, is_oss_endpoint) from OSS host names.
 
@@ -2406,9 +2411,12 @@ def _infer_host(host):
         labels.pop()  # the CloudBox's region; V4 signs with the CloudBox id
         region, product = labels.pop(), "oss-cloudbox"
     elif last == "oss":
-        if not labels:
-            return nothing
-        region = labels.pop()  # dual-stack
+        # Dual-stack <region>.oss.aliyuncs.com, else the legacy default
+        # endpoint oss.aliyuncs.com of the v1 SDKs (no region in the host).
+        region = labels.pop() if labels and _is_region_id(labels[-1]) else None
+    elif last.startswith(("oss-vectors", "oss-tables")):
+        raise SigningError("host %r is an OSS Vectors or OSS Tables endpoint: these products are not supported "
+                           "yet (they sign with V4 variants of their own); ossign does not sign them as OSS" % host)
     elif last in ("oss-accelerate", "oss-accelerate-overseas"):
         region = None
     elif last.startswith("oss-") and not last.startswith("oss-accelerate"):
@@ -2461,6 +2469,8 @@ def _split_url(url):
         raise SigningError("invalid port %r in URL" % port)
     if not host:
         raise SigningError("URL has no host")
+    if host.endswith("."):
+        raise SigningError("URL host %r ends with a dot: name it without the dot" % host)
     return scheme, netloc, host.lower(), path, query
 
 
@@ -3179,6 +3189,9 @@ class Signer:
             _check_url_text(rest)
             path, query = _split_path_query(rest)
         else:
+            if not url.isascii() and not url.partition("://")[2].partition("/")[0].isascii():
+                raise SigningError("URL host %r is not ASCII: IDNA-encode it (str.encode('idna'))"
+                                   % url.partition("://")[2].partition("/")[0])  # fmt: skip
             _check_url_text(url)
             scheme, netloc, host, path, query = _split_url(url)
             plan = _host_plan(scheme, netloc, host, given)
