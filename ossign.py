@@ -160,6 +160,9 @@ _ADVISORY_REFRESH = 600  #: seconds before expiry: one caller refreshes
 _MANDATORY_REFRESH = 120  #: seconds before expiry: every caller waits
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _ADVISORY_RETRY = 30.0  #: seconds between failed advisory refreshes
+_BACKOFF_BASE = 1.0  #: seconds after a first failed mandatory refresh (doubles)
+_BACKOFF_MAX = 60.0  #: most seconds between failed refreshes, Retry-After too
+_WAIT_TIMEOUTS = 4  #: a waiter waits this many context timeouts for a refresh
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
 _DEFAULT_EXPIRES = 3600  #: seconds a presigned URL or POST policy lives by default
 #: With credentials that end within _DEFAULT_EXPIRES, a default presigned URL
@@ -167,6 +170,9 @@ _DEFAULT_EXPIRES = 3600  #: seconds a presigned URL or POST policy lives by defa
 _EXPIRY_MARGIN = 60
 
 _V4_MAX_EXPIRES = 604800  #: 7 days, the V4 presign limit
+#: V1 and V2 presigned URLs and V1 POST policies: OSS sets no limit, so a
+#: typo (or 10**30) would make a URL that never ends; one year is the cap.
+_V1_MAX_EXPIRES = 365 * 86400
 _V4_ALGORITHM = "OSS4-HMAC-SHA256"
 _V4_TERMINATOR = "aliyun_v4_request"
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -281,6 +287,8 @@ class CredentialError(OssignError):
     ``(source, reason)`` pairs, one per source tried.
     """
 
+    _retry_after = None  # seconds a service asked us to wait (Retry-After)
+
     def __init__(self, message, source=None, attempts=()):
         # Positional args so that the exception pickles.
         super().__init__(message, source, tuple(attempts))
@@ -389,7 +397,8 @@ def _parse_expiration(text, source):
 
         _EXPIRATION_RE = re.compile(
             r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
-            r"(?:([Zz])|([+-])(\d\d):?(\d\d))"
+            r"(?:([Zz])|([+-])(\d\d):?(\d\d))",
+            re.ASCII,  # \d would match Arabic-Indic and other digits
         )
     match = _EXPIRATION_RE.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None:
@@ -461,10 +470,12 @@ def _unquote(text, what="URL"):
             )
         out.append(int(part[:2], 16))
         out += part[2:].encode("utf-8")
+    # Raised outside the except block: the decode error's context holds the URL.
     try:
         return out.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SigningError("%s does not decode to UTF-8 (%s)" % (what, exc)) from None
+        reason = str(exc)
+    raise SigningError("%s does not decode to UTF-8 (%s)" % (what, reason))
 
 
 def _requote(text):
@@ -500,6 +511,15 @@ def _env_flag(environ, name):
     return bool(value) and value.strip().lower() in _TRUE
 
 
+#: C0 controls but tab, and DEL: never valid in a header value or credential.
+_CONTROL = frozenset([chr(c) for c in range(32) if c != 9] + ["\x7f"])
+
+
+def _has_control(text):
+    """True when ``text`` holds a control character other than tab."""
+    return not text.isprintable() and not _CONTROL.isdisjoint(text)
+
+
 def _header_value(name, value):
     """Check and normalise one header value for signing."""
     if not isinstance(value, str):
@@ -514,13 +534,15 @@ def _header_value(name, value):
             )
     if "\n" in value or "\r" in value:
         raise SigningError("header %r: value contains a line break" % name)
+    if _has_control(value):
+        raise SigningError("header %r: value contains a control character" % name)
     if not value.isascii():
         try:
             value.encode("latin-1")
+            return value
         except UnicodeEncodeError:
-            raise SigningError(
-                "header %r: value is not latin-1; percent-encode it" % name
-            ) from None
+            pass  # raised below, so that the error's context is not the value
+        raise SigningError("header %r: value is not latin-1; percent-encode it" % name)
     return value
 
 
@@ -562,7 +584,9 @@ def _lower_headers(headers, known):
                 raise SigningError("header %r is given twice (names are case-insensitive)" % lname)
             seen.add(lname)
     text = "".join(lowered.values())
-    if not text.isascii() or "\n" in text or "\r" in text:  # isascii() is O(1); isprintable() is not
+    # isascii() is O(1); isprintable() is one C pass that finds line breaks,
+    # NUL, ESC, DEL (and tabs, which the slow path then lets through).
+    if not text.isascii() or not text.isprintable():
         for lname, value in lowered.items():
             lowered[lname] = _header_value(lname, value)
     if " " in text or "\t" in text:
@@ -791,13 +815,28 @@ class Context:
 
 
 def _read_real_file(path):
-    """Read at most ``_MAX_READ + 1`` bytes: a huge file is an error, not a hang."""
-    with open(path, "rb") as f:
+    """Read at most ``_MAX_READ + 1`` bytes: a huge file is an error, not a hang.
+
+    Opened without blocking and refused unless it is a regular file: opening
+    a FIFO would wait for a writer for ever, and a device never ends.
+    """
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(0, "not a regular file", path)
         return f.read(_MAX_READ + 1)
 
 
+class _OutputTooLarge(Exception):
+    """An external command printed more than ``_MAX_READ`` bytes; the
+    argument names the stream."""
+
+
 def _run_real_command(argv, timeout):
-    """Run ``argv`` without a shell; kill its whole process group at the timeout."""
+    """Run ``argv`` without a shell; kill its whole process group at the timeout
+    or when it prints more than ``_MAX_READ`` bytes on stdout or stderr."""
     import subprocess
 
     posix = os.name == "posix"
@@ -806,7 +845,13 @@ def _run_real_command(argv, timeout):
         stderr=subprocess.PIPE, start_new_session=posix,
     )  # fmt: skip
     try:
-        out, err = proc.communicate(timeout=timeout)
+        if posix:
+            out, err = _collect_output(proc, timeout)
+        else:  # no select() on Windows pipes: read all, then check the size
+            out, err = proc.communicate(timeout=timeout)
+            for data, stream in ((out, "stdout"), (err, "stderr")):
+                if len(data) > _MAX_READ:
+                    raise _OutputTooLarge(stream)
     except BaseException:
         # The command's own children would keep the pipes open: kill the group.
         if posix:
@@ -817,20 +862,114 @@ def _run_real_command(argv, timeout):
             except OSError:
                 pass
         proc.kill()
-        try:
-            proc.communicate(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            # A grandchild that left the group still holds the pipes: drop them.
-            for pipe in (proc.stdout, proc.stderr):
-                pipe.close()
-            proc.wait()
+        # A grandchild that left the group may still hold the pipes: close
+        # them rather than read what is left.
+        for pipe in (proc.stdout, proc.stderr):
+            pipe.close()
+        proc.wait()
         raise
     return proc.returncode, out, err
 
 
+def _collect_output(proc, timeout):
+    """stdout and stderr of ``proc``, each at most ``_MAX_READ`` bytes, read
+    until both close and the process exits, all within ``timeout`` seconds."""
+    import selectors
+    import subprocess
+
+    deadline = time.monotonic() + timeout
+    streams = {proc.stdout.fileno(): ("stdout", []), proc.stderr.fileno(): ("stderr", [])}
+    sizes = dict.fromkeys(streams, 0)
+    with selectors.DefaultSelector() as selector:
+        for fd in streams:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise subprocess.TimeoutExpired(proc.args, timeout)
+            for key, _ in selector.select(remaining):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    selector.unregister(key.fd)
+                    continue
+                sizes[key.fd] += len(data)
+                name, chunks = streams[key.fd]
+                if sizes[key.fd] > _MAX_READ:
+                    raise _OutputTooLarge(name)
+                chunks.append(data)
+    proc.wait(max(deadline - time.monotonic(), 0.001))
+    proc.stdout.close()
+    proc.stderr.close()
+    out, err = (b"".join(chunks) for _, chunks in streams.values())
+    return out, err
+
+
 def _default_opener():
-    """An opener for HTTP and HTTPS only (no file:, ftp:, data:)."""
+    """An opener for HTTP and HTTPS only (no file:, ftp:, data:), HTTP alone
+    on a Python built without :mod:`ssl`.
+
+    A request that ``_fetch`` marks with a deadline has every read of its
+    answer, status line and headers included, bounded by that one deadline
+    (a per-read socket timeout lets a server that sends a byte every 0.3 s
+    hold a call for ever); one marked direct never goes through a proxy.
+    """
+    import functools
+    import http.client
+    import io
+    import socket
     import urllib.request
+
+    class _DeadlineReader(io.RawIOBase):
+        # The socket's reads, each with what is left of the deadline as its timeout.
+        def __init__(self, sock, deadline):
+            super().__init__()
+            self._sock, self._raw, self._deadline = sock, sock.makefile("rb", buffering=0), deadline
+
+        def readable(self):
+            return True
+
+        def fileno(self):
+            return self._raw.fileno()
+
+        def readinto(self, buffer):
+            remaining = self._deadline - time.monotonic()
+            if remaining <= 0:
+                raise socket.timeout("timed out")
+            self._sock.settimeout(remaining)
+            return self._raw.readinto(buffer)
+
+        def close(self):
+            self._raw.close()
+            super().close()
+
+    class _DeadlineSocket:
+        # What HTTPResponse asks of its socket: makefile("rb").
+        def __init__(self, sock, deadline):
+            self._sock, self._deadline = sock, deadline
+
+        def makefile(self, mode, *args, **kwargs):
+            return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+    class _DeadlineResponse(http.client.HTTPResponse):
+        def __init__(self, sock, *args, deadline, **kwargs):
+            super().__init__(_DeadlineSocket(sock, deadline), *args, **kwargs)
+
+    def connection(cls, req):
+        deadline = getattr(req, "_ossign_deadline", None)
+        if deadline is None:
+            return cls
+
+        def connect(host, **kwargs):
+            kwargs["timeout"] = max(min(kwargs.get("timeout") or 1e9, deadline - time.monotonic()), 0.001)
+            conn = cls(host, **kwargs)
+            conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
+            return conn
+
+        return connect
+
+    class _HTTP(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(connection(http.client.HTTPConnection, req), req)
 
     class _Redirect(urllib.request.HTTPRedirectHandler):
         # Credential services never redirect; a redirect to another host or
@@ -839,25 +978,36 @@ def _default_opener():
             return None
 
     class _Proxy(urllib.request.ProxyHandler):
-        # Metadata requests must never go through a proxy.
+        # Metadata requests (marked direct) and loopback ones never go
+        # through a proxy.
         def proxy_open(self, req, proxy, type):  # noqa: A002 (urllib's name)
             host = req.host
             host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
-            if host.lower() in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
+            if getattr(req, "_ossign_direct", False) or host.lower() in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
                 return None
             return super().proxy_open(req, proxy, type)
 
+    handlers = [_Proxy(), _HTTP()]
+    if hasattr(urllib.request, "HTTPSHandler"):  # missing when Python has no ssl
+
+        class _HTTPS(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                return self.do_open(connection(http.client.HTTPSConnection, req), req, context=self._context)
+
+        handlers.append(_HTTPS())
     opener = urllib.request.OpenerDirector()
-    for handler in (
-        _Proxy(),
-        urllib.request.HTTPHandler(),
-        urllib.request.HTTPSHandler(),
-        urllib.request.HTTPDefaultErrorHandler(),
-        _Redirect(),
-        urllib.request.HTTPErrorProcessor(),
-    ):
+    for handler in handlers + [urllib.request.HTTPDefaultErrorHandler(), _Redirect(),
+                               urllib.request.HTTPErrorProcessor()]:  # fmt: skip
         opener.add_handler(handler)
     return opener
+
+
+def _has_ssl():
+    try:
+        import ssl  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _strip_query(url):
@@ -865,27 +1015,76 @@ def _strip_query(url):
     return url.split("?", 1)[0].split("#", 1)[0]
 
 
-def _fetch(ctx, method, url, source, headers=None, data=None):
+def _strip_userinfo(url):
+    """``scheme://user:password@host/...`` -> ``scheme://****@host/...``."""
+    scheme, sep, rest = url.partition("://")
+    netloc, slash, path = rest.partition("/")
+    if not sep or "@" not in netloc:
+        return url
+    return scheme + sep + "****@" + netloc.rpartition("@")[2] + slash + path
+
+
+def _is_local_host(host):
+    """True for a loopback or link-local address, or ``localhost``."""
+    import ipaddress
+
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_link_local
+
+
+def _require_https(url, source, what):
+    """Credentials travel over https, except to loopback and link-local hosts
+    (botocore's rule for container credentials)."""
+    if url[:7].lower() == "http://":
+        host = url[7:].split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+        host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
+        if not _is_local_host(host):
+            raise _cred_error(source, "%s %s is plain http to a host that is not loopback or link-local; "
+                              "use https" % (what, _strip_query(url)))  # fmt: skip
+
+
+_RETRY_AFTER = threading.local()  #: Retry-After of this thread's last _fetch
+
+
+def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
     """One HTTP call through ``ctx.opener`` -> ``(status, body)``; ``data``:
     the request body (bytes).
 
     HTTP errors (raised or returned) come back as a status; no answer at all
-    raises :class:`_TransportError`. The body is read within the context's
-    timeout as a whole (a slow trickle does not extend it) and at most
-    ``_MAX_READ`` bytes.
+    raises :class:`_TransportError`. One deadline, the context's timeout from
+    now, covers the whole call with the default opener (connect, status line,
+    headers, body); the body is read at most ``_MAX_READ`` bytes. ``direct``:
+    never through a proxy (the metadata service). Nothing is chained to the
+    errors raised (an ``http.client`` error can quote the whole URL).
     """
+    import http.client
     import urllib.error
     import urllib.request
 
     safe_url = _strip_query(url)
-    if not url[:8].lower().startswith(("http://", "https://")):
+    lowered = url[:8].lower()
+    if not lowered.startswith(("http://", "https://")):
         # Credential services speak HTTP(S) only: never read a file: or ftp: URL.
         scheme = url.split(":", 1)[0] if ":" in url else ""
         raise _cred_error(source, "only http:// and https:// URLs are fetched, not %s:" % _excerpt(scheme, 16))
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if lowered.startswith("https://") and not _has_ssl():
+        raise _cred_error(source, "%s %s failed" % (method, safe_url),
+                          "this Python has no ssl module, so https:// URLs cannot be fetched", _TransportError)
     deadline = ctx._monotonic() + ctx.timeout
+    _RETRY_AFTER.value = None
     _logger().debug("%s: %s %s", source, method, safe_url)
+    failure = None
     try:
+        request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+        # Read by the default opener's handlers: sockets wait in real time.
+        request._ossign_deadline = time.monotonic() + ctx.timeout
+        request._ossign_direct = direct
         try:
             response = ctx.opener.open(request, timeout=ctx.timeout)
         except urllib.error.HTTPError as exc:
@@ -896,36 +1095,69 @@ def _fetch(ctx, method, url, source, headers=None, data=None):
         status = getattr(response, "status", None) or response.getcode()
         try:
             body = _read_bounded(response, ctx._monotonic, deadline, source, method, safe_url)
+            _RETRY_AFTER.value = _retry_after(response) if isinstance(status, int) and status >= 400 else None
         finally:
             close = getattr(response, "close", None)
             if close is not None:
                 close()
-    except CredentialError:
-        raise
-    except (OSError, ValueError) as exc:  # URLError, timeouts, resets, bad URLs
+    except CredentialError as exc:
+        failure = exc
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # URLError, timeouts, resets, bad URLs
         reason = getattr(exc, "reason", None) or exc
-        raise _cred_error(
-            source, "%s %s failed" % (method, safe_url),
-            "%s: %s" % (type(exc).__name__, _excerpt(reason, 120)), _TransportError,
-        ) from exc  # fmt: skip
+        # The reason may quote the URL (query and all) or a header value.
+        text = _scrub(str(reason), [url.partition("?")[2]] + list((headers or {}).values()))
+        if isinstance(exc, http.client.HTTPException) or isinstance(reason, http.client.HTTPException):
+            text = type(reason).__name__  # BadStatusLine, InvalidURL, ...: their text quotes what they got
+        failure = _cred_error(source, "%s %s failed" % (method, safe_url),
+                              "%s: %s" % (type(exc).__name__, _excerpt(text, 120)), _TransportError)  # fmt: skip
+    if failure is not None:
+        failure.__context__ = None  # nothing from the opener stays attached
+        raise failure
     _logger().debug("%s: %s %s returned HTTP %s", source, method, safe_url, status)
     return status, body
 
 
+def _retry_after(response):
+    """A response's ``Retry-After`` in seconds (the delta form), or ``None``."""
+    headers = getattr(response, "headers", None)
+    value = headers.get("Retry-After") if headers is not None and hasattr(headers, "get") else None
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return float(value.strip())
+    return None
+
+
 def _read_bounded(response, monotonic, deadline, source, method, url):
-    read = getattr(response, "read1", None) or response.read
+    """At most ``_MAX_READ`` bytes of a response, in chunks while the deadline
+    holds. A ``read`` without ``read1`` is called once, with a size if it
+    takes one: a stand-in may ignore the size, or take none."""
+    read1 = getattr(response, "read1", None)
+    if read1 is None:
+        try:
+            body = response.read(_MAX_READ + 1)
+        except TypeError:
+            body = response.read()
+        body = body or b""
+        if len(body) > _MAX_READ:
+            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
+        return bytes(body)
     chunks, size = [], 0
     while True:
         if monotonic() > deadline:
             raise _cred_error(source, "%s %s timed out reading the response" % (method, url),
                               cls=_TransportError)  # fmt: skip
-        chunk = read(65536)
+        chunk = read1(65536)
         if not chunk:
+            missing = getattr(response, "length", None)  # http.client's count of body bytes still due
+            if isinstance(missing, int) and missing > 0:
+                raise _cred_error(source, "%s %s failed" % (method, url),
+                                  "IncompleteRead: the response ended %d bytes short" % missing, _TransportError)
             return b"".join(chunks)
         size += len(chunk)
         if size > _MAX_READ:
             raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
         chunks.append(chunk)
+        if len(chunk) > 65536:  # a read1 that ignores its size returned everything
+            return b"".join(chunks)
 
 
 def _http_error(source, method, url, status, body):
@@ -940,7 +1172,9 @@ def _http_error(source, method, url, status, body):
             detail += ", RequestId=%s" % _excerpt(data["RequestId"], 60)
     elif body:
         detail += ": " + _excerpt(body)
-    return _cred_error(source, "%s %s returned %s" % (method, _strip_query(url), detail))
+    error = _cred_error(source, "%s %s returned %s" % (method, _strip_query(url), detail))
+    error._retry_after = getattr(_RETRY_AFTER, "value", None)  # the cache backs off at least this long
+    return error
 
 
 def _loads(body):
@@ -953,29 +1187,39 @@ def _loads(body):
         return None
 
 
+_NOT_JSON = object()
+
+
 def _json_object(body, source, what, noun="response"):
     """A JSON object from a service's body (or a file's), else a CredentialError."""
     import json
 
+    # Errors are raised outside the except blocks: ``from None`` still keeps
+    # ``__context__``, and a decode error holds the whole body (``.object``,
+    # ``.doc``): credentials.
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise _cred_error(source, "%s: %s is not UTF-8" % (what, noun)) from None
+        text = None
+    if text is None:
+        raise _cred_error(source, "%s: %s is not UTF-8" % (what, noun))
     if not text.strip():
         raise _cred_error(source, "%s: empty %s" % (what, noun))
     try:
-        data = json.loads(text)
+        data, line = json.loads(text), None
     except (ValueError, RecursionError) as exc:
+        data, line = _NOT_JSON, getattr(exc, "lineno", "?")
+    if data is _NOT_JSON:
         kind = "HTML" if text.lstrip()[:1] == "<" else "not valid JSON"
-        detail = None if noun == "response" else "line %s" % getattr(exc, "lineno", "?")
-        raise _cred_error(source, "%s: %s is %s" % (what, noun, kind), detail) from None
+        detail = None if noun == "response" else "line %s" % line
+        raise _cred_error(source, "%s: %s is %s" % (what, noun, kind), detail)
     if not isinstance(data, dict):
         raise _cred_error(source, "%s: %s is a JSON %s, not an object"
                           % (what, noun, type(data).__name__))  # fmt: skip
     return data
 
 
-def _read_text(ctx, path, source, required):
+def _read_text(ctx, path, source, required, warn_shared=True):
     """Read a UTF-8 file through ``ctx.read_file``.
 
     Returns ``None`` when the file is missing and not ``required`` (a default
@@ -997,10 +1241,12 @@ def _read_text(ctx, path, source, required):
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise _cred_error(source, "%s is not UTF-8 text" % path) from None
+        text = None  # raised below: the error's context would hold the file
+    if text is None:
+        raise _cred_error(source, "%s is not UTF-8 text" % path)
     if "\x00" in text:
         raise _cred_error(source, "%s is binary, not text" % path)
-    if ctx._read_file is None:
+    if ctx._read_file is None and warn_shared:
         _warn_if_shared(path, source)
     return text
 
@@ -1014,6 +1260,24 @@ def _warn_if_shared(path, source):
     if os.name == "posix" and mode & 0o044:
         _logger().warning("%s: %s is readable by group or others (mode %o); chmod 600 it",
                           source, path, mode & 0o777)  # fmt: skip
+
+
+def _refuse_if_others_can_write(path, source):
+    """A file whose contents name a command to run must be the user's own (or
+    root's) and writable by nobody else: otherwise another user could make
+    this process run anything."""
+    if os.name != "posix":
+        return
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise _cred_error(source, "cannot check %s" % path, exc.strerror) from None
+    if info.st_mode & 0o022:
+        raise _cred_error(source, "%s is writable by group or others (mode %o) and names a command to run; "
+                          "chmod 600 it" % (path, info.st_mode & 0o777))  # fmt: skip
+    if info.st_uid not in (os.getuid(), 0):
+        raise _cred_error(source, "%s is owned by another user (uid %d) and names a command to run"
+                          % (path, info.st_uid))  # fmt: skip
 
 
 def _expand_home(ctx, path):
@@ -1082,7 +1346,18 @@ class StaticCredentialProvider(_Provider):
         creds = self._credentials
         if not creds.access_key_id or not creds.access_key_secret:
             raise _cred_error(self._source, "access key id and secret must both be non-empty")
+        _refuse_control(self._source, creds)
         return creds
+
+
+def _refuse_control(source, creds):
+    """A CR, LF, NUL or other control character in a field would go into a
+    header (a split header, or one the server cuts short): refuse it, without
+    saying more about the value."""
+    for name, value in (("access key id", creds.access_key_id), ("access key secret", creds.access_key_secret),
+                        ("security token", creds.security_token)):  # fmt: skip
+        if isinstance(value, str) and _has_control(value):
+            raise _cred_error(source, "%s contains a control character" % name)
 
 
 def _make_credentials(source, access_key_id, secret, token=None, expiration=None, now=None):
@@ -1093,6 +1368,7 @@ def _make_credentials(source, access_key_id, secret, token=None, expiration=None
     if token is not None and not isinstance(token, str):
         raise _cred_error(source, "security token is not a string")
     creds = Credentials(access_key_id.strip(), secret.strip(), token.strip() if token else None, expiration)
+    _refuse_control(source, creds)
     if expiration is not None and now is not None and creds._expires_at <= now:
         raise _cred_error(source, "credentials already expired at %s" % expiration.strftime("%Y-%m-%dT%H:%M:%SZ"))
     return creds
@@ -1149,11 +1425,13 @@ def _parse_ini(text, path, source):
         strict=False, default_section="\x00ossign-no-default",
         inline_comment_prefixes=("#", ";"), interpolation=None,
     )  # fmt: skip
+    reason = None
     try:
         parser.read_string(text, source=path)
     except configparser.Error as exc:
-        reason = str(exc).splitlines()[0]
-        raise _cred_error(source, "%s is not a valid INI file" % path, _excerpt(reason, 120)) from None
+        reason = str(exc).splitlines()[0]  # later lines quote the file's lines
+    if reason is not None:  # raised here: the parser's error (its context) holds lines of the file
+        raise _cred_error(source, "%s is not a valid INI file" % path, _excerpt(reason, 120))
     return {name: {k.lower(): v.strip() for k, v in parser.items(name)} for name in parser.sections()}
 
 
@@ -1405,6 +1683,8 @@ def _int_field(source, where, value, name):
     if value is None or value == "":
         return None
     try:
+        if isinstance(value, str) and not value.isascii():
+            raise ValueError("not ASCII digits")
         return int(value)
     except (TypeError, ValueError):
         raise _cred_error(source, "%s: %s must be a whole number of seconds" % (where, name)) from None
@@ -1485,6 +1765,8 @@ def _process_mode(p):
         process = ProcessCredentialProvider(command if isinstance(command, str) else str(command))
     except ValueError as exc:  # unbalanced quotes, or only blanks
         raise _cred_error(p.source, "%s: invalid process_command" % p.where, exc) from None
+    if p.ctx._read_file is None:
+        _refuse_if_others_can_write(p.path, p.source)  # the file names a command to run
     return process.provide(p.ctx)
 
 
@@ -1540,6 +1822,7 @@ def _cloud_sso_mode(p):
     if origin is None:
         raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % p.where)
     url = origin + "/cloud-credentials"  # only the scheme, host and port count, as in the CLI
+    _require_https(url, source, "%s: CloudSSO sign-in URL" % p.where)  # it carries the access token
     headers = {"Accept": "application/json", "Content-Type": "application/json", "Authorization": "Bearer " + token}
     status, answer = _fetch(ctx, "POST", url, source, headers, body.encode("utf-8"))
     if status != 200:
@@ -1620,7 +1903,7 @@ class CredentialsUriCredentialProvider(_Provider):
     """
 
     _source = "credentials_uri"
-    _shown = (("uri", lambda p: _strip_query(p.uri) if p.uri else None),)
+    _shown = (("uri", lambda p: _strip_userinfo(_strip_query(p.uri)) if p.uri else None),)
 
     def __init__(self, uri: Optional[str] = None) -> None:
         self.uri = uri
@@ -1630,7 +1913,12 @@ class CredentialsUriCredentialProvider(_Provider):
         uri = self.uri or _env(context.environ, ENV_CREDENTIALS_URI)
         if not uri:
             return None
-        what = "GET " + _strip_query(uri)
+        shown = _strip_userinfo(_strip_query(uri))
+        if shown != _strip_query(uri):
+            # urllib would send it as Basic auth; it would show in errors and logs.
+            raise _cred_error(self._source, "credentials URI %s must not contain user info" % shown)
+        _require_https(uri, self._source, "credentials URI")
+        what = "GET " + shown
         status, body = _fetch(context, "GET", uri, self._source)
         if status != 200:
             raise _http_error(self._source, "GET", uri, status, body)
@@ -1680,22 +1968,25 @@ class EcsRamRoleCredentialProvider(_Provider):
         token_url = base + "/latest/api/token"
         try:
             status, body = _fetch(context, "PUT", token_url, source,
-                                  {"X-aliyun-ecs-metadata-token-ttl-seconds": _ECS_TOKEN_TTL})  # fmt: skip
+                                  {"X-aliyun-ecs-metadata-token-ttl-seconds": _ECS_TOKEN_TTL}, direct=True)  # fmt: skip
         except _TransportError:
             if not configured:
                 return None  # no metadata service: not an ECS instance
             raise  # the same host would not answer an IMDSv1 request either
         if status == 200 and body.strip():
-            headers["X-aliyun-ecs-metadata-token"] = body.decode("latin-1").strip()
+            token = body.decode("latin-1").strip()
+            if _has_control(token):  # it goes into a header: say so, without quoting it
+                raise _cred_error(source, "PUT %s returned a token with control characters" % token_url)
+            headers["X-aliyun-ecs-metadata-token"] = token
         elif v1_disabled:
             raise _cred_error(source, "PUT %s returned HTTP %s and IMDSv1 is disabled" % (token_url, status))
 
         def get(url):
-            status, body = _fetch(context, "GET", url, source, headers)
+            status, body = _fetch(context, "GET", url, source, headers, direct=True)
             if headers and status in (401, 403) and not v1_disabled:
                 # The token was issued but not accepted (some private clouds):
                 # once more without it, as alibabacloud-credentials does.
-                status, body = _fetch(context, "GET", url, source)
+                status, body = _fetch(context, "GET", url, source, direct=True)
             return status, body
 
         list_url = base + "/latest/meta-data/ram/security-credentials/"
@@ -1731,19 +2022,28 @@ def _rpc_signature(method, params, secret):
     return _b64(digest).decode("ascii"), canonical
 
 
-def _sts_endpoint(environ, explicit, sts_region, enable_vpc):
-    """STS endpoint: argument > region argument > env endpoint > env region > default."""
+def _sts_endpoint(environ, explicit, sts_region, enable_vpc, source="sts"):
+    """STS endpoint: argument > region argument > env endpoint > env region > default.
+
+    A region must be a region id (``cn-hangzhou``): anything else would make
+    another host (``evil.example/`` -> ``sts.evil.example``) receive the
+    signed call or the OIDC token. Plain http only to loopback or link-local.
+    """
     endpoint = (explicit or "").strip()
     region = (sts_region or "").strip()
     if not endpoint and not region:
         endpoint = (_env(environ, ENV_STS_ENDPOINT) or "").strip()
         region = (_env(environ, ENV_STS_REGION) or "").strip()
+    region = region.lower()
     if not endpoint and region:
+        if not (_is_region_label(region) and region[0] != "-" and region[-1] != "-"):
+            raise _cred_error(source, "STS region %r is not a region id (e.g. cn-hangzhou)" % _excerpt(region, 40))
         vpc = enable_vpc if enable_vpc is not None else _env_flag(environ, ENV_VPC_ENDPOINT_ENABLED)
         endpoint = "%s.%s.aliyuncs.com" % ("sts-vpc" if vpc else "sts", region)
     endpoint = (endpoint or _STS_ENDPOINT).rstrip("/")
     if not endpoint.startswith(("http://", "https://")):
         endpoint = "https://" + endpoint
+    _require_https(endpoint, source, "STS endpoint")
     return endpoint
 
 
@@ -1807,7 +2107,7 @@ class _StsProvider(_Provider):
         self.enable_vpc = enable_vpc
 
     def _endpoint(self, environ):
-        return _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc)
+        return _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
 
     def _assume(self, context, endpoint, params, base=None):
         """Add the common parameters and call STS (signed with ``base``)."""
@@ -1854,18 +2154,18 @@ class AssumeRoleCredentialProvider(_StsProvider):
             if not role_arn or (_env(environ, ENV_OIDC_PROVIDER_ARN) and _env(environ, ENV_OIDC_TOKEN_FILE)):
                 return None
         tried = None
-        if self.base_provider is not None:
-            base = self.base_provider.provide(context)
-        else:
-            try:
-                base = _base_chain().provide(context)
-            except CredentialError as exc:
-                if exc.source != "chain":
-                    raise
-                base, tried = None, "; ".join(a.reason for a in exc.attempts)  # the base chain found nothing
+        try:
+            base = (self.base_provider or _base_chain()).provide(context)
+        except CredentialError as exc:
+            if exc.source != "chain" or not exc.attempts:
+                raise
+            # The base chain found nothing: say so once, with where it looked,
+            # rather than nesting its "no credentials found (tried ...)".
+            base, tried = None, "; ".join(a.reason for a in exc.attempts)
         if base is None:
-            raise _cred_error(self._source, "role ARN %s is set but no base credentials were found" % role_arn,
-                              tried and "tried " + tried)  # fmt: skip
+            origin = "role ARN %s" % role_arn if self.role_arn else "%s (%s)" % (ENV_ROLE_ARN, role_arn)
+            raise _cred_error(self._source, "%s is set but no base credentials were found" % origin,
+                              tried and "looked in " + tried)  # fmt: skip
         params = {"Action": "AssumeRole", "RoleArn": role_arn}
         external_id = self.external_id or _env(environ, ENV_EXTERNAL_ID)
         if external_id:
@@ -1908,10 +2208,11 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
         token_file = None if given is not None else self.oidc_token_file or _env(environ, ENV_OIDC_TOKEN_FILE)
         if not (role_arn and provider_arn and (given is not None or token_file)):
             return None
-        endpoint = self._endpoint(environ)
+        endpoint = self._endpoint(environ)  # first: a bad region sends nothing and reads no file
         if given is None:
             path = _expand_home(context, token_file) or token_file
-            token = _read_text(context, path, self._source, required=True).strip()
+            # No permission warning: the kubelet writes the token file 0644.
+            token = _read_text(context, path, self._source, required=True, warn_shared=False).strip()
             if not token:
                 raise _cred_error(self._source, "OIDC token file %s is empty" % path)
         else:
@@ -1971,12 +2272,21 @@ class ProcessCredentialProvider(_Provider):
 
         source = self._source
         name = os.path.basename(self.argv[0])
+        # Errors are raised outside the except block: TimeoutExpired holds the
+        # command's partial output, which would stay the error's context.
+        failure = None
         try:
             code, out, err = context.run_command(list(self.argv), self.timeout)
         except subprocess.TimeoutExpired:
-            raise _cred_error(source, "command %s timed out after %g s" % (name, self.timeout)) from None
+            failure = _cred_error(source, "command %s timed out after %g s" % (name, self.timeout))
+        except _OutputTooLarge as exc:
+            failure = _cred_error(source, "command %s printed more than %d bytes on %s" % (name, _MAX_READ, exc))
         except OSError as exc:
-            raise _cred_error(source, "cannot run command %s" % name, exc.strerror or type(exc).__name__) from None
+            failure = _cred_error(source, "cannot run command %s" % name, exc.strerror or type(exc).__name__)
+        if failure is None and max(len(out or b""), len(err or b"")) > _MAX_READ:
+            failure = _cred_error(source, "command %s printed more than %d bytes" % (name, _MAX_READ))
+        if failure is not None:
+            raise failure
         if code != 0:
             first = (err or b"").decode("utf-8", "replace").strip().splitlines()
             raise _cred_error(source, "command %s exited with status %s" % (name, code),
@@ -2027,6 +2337,7 @@ class ChainCredentialProvider(_Provider):
 
     def _resolve(self, context):
         attempts = []
+        retry_after = None  # the longest Retry-After a source gave
         log = _logger()
         for provider in self.providers:
             source = _source_of(provider)
@@ -2035,6 +2346,8 @@ class ChainCredentialProvider(_Provider):
             except CredentialError as exc:
                 log.debug("%s: failed: %s", source, exc)
                 attempts.append(_Attempt(source, str(exc)))
+                if exc._retry_after is not None:
+                    retry_after = max(retry_after or 0.0, exc._retry_after)
                 continue
             except Exception as exc:  # a user provider's bug: record and go on
                 log.debug("%s: raised %s", source, type(exc).__name__)
@@ -2047,7 +2360,9 @@ class ChainCredentialProvider(_Provider):
             log.debug("%s: resolved %r", source, creds)
             return source, creds
         lines = "; ".join(a.reason for a in attempts) or "no providers"
-        raise CredentialError("no credentials found (tried %s)%s" % (lines, self._fixes), "chain", attempts)
+        error = CredentialError("no credentials found (tried %s)%s" % (lines, self._fixes), "chain", attempts)
+        error._retry_after = retry_after
+        raise error
 
 
 _UNSET = object()
@@ -2178,6 +2493,16 @@ class _ShortCredentials(CredentialError):
     """Credentials exist but expire before the caller's deadline."""
 
 
+def _fresh_copy(error):
+    """The same error as a new object, without traceback or context (its
+    cause kept: a provider's own exception, for its author)."""
+    import copy
+
+    fresh = copy.copy(error)
+    fresh.__cause__ = error.__cause__
+    return fresh
+
+
 def _seconds(value, name):
     if isinstance(value, timedelta):
         value = value.total_seconds()
@@ -2214,6 +2539,12 @@ class CredentialCache:
         self._generation = 0  # counts finished refreshes
         self._outcome = None  # (credentials, error) of the last refresh
         self._retry_at = float("-inf")
+        # After a refresh that left a caller without credentials (an error,
+        # or credentials too short for its deadline), callers that the entry
+        # cannot serve get that outcome again until _backoff_until, without
+        # calling the provider: a failing source is not asked on every sign().
+        self._backoff_until = float("-inf")
+        self._failures = 0  # consecutive failed refreshes, for the delay
 
     def __repr__(self):
         return "CredentialCache(%r)" % (self.provider,)
@@ -2258,6 +2589,8 @@ class CredentialCache:
         with self._cond:
             self._entry = None
             self._retry_at = float("-inf")
+            self._backoff_until = float("-inf")
+            self._failures = 0
 
     def _get(self, need, now, ctx):
         entry = self._entry  # one read: no lock on the fast path
@@ -2288,20 +2621,49 @@ class CredentialCache:
 
     def _mandatory(self, need, ctx):
         with self._cond:
-            while self._refreshing:
+            if self._refreshing:
+                # Wait for the refresh under way, bounded: a hung provider
+                # must not hang every signing thread with it.
                 generation = self._generation
+                limit = _WAIT_TIMEOUTS * ctx.timeout
+                end = time.monotonic() + limit
                 while self._refreshing and self._generation == generation:
-                    self._cond.wait()
+                    left = end - time.monotonic()
+                    if left <= 0:
+                        return self._settle(None, CredentialError(
+                            "%s: gave up after %g s waiting for the credential refresh under way in "
+                            "another thread" % (_source_of(self.provider), limit), _source_of(self.provider)), need)
+                    self._cond.wait(left)
                 creds, error = self._outcome
                 return self._settle(creds, error, need)
             entry = self._entry
+            now = ctx.clock()
             if entry is not None and (entry.expires_at is None or (
-                    need < entry.expires_at and ctx.clock() < entry.mandatory_at)):  # fmt: skip
+                    need < entry.expires_at and now < entry.mandatory_at)):  # fmt: skip
                 return entry.credentials  # refreshed while we took the lock
+            if now < self._backoff_until:
+                creds, error = self._outcome
+                return self._settle(creds, error, need)  # a recent failure: not asked again yet
             self._refreshing = True
         creds, error = self._refresh(ctx)
         with self._cond:
+            if error is not None or not (creds._expires_at is None or need < creds._expires_at):
+                self._back_off(ctx.clock(), error)
             return self._settle(creds, error, need)
+
+    def _back_off(self, now, error):
+        """Wait before the next refresh: 1, 2, 4 ... 60 s with jitter, or the
+        service's Retry-After up to 60 s (lock held)."""
+        import random
+
+        self._failures += 1
+        retry_after = getattr(error, "_retry_after", None)
+        if retry_after is not None:
+            delay = min(retry_after, _BACKOFF_MAX)
+        else:
+            delay = min(_BACKOFF_BASE * 2 ** min(self._failures - 1, 16), _BACKOFF_MAX)
+            delay *= random.uniform(0.5, 1.0)
+        self._backoff_until = now + delay
 
     def _settle(self, creds, error, need):
         """Outcome of a refresh -> this caller's credentials or error (lock held)."""
@@ -2311,7 +2673,10 @@ class CredentialCache:
         if entry is not None and (entry.expires_at is None or need < entry.expires_at):
             return entry.credentials  # still good for this caller's deadline
         if error is not None:
-            raise error
+            # A copy for each caller: raising the one stored error again and
+            # again would grow its traceback, and it carries no chain.
+            raise _fresh_copy(error)
+        creds = creds if creds is not None else entry.credentials
         short = _ShortCredentials(
             "%s: credentials expire at %s, before they are needed (%s)"
             % (_source_of(self.provider), creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -2337,6 +2702,16 @@ class CredentialCache:
         except Exception as exc:  # a provider's bug must not wedge the cache
             error = CredentialError("%s: provider raised %s" % (source, type(exc).__name__), source)
             error.__cause__ = exc
+        finally:
+            if creds is None and error is None:
+                # KeyboardInterrupt, SystemExit, GeneratorExit: it goes on up,
+                # but the waiters are released and the next call refreshes.
+                with self._cond:
+                    self._outcome = (None, CredentialError("%s: the credential refresh was interrupted"
+                                                           % source, source))  # fmt: skip
+                    self._refreshing = False
+                    self._generation += 1
+                    self._cond.notify_all()
         now = ctx.clock()
         if error is None and creds._expires_at is not None and creds._expires_at <= now:
             error = CredentialError("%s: provider returned credentials that already expired at %s"
@@ -2345,6 +2720,8 @@ class CredentialCache:
             if error is None:
                 self._entry = self._make_entry(creds, now)
                 self._retry_at = float("-inf")
+                if creds._expires_at is None or creds._expires_at > now + self.mandatory_refresh:
+                    self._failures = 0
             self._outcome = (None, error) if error is not None else (creds, None)
             self._refreshing = False
             self._generation += 1
@@ -2565,6 +2942,9 @@ def _expires_seconds(expires, version):
         raise SigningError("expires must be at least 1 second, got %d" % seconds)
     if version == "v4" and seconds > _V4_MAX_EXPIRES:
         raise SigningError("expires must be at most %d seconds (7 days) for V4, got %d" % (_V4_MAX_EXPIRES, seconds))
+    if seconds > _V1_MAX_EXPIRES:
+        raise SigningError("expires must be at most %d seconds (365 days) for %s, got %s"
+                           % (_V1_MAX_EXPIRES, version.upper(), _excerpt(str(seconds), 24)))  # fmt: skip
     return seconds
 
 
@@ -3071,8 +3451,10 @@ class Signer:
         if expires is not None:
             request.full_url = signed.url
         else:
+            # Unredirected: urllib copies request.headers into a redirect (to
+            # any host, or to http after https); these stay with this request.
             _swap_signing_headers((request.headers, request.unredirected_hdrs), _SIGNER_HEADERS[self.version],
-                                  signed.headers, request.add_header)  # fmt: skip
+                                  signed.headers, request.add_unredirected_header)  # fmt: skip
         return request
 
     def __call__(self, request: Any) -> Any:
@@ -3107,11 +3489,13 @@ class Signer:
     def post_policy(self, key: Optional[str] = None, *, key_prefix: Optional[str] = None,
                     expires: Union[int, timedelta, None] = None, conditions: Iterable[Any] = (),
                     fields: Optional[Mapping[str, str]] = None, endpoint: Optional[str] = None,
-                    callback: Optional[Mapping[str, str]] = None) -> dict:  # fmt: skip
+                    callback: Optional[Mapping[str, str]] = None, allow_any_key: bool = False) -> dict:  # fmt: skip
         """Sign a POST policy for a browser form upload (PostObject).
 
         Give ``key`` (exact object key) or ``key_prefix`` (any key under it; the
-        form's key field becomes ``prefix + "${filename}"``). ``conditions`` are
+        form's key field becomes ``prefix + "${filename}"``). An empty prefix,
+        any key in the bucket, needs ``allow_any_key=True``. A policy without
+        a ``content-length-range`` condition is signed with a logged warning. ``conditions`` are
         extra policy conditions such as ``["content-length-range", 0, 10485760]``
         or ``["starts-with", "$Content-Type", "image/"]``; ``fields`` are extra
         form fields, each also required by an exact-match condition unless a
@@ -3122,7 +3506,7 @@ class Signer:
         ``callback`` is the dict :func:`callback` returns: its ``callback``
         field and ``x:`` variables join the form, each bound by a condition.
         """
-        return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint, callback)
+        return _post_policy(self, key, key_prefix, expires, conditions, fields, endpoint, callback, allow_any_key)
 
     # -- the steps around the core ------------------------------------------
 
@@ -3285,11 +3669,14 @@ class Signer:
         return SignedRequest(method, url, signed), steps, lowered
 
 
-def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint, callback=None):
+def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint, callback=None, allow_any_key=False):
     import json
 
     if (key is None) == (key_prefix is None):
         raise SigningError("post_policy needs exactly one of key and key_prefix")
+    if key_prefix == "" and not allow_any_key:
+        raise SigningError("key_prefix='' allows uploads to any key in the bucket; pass allow_any_key=True "
+                           "if that is meant")  # fmt: skip
     if signer.version == "v2":
         raise SigningError("POST policies are signed with V1 or V4, not V2")
     bucket = signer.bucket
@@ -3322,6 +3709,9 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
         else:
             raise SigningError("each condition must be a dict or a 3-item list, got %r" % (cond,))
         conds.append(list(cond) if isinstance(cond, tuple) else cond)
+    if not any(isinstance(c, list) and str(c[0]).lower() == "content-length-range" for c in conds):
+        _logger().warning("POST policy for bucket %s has no content-length-range condition: "
+                          "the form accepts uploads of any size", bucket)  # fmt: skip
     for name, value in (fields or {}).items():
         if name.lower() in ("key", "policy", "signature", "ossaccesskeyid", "file") or \
                 name.lower().startswith(("x-oss-signature", "x-oss-credential", "x-oss-date")):  # fmt: skip
@@ -4402,6 +4792,11 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     return "%s://%s.%s/%s" % (scheme, bucket, host, path)
 
 
+class _Redirects(dict):
+    """urllib's ``redirect_dict`` (visited URLs), which also carries the origin
+    a SigningHandler signed for."""
+
+
 def _make_signing_handler():
     import io
     import socket
@@ -4415,8 +4810,9 @@ def _make_signing_handler():
         ``urllib.request.build_opener(ossign.SigningHandler(signer)).open(url)``.
         It runs after urllib has added its own headers (Host, Content-Type,
         Content-Length), so what is signed is what is sent. A redirect to the
-        same host is signed again; one to another host is sent without the
-        signing headers (urllib copies them into the redirected request).
+        same origin (scheme, host and port) is signed again; one anywhere else
+        (another host or port, or http after https) is sent without the
+        signing headers.
         """
 
         handler_order = 900  # after AbstractHTTPHandler.do_request_ (500)
@@ -4430,11 +4826,19 @@ def _make_signing_handler():
 
         def http_request(self, request):
             """Sign ``request`` (urllib calls this for HTTP and HTTPS)."""
-            if request.unverifiable and request.origin_req_host != urllib.request.request_host(request):
-                _swap_signing_headers((request.headers, request.unredirected_hdrs),
-                                      _SIGNER_HEADERS[self.signer.version])  # fmt: skip
-                return request
-            return self.signer.sign_request(request)
+            origin = _url_origin(request.full_url)
+            if request.unverifiable and hasattr(request, "redirect_dict"):  # a redirect urllib follows
+                if getattr(request.redirect_dict, "ossign_origin", None) != origin:
+                    _swap_signing_headers((request.headers, request.unredirected_hdrs),
+                                          _SIGNER_HEADERS[self.signer.version])  # fmt: skip
+                    return request
+                return self.signer.sign_request(request)
+            self.signer.sign_request(request)
+            # urllib hands this dict on to every redirect of the request: it
+            # carries the origin that was signed for.
+            request.redirect_dict = _Redirects()
+            request.redirect_dict.ossign_origin = origin
+            return request
 
         https_request = http_request
 
@@ -4565,6 +4969,7 @@ def _build_parser():
     p.add_argument("--expires", type=int, help="seconds the policy stays valid (default 3600, or until shortly "
                    "before the credentials expire when they end sooner)")  # fmt: skip
     p.add_argument("--max-size", type=int, help="largest upload in bytes (content-length-range)")
+    p.add_argument("--any-key", action="store_true", help="allow oss://BUCKET/ (uploads to any key in the bucket)")
     p.add_argument("--html", action="store_true", help="print a minimal HTML upload form")
     p.add_argument("--callback", metavar="URL", help="URL OSS calls after the upload (an upload callback)")
     p.add_argument("--callback-body", metavar="TEMPLATE",
@@ -4749,10 +5154,13 @@ def _cmd_post_policy(args, out):
         raise SigningError("--callback-body needs --callback URL")
     on_upload = callback(args.callback, args.callback_body) if args.callback is not None else None
     prefix = key.endswith("/") or not key
+    if not key and not args.any_key:
+        raise SigningError("oss://%s/ allows uploads to any key in the bucket; pass --any-key if that is meant"
+                           % bucket)  # fmt: skip
     policy = signer.post_policy(None if prefix else key, key_prefix=key if prefix else None,
                                 expires=_cli_expires(args, signer, "the policy"), conditions=conditions,
                                 fields=_cli_headers(args.header), endpoint=args.endpoint,
-                                callback=on_upload)  # fmt: skip
+                                callback=on_upload, allow_any_key=args.any_key)  # fmt: skip
     if not args.html:
         print(json.dumps(policy, indent=2), file=out)
         return
@@ -4797,6 +5205,18 @@ def _cli_wording(message):
     return message
 
 
+def _discard_stdout():
+    """After a failed write, point stdout at the null device: the interpreter
+    would otherwise flush it again at exit and print a traceback."""
+    try:
+        fd = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):  # not a real file (captured, closed)
+        return
+    os.dup2(null, fd)
+    os.close(null)
+
+
 def main(argv: Optional[Iterable[str]] = None) -> int:
     """Run the command line (``ossign --help``); returns the exit status.
 
@@ -4820,8 +5240,13 @@ def main(argv: Optional[Iterable[str]] = None) -> int:
         log.setLevel(logging.DEBUG)
     try:
         _COMMANDS[args.command](args, sys.stdout)
+        sys.stdout.flush()
     except OssignError as exc:
         print("ossign: error: %s" % _cli_wording(" ".join(str(exc).split())), file=sys.stderr)
+        return _EXIT_ERROR
+    except OSError as exc:  # a closed pipe (| head), a full disk
+        _discard_stdout()
+        print("ossign: error: cannot write the output: %s" % (exc.strerror or type(exc).__name__), file=sys.stderr)
         return _EXIT_ERROR
     except KeyboardInterrupt:
         return 130

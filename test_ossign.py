@@ -14,6 +14,7 @@ import base64
 import calendar
 import copy
 import doctest
+import email.message
 import email.parser
 import email.policy
 import email.utils
@@ -38,6 +39,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+import urllib.response
 from collections import namedtuple
 from collections.abc import MutableMapping
 from datetime import datetime, timedelta, timezone
@@ -3257,7 +3259,7 @@ class TestNetCredentialsUri:
     @pytest.mark.parametrize("with_status", [True, False], ids=["status", "getcode-only"])
     def test_injected_opener_response(self, clock, with_status):
         opener = FakeOpener(lambda request: FakeResponse(200, uri_body(), with_status=with_status))
-        uri = "http://creds.invalid/v1/credentials?token=" + rpc_quote(TOKEN)
+        uri = "https://creds.invalid/v1/credentials?token=" + rpc_quote(TOKEN)
         creds = ossign.CredentialsUriCredentialProvider(uri).provide(make_ctx(clock, opener=opener, timeout=1.5))
         assert creds.access_key_id == "STS.uriKeyId00001"
         ((method, url, headers),) = opener.seen
@@ -3273,10 +3275,10 @@ class TestNetCredentialsUri:
         (lambda r: TimeoutError("timed out"), "timed out"),
     ], ids=["returned-500", "returned-401-json", "raised-403", "url-error", "timeout"])  # fmt: skip
     def test_injected_opener_failures(self, clock, answer, fragment):
-        uri = "http://creds.invalid/v1/credentials?token=" + rpc_quote(TOKEN)
+        uri = "https://creds.invalid/v1/credentials?token=" + rpc_quote(TOKEN)
         with pytest.raises(ossign.CredentialError) as excinfo:
             ossign.CredentialsUriCredentialProvider(uri).provide(make_ctx(clock, opener=FakeOpener(answer)))
-        message = check_error(excinfo, fragment, "http://creds.invalid/v1/credentials", source="credentials_uri")
+        message = check_error(excinfo, fragment, "https://creds.invalid/v1/credentials", source="credentials_uri")
         assert rpc_quote(TOKEN) not in message and "token=" not in message
 
     @pytest.mark.parametrize("response, fragment", [
@@ -3385,10 +3387,29 @@ class TestNetDefaultOpener:
             # ossign's default opener goes straight to the loopback STS ...
             assert assume_role_provider(loopback).provide(make_ctx(clock)).access_key_id == "STS.issued0001"
             assert proxy.requests == [] and len(fake_sts.calls) == 1
-            # ... but still honours the proxy for any other host.
-            remote = assume_role_provider(loopback, sts_endpoint="http://sts.example.invalid")
-            assert remote.provide(make_ctx(clock)).access_key_id == "STS.issued0001"
-            assert len(proxy_sts.calls) == 1 and proxy.requests[0].path == "http://sts.example.invalid/"
+            assert proxy_sts.calls == []
+        # ... but still honours the proxy for any other host (https: a CONNECT).
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:%d" % listener.getsockname()[1])
+            seen = []
+
+            def accept():
+                conn, _ = listener.accept()
+                with conn:
+                    seen.append(conn.recv(4096).split(b"\r\n", 1)[0])
+                    # A tunnel, then nothing: the TLS handshake fails (a refused
+                    # CONNECT leaves a socket to the GC on Python 3.9).
+                    conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+            thread = threading.Thread(target=accept, daemon=True)
+            thread.start()
+            remote = assume_role_provider(loopback, sts_endpoint="https://sts.example.invalid")
+            with pytest.raises(ossign.CredentialError):
+                remote.provide(make_ctx(clock))
+            thread.join(5)
+            assert [line.rsplit(b" ", 1)[0] for line in seen] == [b"CONNECT sts.example.invalid:443"]
             assert len(fake_sts.calls) == 1
 
     def test_proxy_is_bypassed_for_the_metadata_address(self, monkeypatch):
@@ -4266,8 +4287,9 @@ class TestCacheSingleFlight:
         assert len(errors) == 8
         assert all(isinstance(e, ossign.CredentialError) and "AccessDenied" in str(e) for e in errors)
         assert counting.calls == 1
-        # The next caller tries again: a failure is not cached.
+        # The next caller tries again once the back-off (at most 60 s) is over.
         counting.fail, counting.gate = None, None
+        clock.advance(61)
         assert cache.provide().access_key_id == "LTAIcache000002"
 
     def test_cache_mandatory_window_callers_wait_for_the_refresh(self, counting, clock):
@@ -4425,6 +4447,10 @@ class TestCacheFailures:
         with pytest.raises(ossign.CredentialError, match="already expired"):
             cache.provide()
         assert counting.calls == 1
+        with pytest.raises(ossign.CredentialError, match="already expired"):
+            cache.provide()
+        assert counting.calls == 1  # backing off
+        clock.advance(61)
         with pytest.raises(ossign.CredentialError, match="already expired"):
             cache.provide()
         assert counting.calls == 2
@@ -8713,6 +8739,21 @@ class TestIntgCli:
         assert line.startswith("ossign: error: oidc: ") and missing in line  # the profile's own error
         assert_no_secret(err)
 
+    def test_credentials_profile_whose_sts_is_unreachable_does_not_fall_through(
+            self, intg_cli, intg_keys, tmp_path, monkeypatch, loopback):  # fmt: skip
+        imds = FakeImds(loopback, time.time)  # an instance role that would answer
+        monkeypatch.delenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED")
+        monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT", loopback.url)
+        monkeypatch.setenv("ALIBABA_CLOUD_STS_ENDPOINT", "http://127.0.0.1:%d" % free_port())
+        write_file(tmp_path / ".aliyun" / "config.json", json.dumps({"profiles": [ram_role_profile("admin")]}))
+        status, out, err = intg_cli("credentials", "--profile", "admin")
+        line = _intg_one_error_line(err)
+        assert (status, out) == (1, "")
+        assert line.startswith("ossign: error: assume_role: ") and "refused" in line
+        assert imds.calls() == []
+        status, out, _ = intg_cli("credentials")  # without --profile the chain goes on as before
+        assert status == 0 and "source: env" in out
+
     def test_credentials_profile_in_no_file_exits_1(self, intg_cli, intg_keys, tmp_path):
         write_file(tmp_path / ".oss" / "credentials",
                    "[default]\naccess_key_id = LTAIother00001\naccess_key_secret = s\n")
@@ -9983,6 +10024,715 @@ def urllib_quote(text):
     import urllib.parse
 
     return urllib.parse.quote(text, safe="~")
+
+
+# ==== Hardening, second round: hostile servers, odd inputs, leaks ===========
+#
+# Issue 18. Hostile servers are LoopbackServer routes that write their own
+# (broken, dribbled, oversized) answers to the socket.
+
+
+def _h2_chain(exc):
+    """``exc`` and every exception in its chain (causes and contexts)."""
+    found, todo = [], [exc]
+    while todo:
+        item = todo.pop()
+        if item is None or any(item is seen for seen in found):
+            continue
+        found.append(item)
+        todo += [item.__cause__, item.__context__]
+    return found
+
+
+def _h2_assert_clean_chain(exc, *secrets):
+    """No exception in ``exc``'s chain holds a secret: text, args, or the
+    attributes where standard errors keep their input."""
+    for item in _h2_chain(exc):
+        held = [str(item), repr(item.args)]
+        for name in ("doc", "line", "object", "output", "stdout", "stderr", "errors", "source", "lineno"):
+            held.append(repr(getattr(item, name, None)))
+        assert_no_secret(" ".join(held), *secrets)
+
+
+def _h2_raw(data, release=None, per_byte=None):
+    """A route that writes ``data`` itself (``per_byte`` seconds between bytes)."""
+
+    def route(request, handler):
+        handler.close_connection = True
+        try:
+            if per_byte is None:
+                handler.wfile.write(data)
+                return None
+            for i in range(len(data)):
+                handler.wfile.write(data[i:i + 1])
+                if release.wait(per_byte):
+                    return None
+        except OSError:  # the client gave up: that is the point
+            pass
+        return None
+
+    return route
+
+
+class _H2Response:
+    """Stand-in responses for the opener contract's ``.read()``."""
+
+    def __init__(self, body, style):
+        self.status = 200
+        self.headers = {}
+        self._body = body
+        self._style = style
+
+    def read(self, *size):
+        if self._style == "no-size" and size:
+            raise TypeError("read() takes no arguments")
+        return self._body  # "ignores-size": everything, every time
+
+    def close(self):
+        pass
+
+
+class TestHardeningLeaks:
+    # 1
+    def test_sign_request_headers_do_not_follow_a_redirect_to_another_origin(self):
+        with LoopbackServer() as target, LoopbackServer() as origin:
+            origin.routes[("GET", "/obj")] = (302, {"Location": target.url + "/elsewhere"}, b"")
+            target.routes[("GET", "/elsewhere")] = (200, {}, b"landed")
+            signer = make_signer("v4", token=TOKEN)
+            request = signer.sign_request(urllib.request.Request(origin.url + "/obj"))
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert response.read() == b"landed"
+            assert origin.requests[0].headers["authorization"].startswith("OSS4-HMAC-SHA256 ")
+            arrived = target.requests[0].headers
+            assert "authorization" not in arrived and "x-oss-security-token" not in arrived
+            assert_no_secret(repr(arrived), TOKEN)
+
+    # 2
+    def test_metadata_requests_never_use_a_proxy_whatever_the_endpoint(self, monkeypatch, clock):
+        with LoopbackServer() as proxy, LoopbackServer() as imds:
+            proxy.routes[("GET", None)] = proxy.routes[("PUT", None)] = (502, {}, b"proxied")
+            FakeImds(imds, clock)
+            monkeypatch.setenv("HTTP_PROXY", proxy.url)
+            # 127.1 is 127.0.0.1 to the resolver but matches neither NO_PROXY nor a fixed host list.
+            env = {"ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT": "http://127.1:%d" % imds.port}
+            creds = ossign.EcsRamRoleCredentialProvider().provide(make_ctx(clock, env))
+            assert creds.access_key_id == FakeImds.KEY_ID
+            assert proxy.requests == []
+            assert [r.method for r in imds.requests] == ["PUT", "GET", "GET"]
+
+    # 3
+    @pytest.mark.parametrize("region", ["evil.example/", "cn-hangzhou.evil.example", "a b", "-x"])
+    def test_sts_region_that_is_not_a_region_id_sends_nothing(self, clock, region):
+        opener = FakeOpener(sts_ok)
+        files = FakeFiles({"/home/u/.alibabacloud/credentials.ini": (
+            "[default]\ntype = ram_role_arn\naccess_key_id = %s\naccess_key_secret = %s\n"
+            "role_arn = %s\nsts_region = %s\n" % (KEY_ID, SECRET, ROLE_ARN, region))})
+        ctx = make_ctx(clock, opener=opener, read_file=files, home_dir="/home/u")
+        with pytest.raises(ossign.CredentialError, match="not a region id"):
+            ossign.CredentialsFileCredentialProvider().provide(ctx)
+        assert opener.seen == []
+
+    def test_sts_region_from_environment_is_checked_before_the_oidc_token_file_is_read(self, clock):
+        opener = FakeOpener(sts_ok)
+        files = FakeFiles({"/etc/shadow-like": "root:secret-hash"})
+        env = {"ALIBABA_CLOUD_ROLE_ARN": ROLE_ARN, "ALIBABA_CLOUD_OIDC_PROVIDER_ARN": OIDC_PROVIDER_ARN,
+               "ALIBABA_CLOUD_OIDC_TOKEN_FILE": "/etc/shadow-like", "ALIBABA_CLOUD_STS_REGION": "evil.example/"}
+        with pytest.raises(ossign.CredentialError, match="not a region id"):
+            ossign.AssumeRoleWithOidcCredentialProvider().provide(make_ctx(clock, env, opener=opener,
+                                                                           read_file=files))  # fmt: skip
+        assert opener.seen == [] and files.reads == []
+
+    # 4
+    @pytest.mark.parametrize("where", ["other-port", "https-to-http", "http-to-https"])
+    def test_signing_handler_signs_a_redirect_only_to_the_same_origin(self, where):
+        tls_seen = []
+
+        class StandInTLS(urllib.request.HTTPSHandler):
+            # An https "server" at the handler level (no certificate needed):
+            # /a redirects as the test says, anything else answers 200.
+            def https_open(self, request):
+                tls_seen.append((request.full_url, {k.lower(): v for k, v in request.header_items()}))
+                is_first = request.full_url.endswith("/a")
+                headers = email.message.Message()
+                if is_first:
+                    headers["Location"] = target
+                response = urllib.response.addinfourl(io.BytesIO(b""), headers, request.full_url,
+                                                      302 if is_first else 200)  # fmt: skip
+                response.msg = "Found" if is_first else "OK"
+                return response
+
+        with LoopbackServer() as first, LoopbackServer() as other:
+            start, target = {
+                "other-port": (first.url + "/a", other.url + "/b"),
+                "https-to-http": ("https://127.0.0.1:%d/a" % first.port, first.url + "/b"),
+                "http-to-https": (first.url + "/a", "https://127.0.0.1:%d/b" % first.port),
+            }[where]
+            first.routes[("GET", "/a")] = (302, {"Location": target}, b"")
+            first.routes[("GET", "/b")] = other.routes[("GET", "/b")] = (200, {}, b"ok")
+            signer = make_signer("v4", token=TOKEN)
+            opener = urllib.request.build_opener(ossign.SigningHandler(signer), StandInTLS())
+            opener.open(start, timeout=5).close()
+            arrived = [r.headers for r in first.requests + other.requests] + [h for _, h in tls_seen]
+        assert len(arrived) == 2
+        signed = [h for h in arrived if "authorization" in h]
+        assert len(signed) == 1  # the first request only
+        assert all("x-oss-security-token" not in h for h in arrived if "authorization" not in h)
+
+    def test_signing_handler_still_signs_a_redirect_to_the_same_origin(self):
+        with LoopbackServer() as server:
+            server.routes[("GET", "/a")] = (302, {"Location": server.url + "/b"}, b"")
+            server.routes[("GET", "/b")] = (200, {}, b"ok")
+            opener = urllib.request.build_opener(ossign.SigningHandler(make_signer("v4", token=TOKEN)))
+            opener.open(server.url + "/a", timeout=5).close()
+        assert [r.path for r in server.requests] == ["/a", "/b"]
+        assert all("authorization" in r.headers and r.headers["x-oss-security-token"] == TOKEN
+                   for r in server.requests)  # fmt: skip
+
+    # 5
+    @pytest.mark.parametrize("case", ["uri-not-json", "uri-not-utf8", "config-json", "ini", "ini-not-utf8",
+                                      "process-timeout"])  # fmt: skip
+    def test_no_error_carries_a_secret_anywhere_in_its_chain(self, case, loopback, clock):
+        files = FakeFiles()
+
+        def runner(argv, timeout):
+            raise subprocess.TimeoutExpired(argv, timeout, output=SECRET.encode(), stderr=TOKEN.encode())
+
+        if case.startswith("uri"):
+            body = (b'{"AccessKeySecret": "%s", ' % SECRET.encode()) if case == "uri-not-json" else \
+                b"\xff" + SECRET.encode()  # fmt: skip
+            loopback.routes[("GET", "/creds")] = (200, {"Content-Type": "application/json"}, body)
+            provider = ossign.CredentialsUriCredentialProvider(loopback.url + "/creds")
+        elif case == "config-json":
+            files["/c.json"] = '{"profiles": [{"name": "default", "access_key_secret": "%s", }' % SECRET
+            provider = ossign.ConfigFileCredentialProvider("/c.json")
+        elif case.startswith("ini"):
+            text = "access_key_secret = %s\n" % SECRET  # no section header: the parser quotes the line
+            files["/c.ini"] = text.encode() if case == "ini" else b"\xff" + text.encode()
+            provider = ossign.CredentialsFileCredentialProvider("/c.ini")
+        else:
+            provider = ossign.ProcessCredentialProvider(["creds-helper"])
+        ctx = make_ctx(clock, read_file=files, run_command=runner)
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.Signer("bkt", provider, region="cn-hangzhou", context=ctx).sign("GET", "https://bkt.x/k")
+        _h2_assert_clean_chain(excinfo.value)
+
+    # 6
+    @pytest.mark.parametrize("answer", ["bad-status-line", "line-too-long", "incomplete-read", "no-reply"])
+    def test_http_client_errors_are_credential_errors_without_a_chain(self, answer, loopback, clock):
+        data = {
+            "bad-status-line": b"garbage\r\n\r\n",
+            "line-too-long": b"HTTP/1.1 200 " + b"x" * 70000 + b"\r\n\r\n",
+            "incomplete-read": b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"Acc",
+            "no-reply": b"",
+        }[answer]
+        loopback.routes[("POST", "/")] = _h2_raw(data)
+        provider = assume_role_provider(loopback, base_provider=static(token=TOKEN))
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            provider.provide(make_ctx(clock))
+        message = check_error(excinfo, "POST %s/ failed" % loopback.url, source="assume_role")
+        assert "?" not in message and "Signature" not in message
+        assert excinfo.value.__cause__ is None and excinfo.value.__context__ is None
+
+    def test_an_endpoint_with_a_space_shows_no_key_token_or_signature_in_the_signer_error(self, loopback, clock):
+        provider = assume_role_provider(loopback, base_provider=static(token=TOKEN), sts_endpoint=loopback.url + "/a b")
+        signer = ossign.Signer("bkt", provider, region="cn-hangzhou", context=make_ctx(clock))
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            signer.sign("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com/k")
+        check_error(excinfo, "failed", "InvalidURL")
+        assert "Signature" not in str(excinfo.value)
+        _h2_assert_clean_chain(excinfo.value, SECRET, TOKEN, KEY_ID, "Signature=")
+        assert loopback.requests == []
+
+    # 7
+    def test_metadata_token_with_a_line_break_is_refused_without_quoting_it(self, loopback, clock, caplog):
+        imds = FakeImds(loopback, clock)
+        loopback.routes[("PUT", "/latest/api/token")] = (200, {}, imds.TOKEN + "\r\nX-Injected: 1")
+        env = {"ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT": loopback.url}
+        caplog.set_level(logging.DEBUG, logger="ossign")
+        with pytest.raises(ossign.CredentialError, match="control characters") as excinfo:
+            ossign.EcsRamRoleCredentialProvider().provide(make_ctx(clock, env))
+        for text in [str(excinfo.value), caplog.text]:
+            assert imds.TOKEN not in text and "X-Injected" not in text
+        assert [r.method for r in loopback.requests] == ["PUT"]
+
+    def test_credentials_uri_with_user_info_is_refused_and_never_shown(self, loopback, clock, caplog):
+        uri = "http://someone:pa55word@127.0.0.1:%d/creds" % loopback.port
+        loopback.routes[("GET", "/creds")] = (200, {}, uri_body())
+        caplog.set_level(logging.DEBUG, logger="ossign")
+        provider = ossign.CredentialsUriCredentialProvider(uri)
+        with pytest.raises(ossign.CredentialError, match="must not contain user info") as excinfo:
+            provider.provide(make_ctx(clock))
+        with pytest.raises(ossign.CredentialError):
+            ossign.CredentialsUriCredentialProvider().provide(
+                make_ctx(clock, {"ALIBABA_CLOUD_CREDENTIALS_URI": uri}))  # fmt: skip
+        for text in (str(excinfo.value), repr(provider), caplog.text):
+            assert "pa55word" not in text and "someone" not in text
+        assert loopback.requests == []
+
+    # 8
+    @pytest.mark.parametrize("source", ["uri", "sts", "process", "ini-continuation", "static"])
+    def test_credential_fields_with_control_characters_are_refused(self, source, loopback, clock, fake_sts):
+        files = FakeFiles()
+
+        def runner(argv, timeout):
+            return 0, json.dumps({"mode": "AK", "access_key_id": KEY_ID,
+                                  "access_key_secret": "sec\x1bret"}).encode(), b""  # fmt: skip
+
+        if source == "uri":
+            loopback.routes[("GET", "/creds")] = (200, {}, uri_body(SecurityToken="tok\r\nX-Injected: 1"))
+            provider = ossign.CredentialsUriCredentialProvider(loopback.url + "/creds")
+        elif source == "sts":
+            def issue_bad(request, handler):
+                return 200, {}, {"RequestId": "r", "Credentials": {
+                    "AccessKeyId": "STS.id\x00", "AccessKeySecret": "s", "SecurityToken": "t",
+                    "Expiration": iso_utc(NOW + 3600)}}  # fmt: skip
+
+            loopback.routes[("POST", "/")] = issue_bad
+            provider = assume_role_provider(loopback)
+        elif source == "process":
+            provider = ossign.ProcessCredentialProvider(["helper"])
+        elif source == "ini-continuation":
+            files["/c.ini"] = "[default]\naccess_key_id = %s\naccess_key_secret = first\n  second\n" % KEY_ID
+            provider = ossign.CredentialsFileCredentialProvider("/c.ini")
+        else:
+            provider = ossign.StaticCredentialProvider(KEY_ID, SECRET, "tok\x7f")
+        with pytest.raises(ossign.CredentialError, match="contains a control character"):
+            provider.provide(make_ctx(clock, read_file=files, run_command=runner))
+
+    @pytest.mark.parametrize("value", ["a\x00b", "a\x1bb", "a\x7fb", "a\x0bb"], ids=["NUL", "ESC", "DEL", "VT"])
+    def test_header_values_with_control_characters_are_refused(self, value):
+        with pytest.raises(ossign.SigningError, match="control character"):
+            make_signer("v4").sign("PUT", _SG_HOST + "/k", {"x-oss-meta-a": value})
+        assert make_signer("v4").sign("PUT", _SG_HOST + "/k", {"x-oss-meta-a": "tab\tis fine"}).headers
+
+    # 9
+    @pytest.mark.parametrize("expires", [None, 600], ids=["header", "presigned"])
+    def test_signed_request_repr_masks_the_token_and_key_id(self, expires):
+        signed = make_signer("v4", token=TOKEN).sign("GET", _SG_HOST + "/k", expires=expires)
+        assert_no_secret(repr(signed), SECRET, TOKEN, rpc_quote(TOKEN), KEY_ID)
+
+
+class TestHardeningHangs:
+    # 10
+    @pytest.mark.parametrize("part", ["status-line", "headers"])
+    def test_a_dribbling_server_is_cut_off_by_one_deadline(self, part, loopback, clock, release_hangs):
+        answer = b"HTTP/1.1 200 OK\r\n" + b"X-Pad: " + b"." * 100 + b"\r\n\r\n"
+        if part == "headers":  # the status line at once, then the headers a byte at a time
+            loopback.routes[("GET", "/creds")] = lambda request, handler: (
+                handler.wfile.write(answer[:17]), _h2_raw(answer[17:], release_hangs, 0.3)(request, handler))[1]
+        else:
+            loopback.routes[("GET", "/creds")] = _h2_raw(answer, release_hangs, 0.3)  # 36 s in all
+        provider = ossign.CredentialsUriCredentialProvider(loopback.url + "/creds")
+        started = time.monotonic()
+        with pytest.raises(ossign.CredentialError, match="timed out"):
+            provider.provide(make_ctx(clock, timeout=0.5))
+        assert time.monotonic() - started < 10  # generous; the dribble would last 36 s
+
+
+class TestCacheHardening:
+    # 11
+    @pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit, GeneratorExit])
+    def test_an_interrupted_refresh_releases_the_waiters_and_the_next_call_refreshes(
+            self, interrupt, counting, clock):  # fmt: skip
+        cache = _cache(counting, clock)
+        counting.gate, counting.fail = threading.Event(), interrupt()
+        threads, results, errors = run_threads(cache.provide, 3)
+        wait_until(lambda: counting.entered.is_set() and waiting_in_ossign(threads) == 2, "2 waiters")
+        counting.gate.set()
+        join_all(threads)
+        assert results == [] and counting.calls == 1
+        assert sorted(type(e).__name__ for e in errors) == sorted([interrupt.__name__] + ["CredentialError"] * 2)
+        assert all("interrupted" in str(e) for e in errors if isinstance(e, ossign.CredentialError))
+        counting.fail = counting.gate = None
+        assert cache.provide().access_key_id == "LTAIcache000002"
+
+    # 12
+    def test_waiters_give_up_on_a_hung_refresh(self, counting, clock):
+        cache = ossign.CredentialCache(counting, ossign.Context(clock=clock, environ={}, timeout=0.25))
+        counting.gate = threading.Event()
+        try:
+            hung, _, _ = run_threads(cache.provide, 1)
+            wait_until(counting.entered.is_set, "the refresh to start")
+            waiters, results, errors = run_threads(cache.provide, 3)
+            join_all(waiters)  # each waits 4 x 0.25 s at most, not for ever
+            assert results == [] and len(errors) == 3
+            assert all(isinstance(e, ossign.CredentialError) and "gave up" in str(e) for e in errors)
+        finally:
+            counting.gate.set()
+        join_all(hung)
+        assert counting.calls == 1
+
+    # 13
+    def test_a_failing_source_is_not_asked_on_every_call(self, counting, clock):
+        counting.fail = ossign.CredentialError("sts: HTTP 503", "sts")
+        cache = _cache(counting, clock)
+        for _ in range(200):
+            with pytest.raises(ossign.CredentialError, match="503"):
+                cache.get()
+        assert counting.calls == 1
+        clock.advance(61)  # the longest back-off
+        with pytest.raises(ossign.CredentialError):
+            cache.get()
+        assert counting.calls == 2
+        counting.fail = None
+        clock.advance(61)
+        assert cache.get().access_key_id == "LTAIcache000003"
+        assert cache.get().access_key_id == "LTAIcache000003"
+
+    def test_back_off_honours_retry_after_from_threads_signing_at_once(self, loopback, clock):
+        loopback.routes[("GET", "/creds")] = (503, {"Retry-After": "30"}, b"busy")
+        provider = ossign.CredentialsUriCredentialProvider(loopback.url + "/creds")
+        signer = ossign.Signer("bkt", provider, region="cn-hangzhou", context=make_ctx(clock))
+
+        def sign_many():
+            for _ in range(20):
+                with pytest.raises(ossign.CredentialError, match="503"):
+                    signer.sign("GET", _SG_HOST + "/k")
+
+        threads, _, errors = run_threads(sign_many, 8)
+        join_all(threads)
+        assert errors == [] and len(loopback.requests) == 1
+        clock.advance(29)
+        with pytest.raises(ossign.CredentialError):
+            signer.sign("GET", _SG_HOST + "/k")
+        assert len(loopback.requests) == 1
+        clock.advance(2)
+        with pytest.raises(ossign.CredentialError):
+            signer.sign("GET", _SG_HOST + "/k")
+        assert len(loopback.requests) == 2
+
+    def test_presigns_beyond_what_the_credentials_cover_do_not_call_the_provider_each_time(self, counting, clock):
+        counting.life = 1800
+        signer = ossign.Signer("bkt", _cache(counting, clock), region="cn-hangzhou",
+                               context=ossign.Context(clock=clock, environ={}))  # fmt: skip
+        for _ in range(50):
+            with pytest.raises(ossign.SigningError, match="outlive its credentials"):
+                signer.presign(_SG_HOST + "/k", expires=3600)
+        assert counting.calls == 1
+        # Credentials that cover a shorter deadline are still used meanwhile.
+        assert "x-oss-signature=" in signer.presign(_SG_HOST + "/k", expires=600)
+        assert signer.sign("GET", _SG_HOST + "/k").headers["Authorization"]
+        assert counting.calls == 1
+
+
+class TestHardeningFilesAndProcesses:
+    # 14
+    def test_a_fifo_at_a_credentials_path_is_refused_without_blocking(self, tmp_path, monkeypatch):
+        fifo = tmp_path / "credentials.ini"
+        os.mkfifo(str(fifo))
+        monkeypatch.setenv("ALIBABA_CLOUD_CREDENTIALS_FILE", str(fifo))
+        threads, results, errors = run_threads(lambda: ossign.CredentialsFileCredentialProvider().provide(
+            ossign.Context(environ=os.environ)), 1)  # fmt: skip
+        threads[0].join(10)
+        if threads[0].is_alive():  # unblock it before failing
+            os.close(os.open(str(fifo), os.O_WRONLY | os.O_NONBLOCK))
+        join_all(threads)
+        assert results == []
+        assert isinstance(errors[0], ossign.CredentialError) and "not a regular file" in str(errors[0])
+
+    # 15
+    @pytest.mark.parametrize("stream", ["stdout", "stderr"])
+    def test_process_output_is_capped_at_one_mebibyte(self, stream, clock):
+        code = ("import sys\nwhile True:\n    sys.%s.buffer.write(b'x' * 65536)\n    sys.%s.flush()\n"
+                % (stream, stream))  # fmt: skip
+        provider = ossign.ProcessCredentialProvider([sys.executable, "-c", code], timeout=30)
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            provider.provide(ossign.Context(environ={}, clock=clock))
+        assert "printed more than 1048576 bytes on %s" % stream in str(excinfo.value)
+
+
+def _h2_external_config(tmp_path, marker, mode):
+    command = "%s -c %s" % (shlex.quote(sys.executable), shlex.quote(
+        "import json, pathlib; pathlib.Path(%r).write_text('ran'); print(json.dumps({'mode': 'AK', "
+        "'access_key_id': %r, 'access_key_secret': 's'}))" % (str(marker), KEY_ID)))  # fmt: skip
+    config = {"current": "ext", "profiles": [{"name": "ext", "mode": "External", "process_command": command}]}
+    return write_file(tmp_path / "config.json", json.dumps(config), mode)
+
+
+class TestHardeningFilesAndPolicies:
+    # 16
+    @pytest.mark.parametrize("mode", [0o620, 0o602, 0o666])
+    def test_external_mode_refuses_a_config_file_others_can_write(self, tmp_path, mode, clock):
+        marker = tmp_path / "ran"
+        path = _h2_external_config(tmp_path, marker, mode)
+        with pytest.raises(ossign.CredentialError, match="writable by group or others"):
+            ossign.ConfigFileCredentialProvider(path).provide(ossign.Context(environ={}, clock=clock))
+        assert not marker.exists()
+
+    @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown needs root")
+    def test_external_mode_refuses_a_config_file_another_user_owns(self, tmp_path, clock):
+        marker = tmp_path / "ran"
+        path = _h2_external_config(tmp_path, marker, 0o600)
+        os.chown(path, 4242, -1)
+        with pytest.raises(ossign.CredentialError, match="owned by another user"):
+            ossign.ConfigFileCredentialProvider(path).provide(ossign.Context(environ={}, clock=clock))
+        assert not marker.exists()
+
+    def test_external_mode_with_a_readable_config_file_warns_and_runs(self, tmp_path, clock, caplog):
+        marker = tmp_path / "ran"
+        path = _h2_external_config(tmp_path, marker, 0o644)
+        creds = ossign.ConfigFileCredentialProvider(path).provide(ossign.Context(environ={}, clock=clock))
+        assert creds.access_key_id == KEY_ID and marker.exists()
+        assert "readable by group or others" in caplog.text
+
+    def test_oidc_token_file_as_the_kubelet_writes_it_gets_no_permission_warning(
+            self, tmp_path, loopback, fake_sts, clock, caplog):  # fmt: skip
+        token_file = write_file(tmp_path / "token", OIDC_TOKEN, 0o644)
+        provider = ossign.AssumeRoleWithOidcCredentialProvider(
+            ROLE_ARN, OIDC_PROVIDER_ARN, token_file, sts_endpoint=loopback.url)  # fmt: skip
+        caplog.set_level(logging.WARNING, logger="ossign")
+        assert provider.provide(make_ctx(clock)).access_key_id.startswith("STS.")
+        assert caplog.records == []
+
+    # 17
+    @pytest.mark.parametrize("make", ["sts", "uri"])
+    def test_plain_http_to_a_remote_host_is_refused(self, make, clock):
+        opener = FakeOpener(sts_ok)
+        if make == "sts":
+            provider = ossign.AssumeRoleCredentialProvider(static(), ROLE_ARN, sts_endpoint="http://sts.example.com")
+        else:
+            provider = ossign.CredentialsUriCredentialProvider("http://creds.example.com/v1")
+        with pytest.raises(ossign.CredentialError, match="plain http .* use https"):
+            provider.provide(make_ctx(clock, opener=opener))
+        assert opener.seen == []
+
+    def test_cloud_sso_access_token_is_not_sent_over_plain_http_to_a_remote_host(self, clock):
+        opener = FakeOpener(sts_ok)
+        profile = {"name": "sso", "mode": "CloudSSO", "access_token": TOKEN,
+                   "cloud_sso_access_token_expire": NOW + 3600,
+                   "cloud_sso_sign_in_url": "http://signin.example.com/device/login",
+                   "cloud_sso_account_id": "1", "cloud_sso_access_config": "ac-1"}  # fmt: skip
+        files = FakeFiles({"/c.json": json.dumps({"current": "sso", "profiles": [profile]})})
+        with pytest.raises(ossign.CredentialError, match="plain http .* use https") as excinfo:
+            ossign.ConfigFileCredentialProvider("/c.json").provide(make_ctx(clock, opener=opener, read_file=files))
+        assert opener.seen == []
+        assert_no_secret(str(excinfo.value), TOKEN)
+
+    @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "169.254.170.2", "[fe80::1]"])
+    def test_plain_http_to_loopback_and_link_local_hosts_is_allowed(self, host, clock):
+        opener = FakeOpener(lambda request: FakeResponse(200, uri_body(Expiration=iso_utc(NOW + 3600))))
+        creds = ossign.CredentialsUriCredentialProvider("http://%s:8080/creds" % host).provide(
+            make_ctx(clock, opener=opener))  # fmt: skip
+        assert creds.access_key_id == "STS.uriKeyId00001" and len(opener.seen) == 1
+
+    # 18
+    def test_post_policy_for_any_key_needs_an_explicit_opt_in(self, caplog):
+        signer = make_signer("v4")
+        with pytest.raises(ossign.SigningError, match="allow_any_key"):
+            signer.post_policy(key_prefix="")
+        conditions = [["content-length-range", 0, 1024]]
+        form = signer.post_policy(key_prefix="", allow_any_key=True, conditions=conditions)
+        assert form["fields"]["key"] == "${filename}"
+        assert caplog.records == []
+
+    def test_post_policy_without_content_length_range_warns(self, caplog):
+        make_signer("v4").post_policy("uploads/a.txt")
+        assert "no content-length-range" in caplog.text
+
+    def test_cli_post_policy_for_the_whole_bucket_needs_any_key(self, intg_cli, intg_keys):
+        status, out, err = intg_cli("post-policy", "oss://bucket/", "--region", "cn-hangzhou", "--max-size", "10")
+        assert status == 1 and out == "" and "--any-key" in _intg_one_error_line(err)
+        status, out, _ = intg_cli("post-policy", "oss://bucket/", "--region", "cn-hangzhou", "--max-size", "10",
+                                  "--any-key")  # fmt: skip
+        assert status == 0 and json.loads(out)["fields"]["key"] == "${filename}"
+
+    @pytest.mark.parametrize("version", ["v1", "v2"])
+    def test_v1_and_v2_expiry_is_capped_at_one_year(self, version):
+        signer = make_signer(version)
+        assert signer.presign(_SG_HOST + "/k", expires=365 * 86400)
+        with pytest.raises(ossign.SigningError, match="at most 31536000 seconds"):
+            signer.presign(_SG_HOST + "/k", expires=365 * 86400 + 1)
+        if version == "v1":
+            with pytest.raises(ossign.SigningError, match="at most 31536000 seconds"):
+                make_signer("v1").post_policy("k", expires=10 ** 30)
+
+    @pytest.mark.parametrize("version", ["v1", "v2", "v4"])
+    def test_cli_huge_expires_is_one_line(self, intg_cli, intg_keys, version):
+        status, out, err = intg_cli("presign", "oss://bucket/k", "--region", "cn-hangzhou", "--version", version,
+                                    "--expires", "1" + "0" * 30)  # fmt: skip
+        assert status == 1 and out == ""
+        assert "at most" in _intg_one_error_line(err)
+
+    # 19
+    @pytest.mark.parametrize("expiration", ["\u0662\u0660\u0663\u0660-01-01T00:00:00Z", "2030-01-01T00:00:0\uff10Z",
+                                            "2030-01-01T00:00:00+0\u0968:00"], ids=["arabic-indic", "fullwidth",
+                                                                                    "devanagari"])  # fmt: skip
+    def test_expiration_with_non_ascii_digits_is_refused(self, expiration, clock):
+        def runner(argv, timeout):
+            return 0, json.dumps({"mode": "StsToken", "access_key_id": KEY_ID, "access_key_secret": "s",
+                                  "sts_token": "t", "expiration": expiration}).encode(), b""  # fmt: skip
+
+        with pytest.raises(ossign.CredentialError, match="unparseable Expiration"):
+            ossign.ProcessCredentialProvider(["helper"]).provide(make_ctx(clock, run_command=runner))
+
+    # 20
+    def test_role_arn_without_base_credentials_says_so_once_and_lists_where_it_looked(self, clock):
+        env = {"ALIBABA_CLOUD_ROLE_ARN": ROLE_ARN, "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}
+        ctx = ossign.Context(environ=env, clock=clock, read_file=FakeFiles(), home_dir="/home/u")
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.DefaultCredentialProvider().provide(ctx)
+        message = str(excinfo.value)
+        assert message.count("no credentials found") == 1
+        assert "assume_role: ALIBABA_CLOUD_ROLE_ARN (%s) is set but no base credentials were found" % ROLE_ARN \
+            in message  # fmt: skip
+        assert "looked in env: not configured; oss_profile: not configured" in message
+
+    # 21
+    @pytest.mark.parametrize("sink", ["closed-pipe", "full-disk"])
+    def test_cli_output_that_cannot_be_written_is_one_line_and_exit_1(self, sink, tmp_path):
+        env = _intg_scrubbed_env(tmp_path, ALIBABA_CLOUD_ACCESS_KEY_ID=KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET)
+        if sink == "full-disk":
+            if not os.path.exists("/dev/full"):
+                pytest.skip("no /dev/full here")
+            out = open("/dev/full", "wb")
+        else:
+            read_end, write_end = os.pipe()
+            os.close(read_end)
+            out = os.fdopen(write_end, "wb")
+        with out:
+            result = subprocess.run([sys.executable, "ossign.py", "presign", "oss://bucket/k", "--region",
+                                     "cn-hangzhou"], cwd=str(HERE), env=env, stdout=out, stderr=subprocess.PIPE,
+                                    timeout=60)  # fmt: skip
+        err = result.stderr.decode()
+        assert result.returncode == 1, err
+        assert "cannot write the output" in _intg_one_error_line(err)
+
+    # 22
+    @pytest.mark.parametrize("style", ["no-size", "ignores-size"])
+    def test_opener_responses_whose_read_takes_no_size_or_ignores_it(self, style, clock):
+        body = json.dumps(uri_body(Expiration=iso_utc(NOW + 3600))).encode()
+        opener = FakeOpener(lambda request: _H2Response(body, style))
+        creds = ossign.CredentialsUriCredentialProvider("https://creds.invalid/v1").provide(
+            make_ctx(clock, opener=opener))  # fmt: skip
+        assert creds.access_key_id == "STS.uriKeyId00001"
+
+    # 23
+    def test_without_ssl_plain_http_sources_work_and_https_says_why_not(self, loopback, clock):
+        loopback.routes[("GET", "/creds")] = (200, {}, uri_body(Expiration="2999-01-01T00:00:00Z"))
+        code = "\n".join([
+            "import sys",
+            "sys.modules['ssl'] = None  # as on a Python built without ssl",
+            "import ossign",
+            "ctx = ossign.Context(environ={})",
+            "print(ossign.CredentialsUriCredentialProvider(%r).provide(ctx).access_key_id)" % (
+                loopback.url + "/creds"),
+            "try:",
+            "    ossign.CredentialsUriCredentialProvider('https://creds.invalid/v1').provide(ctx)",
+            "except ossign.CredentialError as exc:",
+            "    print(exc)",
+        ])  # fmt: skip
+        result = subprocess.run([sys.executable, "-c", code], cwd=str(HERE), capture_output=True, text=True,
+                                timeout=60, env=dict(os.environ, NO_PROXY="127.0.0.1"))  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        first, second = result.stdout.splitlines()
+        assert first == "STS.uriKeyId00001"
+        assert "this Python has no ssl module" in second
+
+
+class TestCacheGaps:
+    def test_cache_does_not_return_credentials_that_expire_exactly_at_the_deadline(self, counting, clock):
+        cache = _cache(counting, clock)
+        first = cache.get()
+        expiry = counting.issued[first.access_key_id]
+        with pytest.raises(ossign.CredentialError, match="before they are needed"):
+            cache.get(expiry)
+        assert cache.get(expiry - 1).expiration == first.expiration
+
+    def test_credentials_expiring_exactly_now_are_not_valid(self):
+        at = datetime(2030, 1, 1, tzinfo=timezone.utc)
+        creds = ossign.Credentials(KEY_ID, SECRET, expiration=at)
+        assert not creds.is_valid(at) and not creds.is_valid(at.timestamp())
+        assert creds.is_valid(at.timestamp() - 0.001)
+
+    def test_short_lived_credentials_refresh_at_half_life_and_block_nobody_before_the_last_quarter(
+            self, counting, clock):  # fmt: skip
+        counting.life = 100  # windows: advisory 50 s, mandatory 25 s (not 600 and 120)
+        cache = _cache(counting, clock)
+        for _ in range(6):  # a call every 10 s: refreshed once, at 50 s (unshrunk: at every call)
+            cache.get()
+            clock.advance(10)
+        assert counting.calls == 2
+        # 110 s: the second credentials (fetched at 50 s) are in their advisory
+        # window, not yet the mandatory one, so a held refresh blocks nobody
+        # else (an unshrunk 120-s mandatory window would make them all wait).
+        clock.advance(50)
+        counting.gate = threading.Event()
+        counting.entered.clear()
+        try:
+            refresher, _, _ = run_threads(cache.get, 1)
+            wait_until(counting.entered.is_set, "the refresh to start")
+            others, results, errors = run_threads(cache.get, 3)
+            join_all(others)
+            assert refresher[0].is_alive()  # they returned while the refresh was still held
+            assert errors == [] and [c.access_key_id for c in results] == ["LTAIcache000002"] * 3
+        finally:
+            counting.gate.set()
+        join_all(refresher)
+        assert counting.calls == 3
+
+    def test_signer_refreshes_in_the_advisory_window_without_blocking_other_threads(self, counting, clock):
+        cache = _cache(counting, clock)
+        signer = ossign.Signer("bkt", cache, region="cn-hangzhou", context=ossign.Context(clock=clock, environ={}))
+        old = signer.sign("GET", _SG_HOST + "/k").headers["Authorization"]
+        clock.advance(3600 - 300)  # inside the advisory window only
+        counting.gate = threading.Event()
+        counting.entered.clear()
+        try:
+            refresher, _, _ = run_threads(lambda: signer.sign("GET", _SG_HOST + "/k"), 1)
+            wait_until(counting.entered.is_set, "the advisory refresh to start")
+            others, results, errors = run_threads(lambda: signer.sign("GET", _SG_HOST + "/k"), 4)
+            join_all(others)
+            assert refresher[0].is_alive()  # they did not wait for the held refresh
+            assert errors == [] and len(results) == 4
+            assert all("LTAIcache000001" in r.headers["Authorization"] for r in results)
+        finally:
+            counting.gate.set()
+        join_all(refresher)
+        assert "LTAIcache000001" in old and counting.calls == 2
+        assert "LTAIcache000002" in signer.sign("GET", _SG_HOST + "/k").headers["Authorization"]
+
+
+class TestHardeningGaps:
+    def test_metadata_token_with_a_trailing_newline_is_sent_stripped(self, loopback, clock):
+        imds = FakeImds(loopback, clock, require_token=True)
+        loopback.routes[("PUT", "/latest/api/token")] = (200, {}, imds.TOKEN + "\r\n")
+        env = {"ALIBABA_CLOUD_ECS_METADATA_SERVICE_ENDPOINT": loopback.url}
+        assert ossign.EcsRamRoleCredentialProvider().provide(make_ctx(clock, env)).access_key_id
+        assert imds.token_headers() == [imds.TOKEN, imds.TOKEN]
+
+    def test_six_character_key_id_is_fully_masked(self):
+        for text in (repr(ossign.Credentials("ABCDEF", SECRET)), repr(static("ABCDEF"))):
+            assert "****" in text and "CDEF" not in text and "ABCDEF" not in text
+
+    def test_twice_percent_encoded_token_in_an_sts_error_body_is_masked(self, loopback, clock):
+        twice = rpc_quote(rpc_quote(TOKEN))
+        loopback.routes[("POST", "/")] = (400, {}, {
+            "Code": "SignatureDoesNotMatch", "Message": "string to sign: POST&%2F&SecurityToken%3D" + twice})
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            assume_role_provider(loopback, base_provider=static(token=TOKEN)).provide(make_ctx(clock))
+        assert twice not in str(excinfo.value) and "SignatureDoesNotMatch" in str(excinfo.value)
+        assert "****" in str(excinfo.value)
+
+    def test_fetch_debug_log_carries_no_query(self, loopback, clock, caplog):
+        loopback.routes[("GET", "/creds")] = (200, {}, uri_body())
+        caplog.set_level(logging.DEBUG, logger="ossign")
+        provider = ossign.CredentialsUriCredentialProvider(loopback.url + "/creds?token=" + rpc_quote(TOKEN))
+        provider.provide(make_ctx(clock))
+        fetches = [r.getMessage() for r in caplog.records if "GET http" in r.getMessage()]
+        assert len(fetches) == 2  # the call and its status
+        assert all("?" not in m and "token" not in m for m in fetches)
+        assert_no_secret(caplog.text, TOKEN, rpc_quote(TOKEN))
+
+    def test_cli_debug_leaves_the_logger_level_and_handlers_as_they_were(self, intg_cli, intg_keys):
+        log = logging.getLogger("ossign")
+        before = (log.level, list(log.handlers))
+        log.setLevel(logging.ERROR)
+        try:
+            status, _, err = intg_cli("credentials", "--debug")
+            assert status == 0 and "debug:" in err
+            assert log.level == logging.ERROR and log.handlers == before[1]
+        finally:
+            log.setLevel(before[0])
 
 
 # ==== The public surface and the standard-library promise ===================
