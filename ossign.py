@@ -2775,6 +2775,11 @@ def _is_region_label(label):
     return bool(label) and _BUCKET_CHARS.issuperset(label)
 
 
+def _is_region_id(text):
+    """``[a-z0-9]+(-[a-z0-9]+)+``, the shape of a region id (``cn-hangzhou``)."""
+    return "-" in text and _is_region_label(text) and "" not in text.split("-")
+
+
 def _infer_host(host):
     """``host`` -> (bucket, region, product, is_oss_endpoint) from OSS host names.
 
@@ -2792,16 +2797,20 @@ def _infer_host(host):
     last = labels.pop()
     product = "oss"
     if last in _ARN_HOST_LABELS:
-        return _infer_arn_host(labels, _ARN_HOST_LABELS[last]) or nothing
+        return _infer_arn_host(host, labels, _ARN_HOST_LABELS[last])
     if last in ("oss-cloudbox", "oss-cloudbox-control"):
         if len(labels) < 2 or not labels[-2].startswith("cb-") or not _is_region_label(labels[-1]):
             return nothing
         labels.pop()  # the CloudBox's region; V4 signs with the CloudBox id
         region, product = labels.pop(), "oss-cloudbox"
     elif last == "oss":
-        if not labels:
-            return nothing
-        region = labels.pop()  # dual-stack
+        # Dual-stack <region>.oss.aliyuncs.com, else the legacy default
+        # endpoint oss.aliyuncs.com of the v1 SDKs (no region in the host).
+        region = labels.pop() if labels and _is_region_id(labels[-1]) else None
+    elif last.startswith(("oss-vectors", "oss-tables")):
+        raise SigningError("host %r is not an OSS Vectors or OSS Tables endpoint ossign knows (<bucket>-"
+                           "<account-id>.<region>.oss-vectors.aliyuncs.com, ...oss-tables...); ossign does not "
+                           "sign it as OSS" % host)  # fmt: skip
     elif last in ("oss-accelerate", "oss-accelerate-overseas"):
         region = None
     elif last.startswith("oss-") and not last.startswith("oss-accelerate"):
@@ -2817,22 +2826,22 @@ def _infer_host(host):
     return nothing
 
 
-def _infer_arn_host(labels, product):
+def _infer_arn_host(host, labels, product):
     """§10 for OSS Vectors and OSS Tables: ``[<bucket>-<account-id>.]<region>[-internal]``
     before ``.oss-vectors.aliyuncs.com`` or ``.oss-tables.aliyuncs.com`` ->
-    (bucket, region, product, True, account id), or None for another shape."""
-    if not labels or len(labels) > 2:
-        return None
-    region = labels.pop()
+    (bucket, region, product, True, account id). Another shape is a
+    SigningError: such a host must not be signed as OSS or as a custom domain."""
+    region = labels.pop() if 1 <= len(labels) <= 2 else ""
     if region.endswith("-internal"):
         region = region[:-9]
-    if not _is_region_label(region):
-        return None
-    if not labels:
-        return None, region, product, True, None
-    bucket, _, account = labels[0].rpartition("-")
-    if not (account.isdigit() and account.isascii() and _is_bucket_name(bucket)):
-        return None
+    bucket, account = None, None
+    if labels:
+        bucket, _, account = labels[0].rpartition("-")
+    if not _is_region_id(region) or (labels and not (account.isdigit() and account.isascii()
+                                                     and _is_bucket_name(bucket))):  # fmt: skip
+        label = _ARN_PRODUCTS[product].label
+        raise SigningError("host %r is not an %s endpoint: expected [<bucket>-<account-id>.]<region>[-internal]."
+                           "%s.aliyuncs.com" % (host, _ARN_PRODUCTS[product].title, label))  # fmt: skip
     return bucket, region, product, True, account
 
 
@@ -2873,6 +2882,8 @@ def _split_url(url):
         raise SigningError("invalid port %r in URL" % port)
     if not host:
         raise SigningError("URL has no host")
+    if host.endswith("."):
+        raise SigningError("URL host %r ends with a dot: name it without the dot" % host)
     return scheme, netloc, host.lower(), path, query
 
 
@@ -3429,11 +3440,11 @@ class Signer:
         #: Seconds added to the context clock for every signing time: OSS's
         #: clock minus this machine's (see correct_clock). Settable.
         self.clock_offset = 0.0
-        self._hosts = {}  # "scheme://netloc" -> _HostPlan
-        self._keys = {}  # (secret, date, region, product) -> (V4 signing key, scope)
-        self._clock = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
-        self._header_names = {}  # header name -> lower case, for names found valid
-        self._last_ids = None  # _SigningCredentials of the last credentials, replaced whole
+        self._hosts: dict = {}  # "scheme://netloc" -> _HostPlan
+        self._keys: dict = {}  # (secret, date, region, product) -> (HMAC pads of the V4 key, scope, U(scope))
+        self._clock: tuple = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
+        self._header_names: dict = {}  # header name -> lower case, for names found valid
+        self._last_ids: Optional[_SigningCredentials] = None  # of the last credentials, replaced whole
 
     def __repr__(self):
         return "Signer(bucket=%r, region=%r, version=%r, product=%r)" % (
@@ -3653,6 +3664,9 @@ class Signer:
             _check_url_text(rest)
             path, query = _split_path_query(rest)
         else:
+            if not url.isascii() and not url.partition("://")[2].partition("/")[0].isascii():
+                raise SigningError("URL host %r is not ASCII: IDNA-encode it (str.encode('idna'))"
+                                   % url.partition("://")[2].partition("/")[0])  # fmt: skip
             _check_url_text(url)
             scheme, netloc, host, path, query = _split_url(url)
             plan = _host_plan(scheme, netloc, host, given)
