@@ -249,14 +249,18 @@ _PRODUCTS = ("oss", "oss-cloudbox", "oss-vectors", "oss-tables")
 #: The products whose requests name an account (SPEC.md §10; the official v2
 #: SDKs' vectors_v4 and tables_v4 signers): ossign's name -> (the V4 scope's
 #: product, the host's service label, the canonical URI's ARN head with a
-#: bucket, without one, the product's name for messages). The key follows the
-#: head, so U/(head + "/" + key) is the canonical URI.
-_ArnProduct = namedtuple("_ArnProduct", "scope label with_bucket without_bucket title")
+#: bucket, without one, the product's name for messages, the longest bucket
+#: name and the name prefixes OSS reserves). The key follows the head, so
+#: U/(head + "/" + key) is the canonical URI. Bucket names follow OSS's
+#: PutVectorBucket and CreateTableBucket pages (3-32 characters); the SDKs
+#: check only the general 3-63.
+_ArnProduct = namedtuple("_ArnProduct", "scope label with_bucket without_bucket title max_bucket reserved")
 _ARN_PRODUCTS = {
     "oss-vectors": _ArnProduct("oss", "oss-vectors", "/acs:ossvector:{region}:{account}:{bucket}",
-                               "/acs:ossvector:{region}::", "OSS Vectors"),
+                               "/acs:ossvector:{region}::", "OSS Vectors", 32, ()),
     "oss-tables": _ArnProduct("osstables", "oss-tables", "/acs:osstables:{region}:{account}:bucket/{bucket}",
-                              "/acs:osstables:{region}::bucket/", "OSS Tables"),
+                              "/acs:osstables:{region}::bucket/", "OSS Tables", 32,
+                              ("oss", "acs", "aliyun", "alibaba", "aws")),
 }
 #: A host's service label -> the ARN product it selects.
 _ARN_HOST_LABELS = {spec.label: name for name, spec in _ARN_PRODUCTS.items()}
@@ -2932,6 +2936,18 @@ def _host_plan(scheme, netloc, host, given):
     return _HostPlan(given, scheme + "://" + netloc, head, path_style, bucket, region, product, None)
 
 
+def _is_product_bucket(spec, bucket):
+    """A bucket name the product allows: a bucket label of at most
+    ``spec.max_bucket`` characters, not starting with a reserved prefix."""
+    return _is_bucket_name(bucket) and len(bucket) <= spec.max_bucket and not bucket.startswith(spec.reserved)
+
+
+def _product_bucket_rule(spec, bucket):
+    reserved = ", not starting with %s" % "/".join(spec.reserved) if spec.reserved else ""
+    return ("%s bucket names are 3-%d lower-case letters, digits and '-' (not at either end)%s; got %r"
+            % (spec.title, spec.max_bucket, reserved, bucket))  # fmt: skip
+
+
 def _arn_host_plan(scheme, netloc, host, given, info):
     """§1.3 and §10: the plan of an OSS Vectors or OSS Tables request. The host names
     the product (and may name the bucket and account id); the URL path is the
@@ -2963,9 +2979,8 @@ def _arn_host_plan(scheme, netloc, host, given, info):
     elif not account:
         raise SigningError("%s requests need the account id: pass Signer(..., account_id='<digits>') or use "
                            "the host <bucket>-<account-id>.<region>.%s.aliyuncs.com" % (spec.title, spec.label))
-    elif not _is_bucket_name(bucket):
-        raise SigningError("%s bucket names are 3-63 lower-case letters, digits and '-' (not at either end), "
-                           "got %r" % (spec.title, bucket))  # fmt: skip
+    elif not _is_product_bucket(spec, bucket):
+        raise SigningError(_product_bucket_rule(spec, bucket))
     else:
         head = spec.with_bucket.format(region=region, account=account, bucket=bucket)
     return _HostPlan(given, scheme + "://" + netloc, head, False, bucket, region, spec.scope, spec)
@@ -4859,6 +4874,8 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
         account_id = str(account_id or "").strip()
         if not (account_id.isdigit() and account_id.isascii()):
             raise SigningError("%s URLs need account_id= (the account id, digits only)" % spec.title)
+        if not _is_product_bucket(spec, bucket):
+            raise SigningError(_product_bucket_rule(spec, bucket))
         label = bucket + "-" + account_id
     elif product not in _PRODUCTS:
         raise SigningError("product must be one of %s, got %r" % (", ".join(_PRODUCTS), product))

@@ -5018,10 +5018,23 @@ class TestProductBadInput:
         with pytest.raises(ossign.SigningError, match="digits only"):
             make_signer(product="oss-tables", account_id="12ab")
 
-    def test_bucket_name_the_product_does_not_allow_is_refused(self):
-        signer = make_signer(bucket="Bad_Name", product="oss-tables", account_id="1")
-        with pytest.raises(ossign.SigningError, match="OSS Tables bucket names are 3-63"):
+    @pytest.mark.parametrize("product, bucket", [("oss-tables", "Bad_Name"), ("oss-vectors", "v" * 33),
+                                                 ("oss-tables", "aliyun-tables"), ("oss-tables", "oss-t")])
+    def test_bucket_name_the_product_does_not_allow_is_refused(self, product, bucket):
+        signer = make_signer(bucket=bucket, product=product, account_id="1")
+        with pytest.raises(ossign.SigningError, match="bucket names are 3-32") as info:
             signer.sign("GET", "https://tables.example.com/k")
+        assert bucket in str(info.value)
+        with pytest.raises(ossign.SigningError, match="bucket name"):
+            ossign.object_url(bucket, "k", "cn-hangzhou", product=product, account_id="1")
+
+    def test_host_with_a_bucket_the_product_does_not_allow_is_refused(self):
+        with pytest.raises(ossign.SigningError, match="OSS Vectors bucket names are 3-32"):
+            make_signer(bucket=None).sign("GET", "https://%s-1.cn-hangzhou.oss-vectors.aliyuncs.com/" % ("v" * 40))
+
+    def test_vectors_bucket_may_start_with_a_prefix_tables_reserve(self):
+        url = ossign.object_url("oss-vec", "k", "cn-hangzhou", product="oss-vectors", account_id="1")
+        assert make_signer(bucket=None).sign("GET", url).headers["Authorization"]
 
     @pytest.mark.parametrize("version", ["v1", "v2"])
     def test_v1_and_v2_are_refused_for_the_products(self, version):
