@@ -2596,11 +2596,20 @@ class CredentialCache:
         ``valid_until``, judged at ``now`` (both epoch seconds). ``context``
         serves a refresh when the cache was made without one.
         """
-        entry = self._entry  # the fast path of _get, without its calls
+        creds = self.peek(valid_until, now)
+        return creds if creds is not None else self._get(valid_until, now, self._ctx(context))
+
+    def peek(self, valid_until: float, now: float) -> Optional[Credentials]:
+        """The cached credentials when they serve until ``valid_until`` with
+        no refresh due at ``now`` (epoch seconds), else ``None``. Never calls
+        the provider and never waits: an event loop asks this before it
+        decides to move a refresh to a worker thread.
+        """
+        entry = self._entry  # one read: no lock
         if entry is not None and (entry.expires_at is None or (
                 now < entry.advisory_at and valid_until < entry.expires_at)):  # fmt: skip
             return entry.credentials
-        return self._get(valid_until, now, self._ctx(context))
+        return None
 
     def invalidate(self) -> None:
         """Drop the cached credentials; the next call fetches new ones."""
@@ -4825,9 +4834,8 @@ _AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
 
 async def _aiohttp_sign(signer, request, handler):
     """Body of :meth:`Signer.aiohttp_middleware`."""
-    cache = signer.provider
-    entry = cache._entry
-    if entry is None or (entry.expires_at is not None and signer.context.clock() >= entry.advisory_at):
+    now = signer.context.clock()
+    if signer.provider.peek(now + _HEADER_HEADROOM, now) is None:
         import asyncio
 
         await asyncio.to_thread(signer.credentials)  # fetch or renew off the loop

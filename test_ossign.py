@@ -4247,6 +4247,21 @@ class TestCacheFresh:
         assert errors == [] and results[0].access_key_id == "LTAIcache000002"
         assert "Credential=LTAIcache000002/" in signer.sign("GET", url).headers["Authorization"]
 
+    def test_cache_peek_answers_from_the_cache_alone_and_never_calls_the_provider(self, counting, clock):
+        cache = _cache(counting, clock)
+        assert cache.peek(clock() + 60, clock()) is None  # nothing fetched yet
+        assert counting.calls == 0
+        first = cache.provide()
+        assert cache.peek(clock() + 60, clock()) is first
+        assert cache.peek(clock() + 3600, clock()) is None  # they end before that deadline
+        clock.advance(3600 - 500)  # the advisory window: a refresh is due
+        assert cache.peek(clock() + 60, clock()) is None
+        assert counting.calls == 1
+        counting.life = None
+        cache.invalidate()
+        forever = cache.provide()
+        assert cache.peek(clock() + 10 * 365 * 86400, clock()) is forever
+
     def test_cache_get_accepts_aware_datetime_and_rejects_naive(self, counting, clock):
         cache = _cache(counting, clock)
         soon = datetime.fromtimestamp(clock() + 60, timezone.utc)
@@ -7554,9 +7569,8 @@ _CB_SDK = {
 
 
 def _cb_sdk_signer(version):
-    return ossign.Signer("ossign-public", ossign.StaticCredentialProvider(_CB_SDK_ID, _CB_SDK_SECRET),
-                         region="cn-hangzhou", version=version,
-                         context=ossign.Context(clock=lambda: 1700000000))  # fmt: skip
+    return make_signer(version, bucket="ossign-public", now=1700000000,
+                       provider=ossign.StaticCredentialProvider(_CB_SDK_ID, _CB_SDK_SECRET))  # fmt: skip
 
 
 def _cb_sdk_headers():
@@ -11016,8 +11030,7 @@ _NC_URL = "https://bucket.oss-cn-hangzhou.aliyuncs.com/k.txt"
 
 
 def _nc_signer(provider, clock, **kwargs):
-    return ossign.Signer("bucket", provider, region="cn-hangzhou", context=ossign.Context(clock=clock, environ={}),
-                         **kwargs)  # fmt: skip
+    return make_signer(bucket="bucket", provider=provider, clock=clock, **kwargs)
 
 
 def _nc_expires(url):
