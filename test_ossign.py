@@ -8132,8 +8132,8 @@ class _CbPutOss(_IntgVerifier):
 
 
 def _cb_readme_section():
-    text = (HERE / "README.md").read_text(encoding="utf-8")
-    return text.split("## Upload callbacks", 1)[1].split("\n## ", 1)[0]
+    """docs/callbacks.md, the full recipes behind the README's "Upload callbacks" section."""
+    return (HERE / "docs" / "callbacks.md").read_text(encoding="utf-8")
 
 
 def _cb_readme_code(needle, lang="python"):
@@ -9217,8 +9217,12 @@ class TestCliGrammar:
 
 _INTG_README = HERE / "README.md"
 _INTG_CREDENTIALS_PAGE = HERE / "docs" / "credentials.md"
+#: Pages under docs/ whose blocks the README's runners run as if they were the README's (headings unique
+#: across them and the README); the other pages' blocks are run by the tests of their sections, as
+#: _INTG_SECTION_BLOCKS says.
+_INTG_DOC_PAGES = [HERE / "docs" / name for name in ("command-line.md", "diagnostics.md", "oss-vectors-tables.md")]
 #: README sections whose code the tests of those sections run.
-_INTG_README_SECTIONS = {"<!-- cache -->": "Credential cache", "<!-- upload-callbacks -->": "Upload callbacks"}
+_INTG_README_SECTIONS = {"<!-- cache -->": "Credential cache"}
 _INTG_QUICK_ID, _INTG_QUICK_SECRET = "LTAI5tExampleKeyId", "ExampleSecret"
 #: The README's test command; .ci/run runs exactly this line.
 _INTG_TEST_COMMAND = "python -m pip install pytest hypothesis && python -m pytest"
@@ -9247,14 +9251,19 @@ def _intg_readme_blocks(lang, path=_INTG_README):
     return blocks
 
 
+def _intg_doc_blocks(lang):
+    """[(heading, code)] of every ```lang block of the README and of the _INTG_DOC_PAGES."""
+    return [block for path in [_INTG_README] + _INTG_DOC_PAGES for block in _intg_readme_blocks(lang, path)]
+
+
 def _intg_readme_commands():
-    """Every shell command of the README (continuation lines joined)."""
-    commands = []
-    for heading, code in _intg_readme_blocks("sh"):
+    """Every shell command of the README and the _INTG_DOC_PAGES (continuation lines joined), each once."""
+    commands = {}
+    for heading, code in _intg_doc_blocks("sh"):
         for line in code.replace("\\\n", " ").splitlines():
             if line.strip() and not line.strip().startswith("#"):
-                commands.append((heading, line.strip()))
-    return commands
+                commands.setdefault(line.strip(), heading)
+    return [(heading, command) for command, heading in commands.items()]
 
 
 #: README commands that are not run here, and why.
@@ -9505,6 +9514,16 @@ def _intg_snippet_post_policy(code, heading, mp, tmp_path, capsys, server):
     assert ["content-length-range", 0, 10485760] in document["conditions"]
 
 
+def _intg_snippet_callback(code, heading, mp, tmp_path, capsys, server):
+    ns = _intg_exec(code, heading)
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(ns["url"]).query))
+    assert query["callback"] == ns["on_upload"]["x-oss-callback"]
+    assert json.loads(base64.b64decode(query["callback"])) == {
+        "callbackUrl": "https://fc.example.com/oss-callback", "callbackBody": "object=${object}&size=${size}"}
+    verdict = _intg_check_url(_IntgVerifier(bucket="my-bucket"), "PUT", ns["url"])
+    assert verdict.ok, verdict.reason
+
+
 def _intg_snippet_own_chain(code, heading, mp, tmp_path, capsys, server):
     ns = _intg_exec(code, heading)
     providers = ns["provider"].providers
@@ -9520,15 +9539,27 @@ _INTG_SNIPPET_RUNNERS = {
     "requests and httpx": _intg_snippet_http_library("requests"),
     "Function Compute and Lambda handlers": _intg_snippet_handler,
     "Function Compute's `context.credentials`": _intg_snippet_fc_context,
-    "aiohttp": _intg_snippet_aiohttp,
+    "Async clients": _intg_snippet_aiohttp,
     "Browser uploads (POST policy)": _intg_snippet_post_policy,
     "ECS instance RAM role": _intg_snippet_ecs,
     "ACK: RAM Roles for Service Accounts (RRSA, OIDC)": _intg_snippet_rrsa,
     "AssumeRole": _intg_snippet_assume_role,
     "Choosing V1, V2 or V4": _intg_snippet_versions,
     "Presigned download links for browsers": _intg_snippet_browser,
+    "Upload callbacks": _intg_snippet_callback,
     "Errors": _intg_snippet_errors,
-    "A wrong clock": _dg_snippet_clock,
+    "A wrong clock": _dg_snippet_clock,  # docs/diagnostics.md
+}
+
+#: Blocks of other pages, and of the README's _INTG_README_SECTIONS, that the tests of their sections run:
+#: page -> {language: number of blocks}.
+_INTG_SECTION_BLOCKS = {
+    "CONTRIBUTING.md": {"sh": 3},  # need the SDKs: TestNewcomerContributing checks what they name exists
+    "README.md": {"python": 1, "text": 1},  # the credential cache's, and diagnose's output (TestDiagnoseReadme)
+    "docs/callbacks.md": {"python": 3, "html": 1},  # TestCallbackReadmeRecipes and the cb_app fixture
+    "docs/post-policy.md": {"python": 1, "html": 1},  # TestPostPolicyReadmeRecipe
+    "docs/credentials.md": {"python": 1, "json": 1, "ini": 1},  # TestIntgReadme, TestIntgReadmeProfiles
+    "docs/diagnostics.md": {"xml": 1, "text": 1},  # TestDiagnoseReadme
 }
 
 
@@ -9623,15 +9654,32 @@ class TestIntgReadme:
         assert verdict.ok, verdict.reason
 
     def test_every_python_snippet_has_a_runner(self):
-        headings = [heading for heading, _ in _intg_readme_blocks("python")]
+        headings = [heading for heading, _ in _intg_doc_blocks("python")]
         assert sorted(headings) == sorted(_INTG_SNIPPET_RUNNERS)
-        pycon = [heading for heading, _ in _intg_readme_blocks("pycon")]
-        assert pycon == ["Building URLs: `object_url`", "Custom domains", "OSS Vectors and OSS Tables"]
+        pycon = [heading for heading, _ in _intg_doc_blocks("pycon")]
+        assert pycon == ["Building URLs: `object_url`", "Custom domains", "OSS Vectors and OSS Tables",
+                         "Products and hosts"]  # fmt: skip
+
+    def test_every_code_block_of_every_page_is_run(self):
+        # A block moved to another page, or added to one, must not drop out of testing: the README and
+        # the _INTG_DOC_PAGES have their python, pycon and sh blocks run above; every other block is
+        # one that _INTG_SECTION_BLOCKS names, run by the tests of its section.
+        pages = [_INTG_README, HERE / "CONTRIBUTING.md"] + sorted((HERE / "docs").glob("*.md"))
+        found = {}
+        for path in pages:
+            langs = re.findall(r"^```(\w*)\n.*?^```$", path.read_text(encoding="utf-8"), re.S | re.M)
+            counts = {lang: langs.count(lang) for lang in langs}
+            if path == _INTG_README or path in _INTG_DOC_PAGES:
+                for lang in ("python", "pycon", "sh"):
+                    counts[lang] = counts.get(lang, 0) - len(_intg_readme_blocks(lang, path))
+            found[path.relative_to(HERE).as_posix()] = {lang: n for lang, n in counts.items() if n}
+        assert {page: counts for page, counts in found.items() if counts} == _INTG_SECTION_BLOCKS
+        assert "" not in {lang for counts in found.values() for lang in counts}  # every block names its language
 
     @pytest.mark.parametrize("heading, tries", [("Building URLs: `object_url`", 7), ("Custom domains", 4),
-                                                ("OSS Vectors and OSS Tables", 10)])
+                                                ("OSS Vectors and OSS Tables", 2), ("Products and hosts", 10)])
     def test_pycon_examples_pass_as_doctests(self, heading, tries):
-        (code,) = [code for h, code in _intg_readme_blocks("pycon") if h == heading]
+        (code,) = [code for h, code in _intg_doc_blocks("pycon") if h == heading]
         test = doctest.DocTestParser().get_doctest(code, {}, heading, "README.md", 0)
         runner = doctest.DocTestRunner()
         failures = []
@@ -9641,7 +9689,7 @@ class TestIntgReadme:
 
     @pytest.mark.parametrize("heading", sorted(_INTG_SNIPPET_RUNNERS))
     def test_python_snippet_runs(self, heading, intg_readme_env, tmp_path, capsys, intg_loop):
-        (code,) = [code for h, code in _intg_readme_blocks("python") if h == heading]
+        (code,) = [code for h, code in _intg_doc_blocks("python") if h == heading]
         _INTG_SNIPPET_RUNNERS[heading](code, heading, intg_readme_env, tmp_path, capsys, intg_loop)
 
     def test_credentials_page_own_chain_snippet_runs(self, intg_readme_env, tmp_path, capsys, intg_loop):
@@ -9651,15 +9699,22 @@ class TestIntgReadme:
 
 
 class TestDiagnoseReadme:
-    """The worked example of "When OSS says no" prints what the README shows."""
+    """The worked example of "When OSS says no" (docs/diagnostics.md) prints what it shows, and the README
+    shows the end of that output."""
 
-    def _section(self):
-        text = _INTG_README.read_text(encoding="utf-8")
+    def _section(self, path=HERE / "docs" / "diagnostics.md"):
+        text = path.read_text(encoding="utf-8")
         return text.split("\n## When OSS says no\n", 1)[1].split("\n## ", 1)[0]
 
-    def _block(self, lang):
-        (block,) = re.findall(r"^```%s\n(.*?)^```$" % lang, self._section(), re.S | re.M)
+    def _block(self, lang, path=HERE / "docs" / "diagnostics.md"):
+        (block,) = re.findall(r"^```%s\n(.*?)^```$" % lang, self._section(path), re.S | re.M)
         return block
+
+    def test_readme_shows_the_end_of_the_worked_example_output(self):
+        shown = self._block("text", _INTG_README)
+        assert shown.startswith("First difference: ") and self._block("text").endswith(shown)
+        (command,) = re.findall(r"^```sh\n(.*?)^```$", self._section(_INTG_README), re.S | re.M)
+        assert command == re.findall(r"^```sh\n(.*?)^```$", self._section(), re.S | re.M)[0]
 
     def test_worked_example_prints_the_output_shown(self, intg_cli, monkeypatch, tmp_path):
         (tmp_path / "error.xml").write_text(self._block("xml"), encoding="utf-8")
@@ -11353,15 +11408,26 @@ class TestNewcomerReadme:
         assert _intg_check_url(verifier, "HEAD", out.strip()).ok
         assert not _intg_check_url(verifier, "GET", out.strip()).ok  # why the README says --method HEAD
 
-    @pytest.mark.parametrize("path", ["README.md", "CONTRIBUTING.md", "docs/credentials.md", "docs/credential-cache.md",
-                                      "docs/performance.md", "docs/post-policy.md"])  # fmt: skip
+    @pytest.mark.parametrize("path", ["README.md", "CONTRIBUTING.md"] + sorted(
+        "docs/" + p.name for p in (HERE / "docs").glob("*.md")))  # fmt: skip
     def test_relative_links_name_files_that_exist(self, path):
         links = _nc_markdown_links(HERE / path)
         for source, target in links:
             assert (source.parent / target).exists(), "%s links to missing %s" % (path, target)
-        if path == "README.md":
-            assert {t for _, t in links} >= {"docs/credentials.md", "docs/credential-cache.md", "docs/performance.md",
-                                             "docs/post-policy.md", "CONTRIBUTING.md"}  # fmt: skip
+        if path == "README.md":  # every page is reached from the README
+            assert {t for _, t in links} >= {"docs/" + p.name for p in (HERE / "docs").glob("*.md")} | {
+                "CONTRIBUTING.md"}  # fmt: skip
+
+    @pytest.mark.parametrize("path", ["README.md"] + sorted("docs/" + p.name for p in (HERE / "docs").glob("*.md")))
+    def test_link_anchors_name_headings_that_exist(self, path):
+        text = (HERE / path).read_text(encoding="utf-8")
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)#([^)\s]+)\)", text):
+            if "://" in target:
+                continue
+            page = (HERE / path).parent / target if target else HERE / path
+            headings = re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), re.M)
+            slugs = {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+            assert anchor in slugs, "%s links to %s#%s, which has no such heading" % (path, target, anchor)
 
     @pytest.mark.parametrize("v", _NC_MIGRATION, ids=["%s: %s" % (v["sdk"], v["call"]) for v in _NC_MIGRATION])
     def test_migration_table_row_signs_as_the_sdk_did(self, v):
@@ -11381,8 +11447,9 @@ class TestNewcomerReadme:
         assert dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(ours).query))[name] == query[name]
 
     def test_migration_tables_name_each_vector_call(self):
-        text = _INTG_README.read_text(encoding="utf-8")
-        section = text.split("## Migrating from oss2 and alibabacloud-oss-v2", 1)[1].split("\n## ", 1)[0]
+        section = (HERE / "docs" / "migrating.md").read_text(encoding="utf-8")
+        assert "(docs/migrating.md)" in _INTG_README.read_text(encoding="utf-8").split(
+            "## Migrating from oss2 and alibabacloud-oss-v2", 1)[1].split("\n## ", 1)[0]
         for needle in ("sign_url(\"GET\", key, 600)", "is_cname=True", "StsAuth(", "oss2.AuthV2", "GetObjectRequest",
                        "PutObjectRequest", "HeadObjectRequest", "use_cname", 'signature_version = "v1"',
                        "use_internal_endpoint", "use_path_style"):  # fmt: skip
