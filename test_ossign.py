@@ -9220,7 +9220,8 @@ _INTG_CREDENTIALS_PAGE = HERE / "docs" / "credentials.md"
 #: Pages under docs/ whose blocks the README's runners run as if they were the README's (headings unique
 #: across them and the README); the other pages' blocks are run by the tests of their sections, as
 #: _INTG_SECTION_BLOCKS says.
-_INTG_DOC_PAGES = [HERE / "docs" / name for name in ("command-line.md", "diagnostics.md", "oss-vectors-tables.md")]
+_INTG_DOC_PAGES = [HERE / "docs" / name for name in ("command-line.md", "credentials.md", "diagnostics.md",
+                                                     "oss-vectors-tables.md", "urls.md")]
 #: README sections whose code the tests of those sections run.
 _INTG_README_SECTIONS = {"<!-- cache -->": "Credential cache"}
 _INTG_QUICK_ID, _INTG_QUICK_SECRET = "LTAI5tExampleKeyId", "ExampleSecret"
@@ -9541,9 +9542,10 @@ _INTG_SNIPPET_RUNNERS = {
     "Function Compute's `context.credentials`": _intg_snippet_fc_context,
     "Async clients": _intg_snippet_aiohttp,
     "Browser uploads (POST policy)": _intg_snippet_post_policy,
-    "ECS instance RAM role": _intg_snippet_ecs,
+    "ECS instance RAM role": _intg_snippet_ecs,  # docs/credentials.md, as the three below
     "ACK: RAM Roles for Service Accounts (RRSA, OIDC)": _intg_snippet_rrsa,
     "AssumeRole": _intg_snippet_assume_role,
+    "A credential command, your own chain, and the hooks": _intg_snippet_own_chain,
     "Choosing V1, V2 or V4": _intg_snippet_versions,
     "Presigned download links for browsers": _intg_snippet_browser,
     "Upload callbacks": _intg_snippet_callback,
@@ -9558,7 +9560,7 @@ _INTG_SECTION_BLOCKS = {
     "README.md": {"python": 1, "text": 1},  # the credential cache's, and diagnose's output (TestDiagnoseReadme)
     "docs/callbacks.md": {"python": 3, "html": 1},  # TestCallbackReadmeRecipes and the cb_app fixture
     "docs/post-policy.md": {"python": 1, "html": 1},  # TestPostPolicyReadmeRecipe
-    "docs/credentials.md": {"python": 1, "json": 1, "ini": 1},  # TestIntgReadme, TestIntgReadmeProfiles
+    "docs/credentials.md": {"json": 1, "ini": 1},  # TestIntgReadmeProfiles
     "docs/diagnostics.md": {"xml": 1, "text": 1},  # TestDiagnoseReadme
 }
 
@@ -9658,7 +9660,7 @@ class TestIntgReadme:
         assert sorted(headings) == sorted(_INTG_SNIPPET_RUNNERS)
         pycon = [heading for heading, _ in _intg_doc_blocks("pycon")]
         assert pycon == ["Building URLs: `object_url`", "Custom domains", "OSS Vectors and OSS Tables",
-                         "Products and hosts"]  # fmt: skip
+                         "Products and hosts", "Every endpoint form"]  # fmt: skip
 
     def test_every_code_block_of_every_page_is_run(self):
         # A block moved to another page, or added to one, must not drop out of testing: the README and
@@ -9676,8 +9678,9 @@ class TestIntgReadme:
         assert {page: counts for page, counts in found.items() if counts} == _INTG_SECTION_BLOCKS
         assert "" not in {lang for counts in found.values() for lang in counts}  # every block names its language
 
-    @pytest.mark.parametrize("heading, tries", [("Building URLs: `object_url`", 7), ("Custom domains", 4),
-                                                ("OSS Vectors and OSS Tables", 2), ("Products and hosts", 10)])
+    @pytest.mark.parametrize("heading, tries", [("Building URLs: `object_url`", 3), ("Custom domains", 4),
+                                                ("OSS Vectors and OSS Tables", 2), ("Products and hosts", 10),
+                                                ("Every endpoint form", 7)])  # fmt: skip
     def test_pycon_examples_pass_as_doctests(self, heading, tries):
         (code,) = [code for h, code in _intg_doc_blocks("pycon") if h == heading]
         test = doctest.DocTestParser().get_doctest(code, {}, heading, "README.md", 0)
@@ -9691,11 +9694,6 @@ class TestIntgReadme:
     def test_python_snippet_runs(self, heading, intg_readme_env, tmp_path, capsys, intg_loop):
         (code,) = [code for h, code in _intg_doc_blocks("python") if h == heading]
         _INTG_SNIPPET_RUNNERS[heading](code, heading, intg_readme_env, tmp_path, capsys, intg_loop)
-
-    def test_credentials_page_own_chain_snippet_runs(self, intg_readme_env, tmp_path, capsys, intg_loop):
-        heading = "A credential command, your own chain, and the hooks"
-        (code,) = [code for h, code in _intg_readme_blocks("python", _INTG_CREDENTIALS_PAGE) if h == heading]
-        _intg_snippet_own_chain(code, heading, intg_readme_env, tmp_path, capsys, intg_loop)
 
 
 class TestDiagnoseReadme:
