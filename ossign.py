@@ -2584,11 +2584,20 @@ class CredentialCache:
         ``valid_until``, judged at ``now`` (both epoch seconds). ``context``
         serves a refresh when the cache was made without one.
         """
-        entry = self._entry  # the fast path of _get, without its calls
+        creds = self.peek(valid_until, now)
+        return creds if creds is not None else self._get(valid_until, now, self._ctx(context))
+
+    def peek(self, valid_until: float, now: float) -> Optional[Credentials]:
+        """The cached credentials when they serve until ``valid_until`` with
+        no refresh due at ``now`` (epoch seconds), else ``None``. Never calls
+        the provider and never waits: an event loop asks this before it
+        decides to move a refresh to a worker thread.
+        """
+        entry = self._entry  # one read: no lock
         if entry is not None and (entry.expires_at is None or (
                 now < entry.advisory_at and valid_until < entry.expires_at)):  # fmt: skip
             return entry.credentials
-        return self._get(valid_until, now, self._ctx(context))
+        return None
 
     def invalidate(self) -> None:
         """Drop the cached credentials; the next call fetches new ones."""
@@ -2767,6 +2776,11 @@ def _is_region_label(label):
     return bool(label) and _BUCKET_CHARS.issuperset(label)
 
 
+def _is_region_id(text):
+    """``[a-z0-9]+(-[a-z0-9]+)+``, the shape of a region id (``cn-hangzhou``)."""
+    return "-" in text and _is_region_label(text) and "" not in text.split("-")
+
+
 def _infer_host(host):
     """``host`` -> (bucket, region, product, is_oss_endpoint) from OSS host names.
 
@@ -2789,9 +2803,12 @@ def _infer_host(host):
         labels.pop()  # the CloudBox's region; V4 signs with the CloudBox id
         region, product = labels.pop(), "oss-cloudbox"
     elif last == "oss":
-        if not labels:
-            return nothing
-        region = labels.pop()  # dual-stack
+        # Dual-stack <region>.oss.aliyuncs.com, else the legacy default
+        # endpoint oss.aliyuncs.com of the v1 SDKs (no region in the host).
+        region = labels.pop() if labels and _is_region_id(labels[-1]) else None
+    elif last.startswith(("oss-vectors", "oss-tables")):
+        raise SigningError("host %r is an OSS Vectors or OSS Tables endpoint: these products are not supported "
+                           "yet (they sign with V4 variants of their own); ossign does not sign them as OSS" % host)
     elif last in ("oss-accelerate", "oss-accelerate-overseas"):
         region = None
     elif last.startswith("oss-") and not last.startswith("oss-accelerate"):
@@ -2844,6 +2861,8 @@ def _split_url(url):
         raise SigningError("invalid port %r in URL" % port)
     if not host:
         raise SigningError("URL has no host")
+    if host.endswith("."):
+        raise SigningError("URL host %r ends with a dot: name it without the dot" % host)
     return scheme, netloc, host.lower(), path, query
 
 
@@ -3345,11 +3364,11 @@ class Signer:
         #: Seconds added to the context clock for every signing time: OSS's
         #: clock minus this machine's (see correct_clock). Settable.
         self.clock_offset = 0.0
-        self._hosts = {}  # "scheme://netloc" -> _HostPlan
-        self._keys = {}  # (secret, date, region, product) -> (V4 signing key, scope)
-        self._clock = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
-        self._header_names = {}  # header name -> lower case, for names found valid
-        self._last_ids = None  # _SigningCredentials of the last credentials, replaced whole
+        self._hosts: dict = {}  # "scheme://netloc" -> _HostPlan
+        self._keys: dict = {}  # (secret, date, region, product) -> (HMAC pads of the V4 key, scope, U(scope))
+        self._clock: tuple = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
+        self._header_names: dict = {}  # header name -> lower case, for names found valid
+        self._last_ids: Optional[_SigningCredentials] = None  # of the last credentials, replaced whole
 
     def __repr__(self):
         return "Signer(bucket=%r, region=%r, version=%r, product=%r)" % (
@@ -3569,6 +3588,9 @@ class Signer:
             _check_url_text(rest)
             path, query = _split_path_query(rest)
         else:
+            if not url.isascii() and not url.partition("://")[2].partition("/")[0].isascii():
+                raise SigningError("URL host %r is not ASCII: IDNA-encode it (str.encode('idna'))"
+                                   % url.partition("://")[2].partition("/")[0])  # fmt: skip
             _check_url_text(url)
             scheme, netloc, host, path, query = _split_url(url)
             plan = _host_plan(scheme, netloc, host, given)
@@ -4705,9 +4727,8 @@ _AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
 
 async def _aiohttp_sign(signer, request, handler):
     """Body of :meth:`Signer.aiohttp_middleware`."""
-    cache = signer.provider
-    entry = cache._entry
-    if entry is None or (entry.expires_at is not None and signer.context.clock() >= entry.advisory_at):
+    now = signer.context.clock()
+    if signer.provider.peek(now + _HEADER_HEADROOM, now) is None:
         import asyncio
 
         await asyncio.to_thread(signer.credentials)  # fetch or renew off the loop

@@ -4247,6 +4247,21 @@ class TestCacheFresh:
         assert errors == [] and results[0].access_key_id == "LTAIcache000002"
         assert "Credential=LTAIcache000002/" in signer.sign("GET", url).headers["Authorization"]
 
+    def test_cache_peek_answers_from_the_cache_alone_and_never_calls_the_provider(self, counting, clock):
+        cache = _cache(counting, clock)
+        assert cache.peek(clock() + 60, clock()) is None  # nothing fetched yet
+        assert counting.calls == 0
+        first = cache.provide()
+        assert cache.peek(clock() + 60, clock()) is first
+        assert cache.peek(clock() + 3600, clock()) is None  # they end before that deadline
+        clock.advance(3600 - 500)  # the advisory window: a refresh is due
+        assert cache.peek(clock() + 60, clock()) is None
+        assert counting.calls == 1
+        counting.life = None
+        cache.invalidate()
+        forever = cache.provide()
+        assert cache.peek(clock() + 10 * 365 * 86400, clock()) is forever
+
     def test_cache_get_accepts_aware_datetime_and_rejects_naive(self, counting, clock):
         cache = _cache(counting, clock)
         soon = datetime.fromtimestamp(clock() + 60, timezone.utc)
@@ -5209,6 +5224,46 @@ class TestSigningRulesEachOneTestPins:
         for url in (_SG_HOST + "/a b", _SG_HOST + "/a?prefix=a b", _SG_HOST + "/a\tb"):
             with pytest.raises(ossign.SigningError, match="percent-encode"):
                 signer.sign("GET", url)
+
+
+#: Hosts written out by hand: (host, bucket and region ossign reads from it).
+_HOST_CASES = [
+    ("bucket.oss.aliyuncs.com", "bucket", None),  # the v1 SDKs' default endpoint: no region in it
+    ("oss.aliyuncs.com", None, None),
+    ("cn-beijing.oss.aliyuncs.com", None, "cn-beijing"),  # dual-stack
+    ("bkt.cn-beijing.oss.aliyuncs.com", "bkt", "cn-beijing"),
+    ("bkt.oss-cn-beijing-internal.aliyuncs.com", "bkt", "cn-beijing"),
+]
+
+
+class TestSigningHostFamilies:
+    @pytest.mark.parametrize("host, bucket, region", _HOST_CASES, ids=[c[0] for c in _HOST_CASES])
+    def test_host_gives_its_bucket_and_region(self, host, bucket, region):
+        signer = make_signer("v4", bucket=None, region=None)
+        url = "https://%s/%s" % (host, "k" if bucket else "bkt/k")
+        if region is None:
+            with pytest.raises(ossign.SigningError, match="needs a region"):
+                signer.sign("GET", url)
+            signer = make_signer("v4", bucket=None, region="cn-hangzhou")
+        details = signer.explain("GET", url)
+        assert details.canonical_request.split("\n")[1] == "/%s/k" % (bucket or "bkt")
+        assert details.scope == "20231114/%s/oss/aliyun_v4_request" % (region or "cn-hangzhou")
+
+    def test_legacy_bucket_host_signs_the_bucket_not_a_path_style_key(self):
+        signed = make_signer("v1", bucket="bucket").sign("GET", "https://bucket.oss.aliyuncs.com/key")
+        _sg_check(signed, "v1", _sg_v1(resource="/bucket/key"))
+
+    @pytest.mark.parametrize("host", ["cn-hangzhou.oss-vectors.aliyuncs.com", "vb-1234567890.cn-hangzhou.oss-vectors"
+                                      ".aliyuncs.com", "cn-hangzhou.oss-tables.aliyuncs.com"])
+    @pytest.mark.parametrize("version", ["v1", "v2", "v4"])
+    def test_vectors_and_tables_hosts_are_refused_not_signed_as_oss(self, version, host):
+        with pytest.raises(ossign.SigningError, match="not supported yet") as info:
+            make_signer(version, bucket=None, region=None).sign("GET", "https://%s/k" % host)
+        assert host in str(info.value)
+
+    def test_host_with_a_trailing_dot_is_refused(self):
+        with pytest.raises(ossign.SigningError, match="without the dot"):
+            make_signer("v4").sign("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com./k")
 
 
 class TestSigningHostsAndStyles:
@@ -7314,9 +7369,8 @@ _CB_SDK = {
 
 
 def _cb_sdk_signer(version):
-    return ossign.Signer("ossign-public", ossign.StaticCredentialProvider(_CB_SDK_ID, _CB_SDK_SECRET),
-                         region="cn-hangzhou", version=version,
-                         context=ossign.Context(clock=lambda: 1700000000))  # fmt: skip
+    return make_signer(version, bucket="ossign-public", now=1700000000,
+                       provider=ossign.StaticCredentialProvider(_CB_SDK_ID, _CB_SDK_SECRET))  # fmt: skip
 
 
 def _cb_sdk_headers():
@@ -9515,7 +9569,7 @@ _HD_SIGNING_CASES = [
     ("url-space", lambda: make_signer().sign("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com/a b"),
      ossign.SigningError, "spaces"),
     ("url-non-ascii-host", lambda: make_signer(region="cn-hangzhou").sign("GET", "https://bücket.example.com/k"),
-     ossign.SigningError, "non-ASCII"),
+     ossign.SigningError, "IDNA-encode"),
     ("url-non-ascii-path", lambda: make_signer().sign("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com/中文"),
      ossign.SigningError, "percent-encode"),
     ("url-bad-escape", lambda: make_signer().sign("GET", _HD_URL + "%G1"), ossign.SigningError, "percent escape"),
@@ -10775,8 +10829,7 @@ _NC_URL = "https://bucket.oss-cn-hangzhou.aliyuncs.com/k.txt"
 
 
 def _nc_signer(provider, clock, **kwargs):
-    return ossign.Signer("bucket", provider, region="cn-hangzhou", context=ossign.Context(clock=clock, environ={}),
-                         **kwargs)  # fmt: skip
+    return make_signer(bucket="bucket", provider=provider, clock=clock, **kwargs)
 
 
 def _nc_expires(url):
