@@ -695,6 +695,12 @@ class Credentials:
     """
 
     __slots__ = ("access_key_id", "access_key_secret", "security_token", "expiration", "_expires_at")
+    # Declared for type checkers: the slots are set once, in __init__.
+    access_key_id: str
+    access_key_secret: str
+    security_token: Optional[str]
+    expiration: Optional[datetime]
+    _expires_at: Optional[float]
 
     def __init__(self, access_key_id: str, access_key_secret: str, security_token: Optional[str] = None,
                  expiration: Optional[datetime] = None) -> None:
