@@ -695,6 +695,12 @@ class Credentials:
     """
 
     __slots__ = ("access_key_id", "access_key_secret", "security_token", "expiration", "_expires_at")
+    # Declared for type checkers: the slots are set once, in __init__.
+    access_key_id: str
+    access_key_secret: str
+    security_token: Optional[str]
+    expiration: Optional[datetime]
+    _expires_at: Optional[float]
 
     def __init__(self, access_key_id: str, access_key_secret: str, security_token: Optional[str] = None,
                  expiration: Optional[datetime] = None) -> None:
@@ -4387,7 +4393,7 @@ def callback(url: Union[str, Iterable[str]], body: Optional[str] = None, *, host
                 any(c in item for c in "; \t\r\n"):  # fmt: skip
             raise SigningError("callback URL must be an http:// or https:// URL without spaces or ';', "
                                "got %r" % (item,))  # fmt: skip
-    document = {"callbackUrl": ";".join(urls)}
+    document: dict[str, Any] = {"callbackUrl": ";".join(urls)}
     if host is not None:
         document["callbackHost"] = _callback_text(host, "host")
     document["callbackBody"] = _CALLBACK_BODY if body is None else _callback_text(body, "body")
@@ -4500,16 +4506,16 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
         raise CallbackError("verify_callback: the x-oss-pub-key-url header is not text")
     key = _CALLBACK_KEYS.get(key_header, context)
     try:
-        signature = binascii.a2b_base64(signature)
+        raw = binascii.a2b_base64(signature)
     except (binascii.Error, TypeError, ValueError):
-        signature = None
-    if not signature:
+        raw = b""
+    if not raw:
         raise CallbackError("verify_callback: the Authorization header is not base64")
     if body.__class__ is not bytes:
         if not isinstance(body, (bytes, bytearray, memoryview)):
             raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
         body = bytes(body)
-    _rsa_md5_verify(key, signature, _callback_signed_bytes(path) + body)
+    _rsa_md5_verify(key, raw, _callback_signed_bytes(path) + body)
 
 
 def _callback_headers(headers):
@@ -4549,7 +4555,7 @@ def _callback_signed_bytes(path):
     return decoded + b"?" + query.encode("utf-8") + b"\n" if sep else decoded + b"\n"
 
 
-_CALLBACK_PATHS = {}  # percent-encoded path -> decoded bytes
+_CALLBACK_PATHS: dict[str, bytes] = {}  # percent-encoded path -> decoded bytes
 
 
 def _base64_value(value, what):
@@ -4896,7 +4902,7 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     if endpoint:
         head, sep, host = str(endpoint).strip().partition("://")
         if not sep:
-            head, host = None, head
+            head, host = "", head
         host = host.rstrip("/")
         if scheme is None and head:
             scheme = head.lower()
