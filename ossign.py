@@ -4055,33 +4055,6 @@ def _known_secrets(token):
     return (token,) if token and len(token) >= 16 else ()
 
 
-def _signed_by(request):
-    """(access key id, security token) a SignedRequest carries, or None each."""
-    headers = {str(k).lower(): str(v) for k, v in (request.headers or {}).items()}
-    token = headers.get("x-oss-security-token")
-    auth = headers.get("authorization", "")
-    key_id = None
-    if auth.startswith(_V4_ALGORITHM + " "):
-        key_id = auth.partition("Credential=")[2].partition("/")[0] or None
-    elif auth.startswith("OSS2 "):
-        key_id = auth.partition("AccessKeyId:")[2].partition(",")[0] or None
-    elif auth.startswith("OSS "):
-        key_id = auth[4:].rpartition(":")[0] or None
-    query = str(request.url).partition("?")[2]
-    for name, _, value in (item.partition("=") for item in query.split("&")):
-        try:
-            value = _unquote(value, "query")
-        except SigningError:
-            continue
-        if name in ("security-token", "x-oss-security-token"):
-            token = value
-        elif name in ("OSSAccessKeyId", "x-oss-access-key-id"):
-            key_id = value
-        elif name == "x-oss-credential":
-            key_id = value.partition("/")[0]
-    return key_id, token
-
-
 def _line_kind(kind, lines, index):
     """What line ``index`` of a string to sign or canonical request is:
     a key of _LINE_NAMES, or ("header", name)."""
@@ -4180,7 +4153,7 @@ def _compare_report(fields, details, secrets):
 
 
 def _secret_lines(fields, details):
-    ours = _signed_by(details.request)[0]
+    ours = _shown_secrets(details.request)[0]
     theirs = (fields.get("OSSAccessKeyId") or fields.get("AWSAccessKeyId") or "").strip()
     lines = ["Likely cause: the access key secret does not belong to the access key id (mistyped, with a "
              "stray space, or from other credentials)."]  # fmt: skip
@@ -4230,7 +4203,7 @@ def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
             a DTD or entity declaration, more than 1 MiB).
     """
     fields = _parse_error(error_body)
-    secrets = _known_secrets(_signed_by(details.request)[1]) if details is not None else ()
+    secrets = _known_secrets(_shown_secrets(details.request)[1]) if details is not None else ()
     lines = ["OSS error %s: %s" % (_shown(fields, "Code"), _shown(fields, "Message", secrets) or "(no message)")]
     for label, name in (("request id", "RequestId"), ("host", "HostId"), ("EC", "EC"), ("see", "RecommendDoc")):
         if _shown(fields, name):
@@ -5231,7 +5204,7 @@ def _cmd_explain(args, out):
 def _explain_text(details):
     """What Signer.explain returned, for a person: the token masked, the
     access key id cut to its last 4 characters."""
-    key_id, token = _signed_by(details.request)
+    key_id, token = _shown_secrets(details.request)
 
     def masked(text):
         text = _mask_signed(text, _known_secrets(token))
