@@ -247,6 +247,52 @@ _V2_DEFAULT_ADDITIONAL = ("if-modified-since", "range")
 _VERSIONS = ("v1", "v2", "v4")
 _PRODUCTS = ("oss", "oss-cloudbox")
 
+#: SPEC.md §10, the OSS host families, read in order by ``_infer_host``. A
+#: host under ``aliyuncs.com`` is split into labels; its last one, the
+#: service label (``oss-cn-hangzhou`` in ``b.oss-cn-hangzhou.aliyuncs.com``),
+#: must start with ``head`` and end with ``tail``, with between them nothing
+#: (``middle`` ""), a region id ("R") or anything ("*"). ``before`` names the
+#: labels the family puts before the service label: none (""), a region id
+#: ("R", dual-stack) or a ``cb-`` CloudBox id and a region label ("cb.R").
+#: ``region`` is where the region comes from: "" none (V4 needs region=),
+#: "middle" the service label's middle, "before" the region label before it,
+#: "cb" the CloudBox id (which stands in the region's place). ``status``:
+#: "ok" signs; "later" (not supported yet) is a SigningError saying so;
+#: "none" is a host ossign does not know (a SigningError unless the Signer
+#: gives both bucket and region). What remains before is an optional bucket
+#: label; more labels, or a host no row reads, are "none" too. Host label
+#: and region id differ for the finance public-access hosts: they give none.
+_HostFamily = namedtuple("_HostFamily", "head middle tail before region product name status")
+_HOST_FAMILIES = tuple(_HostFamily(*row) for row in (
+    # head                      mid  tail             before  region    product         name                   status
+    ("oss-cloudbox",            "",  "",              "cb.R", "cb",     "oss-cloudbox", "CloudBox",            "ok"),
+    ("oss-cloudbox-control",    "",  "",              "cb.R", "cb",     "oss-cloudbox", "CloudBox control",    "ok"),
+    ("oss-vectors",             "",  "",              "",     "",       "oss-vectors",  "OSS Vectors",         "later"),
+    ("oss-tables",              "",  "",              "",     "",       "oss-tables",   "OSS Tables",          "later"),
+    ("oss-accelerate",          "",  "",              "",     "",       "oss",          "global accelerate",   "ok"),
+    ("oss-accelerate-overseas", "",  "",              "",     "",       "oss",          "overseas accelerate", "ok"),
+    ("oss",                     "",  "",              "R",    "before", "oss",          "dual-stack",          "ok"),
+    ("oss",                     "",  "",              "",     "",       "oss",          "legacy default",      "ok"),
+    ("oss-internal",            "",  "",              "",     "",       "oss",          "legacy internal",     "ok"),
+    ("oss-cn-hzfinance",        "",  "",              "",     "",       "oss",          "Hangzhou finance",    "ok"),
+    ("oss-cn-hzfinance",        "",  "-internal",     "",     "",       "oss",          "Hangzhou finance",    "ok"),
+    ("oss-cn-szfinance",        "",  "",              "",     "",       "oss",          "Shenzhen finance",    "ok"),
+    ("oss-cn-szfinance",        "",  "-internal",     "",     "",       "oss",          "Shenzhen finance",    "ok"),
+    ("oss-",                    "R", "-pub",          "",     "",       "oss",          "finance public",      "ok"),
+    ("oss-",                    "R", "-pub-internal", "",     "",       "oss",          "finance public",      "ok"),
+    # Labels of the families above with something after them (a typo, a
+    # product to come) are not a region: never read as oss-<region>.
+    ("oss-accelerate",          "*", "",              "",     "",       "",             "unknown",             "none"),
+    ("oss-cloudbox",            "*", "",              "",     "",       "",             "unknown",             "none"),
+    ("oss-vectors",             "*", "",              "",     "",       "",             "unknown",             "none"),
+    ("oss-tables",              "*", "",              "",     "",       "",             "unknown",             "none"),
+    ("oss-internal",            "*", "",              "",     "",       "",             "unknown",             "none"),
+    ("oss-",                    "R", "-internal",     "",     "middle", "oss",          "internal",            "ok"),
+    ("oss-",                    "R", "",              "",     "middle", "oss",          "public",              "ok"),
+))  # fmt: skip
+#: What ``_infer_host`` says of a host under aliyuncs.com no row reads.
+_UNKNOWN_HOST = _HostFamily("", "*", "", "", "", "", "unknown", "none")
+
 # Percent-encoding. RFC 3986 unreserved characters stay; every other byte
 # becomes %XX with upper-case hex digits (OSS and the SDKs use upper case).
 _UNRESERVED = frozenset(
@@ -2766,47 +2812,69 @@ def _is_region_id(text):
     return "-" in text and _is_region_label(text) and "" not in text.split("-")
 
 
-def _infer_host(host):
-    """``host`` -> (bucket, region, product, is_oss_endpoint) from OSS host names.
+def _region_id(value):
+    """§10: a given region -> the plain region id. ``oss-`` and ``-internal``
+    are dropped (``oss-cn-beijing-internal`` means ``cn-beijing``); what is
+    then not a region id is a SigningError showing the expected shape."""
+    text = str(value).strip()
+    plain = text[4:] if text.startswith("oss-") else text
+    if plain.endswith("-internal"):
+        plain = plain[:-9]
+    if not _is_region_id(plain):
+        raise SigningError("invalid region %r: expected a region id such as cn-hangzhou or ap-southeast-1 (lower-case "
+                           "letters and digits in dash-separated parts)" % _excerpt(text, 40))  # fmt: skip
+    return plain
 
-    Standard hosts, with an optional bucket label in front:
-    ``oss-<region>[-internal].aliyuncs.com``, dual-stack
-    ``<region>.oss.aliyuncs.com``, CloudBox
-    ``<cb-id>.<region>.oss-cloudbox[-control].aliyuncs.com`` (the CloudBox id
-    stands for the region) and ``oss-accelerate[-overseas].aliyuncs.com``
-    (no region). String tests, not regexes: ``re`` costs ~15 ms at import.
+
+def _match_family(family, last, labels):
+    """The region one row of _HOST_FAMILIES reads from the service label
+    ``last`` and the labels before it (consumed from ``labels``): None for
+    a family without one, False when the row does not match."""
+    head, tail = family.head, family.tail
+    if not (last.startswith(head) and last.endswith(tail)) or len(last) < len(head) + len(tail):
+        return False
+    middle = last[len(head):len(last) - len(tail)]
+    if family.middle == "R" and not _is_region_id(middle) or family.middle == "" and middle:
+        return False
+    read = {"middle": middle}
+    if family.before == "R":
+        if not (labels and _is_region_id(labels[-1])):
+            return False
+        read["before"] = labels.pop()
+    elif family.before == "cb.R":
+        if len(labels) < 2 or not labels[-2].startswith("cb-") or not _is_region_id(labels[-2]) \
+                or not _is_region_label(labels[-1]):  # fmt: skip
+            return False
+        labels.pop()  # the CloudBox's region; V4 signs with the CloudBox id
+        read["cb"] = labels.pop()
+    return read.get(family.region)
+
+
+def _infer_host(host):
+    """``host`` -> (bucket, region, product, family) by the rows of
+    _HOST_FAMILIES (SPEC.md §10); ``family`` is None for a host outside
+    aliyuncs.com (a custom domain or an IP address) and _UNKNOWN_HOST for one
+    under it that no row reads. String tests, not regexes: ``re`` costs
+    ~15 ms at import; this runs once per new ``scheme://netloc``.
     """
-    nothing = (None, None, None, False)
     if not host.endswith(".aliyuncs.com"):
-        return nothing
+        return None, None, None, None
     labels = host[:-13].split(".")
     last = labels.pop()
-    product = "oss"
-    if last in ("oss-cloudbox", "oss-cloudbox-control"):
-        if len(labels) < 2 or not labels[-2].startswith("cb-") or not _is_region_label(labels[-1]):
-            return nothing
-        labels.pop()  # the CloudBox's region; V4 signs with the CloudBox id
-        region, product = labels.pop(), "oss-cloudbox"
-    elif last == "oss":
-        # Dual-stack <region>.oss.aliyuncs.com, else the legacy default
-        # endpoint oss.aliyuncs.com of the v1 SDKs (no region in the host).
-        region = labels.pop() if labels and _is_region_id(labels[-1]) else None
-    elif last.startswith(("oss-vectors", "oss-tables")):
-        raise SigningError("host %r is an OSS Vectors or OSS Tables endpoint: these products are not supported "
-                           "yet (they sign with V4 variants of their own); ossign does not sign them as OSS" % host)
-    elif last in ("oss-accelerate", "oss-accelerate-overseas"):
-        region = None
-    elif last.startswith("oss-") and not last.startswith("oss-accelerate"):
-        region = last[4:-9] if last.endswith("-internal") else last[4:]
-    else:
-        return nothing
-    if region is not None and not _is_region_label(region):
-        return nothing
-    if not labels:
-        return None, region, product, True
-    if len(labels) == 1 and _is_bucket_name(labels[0]):
-        return labels[0], region, product, True
-    return nothing
+    for family in _HOST_FAMILIES:
+        if not last.startswith(family.head):
+            continue
+        before = list(labels)
+        region = _match_family(family, last, before)
+        if region is False:
+            continue
+        if family.status == "later":
+            raise SigningError("host %r is an %s endpoint: %s is not supported yet (it signs with a V4 variant of "
+                               "its own); ossign does not sign it as OSS" % (host, family.name, family.name))
+        if family.status != "ok" or len(before) > 1 or (before and not _is_bucket_name(before[0])):
+            break
+        return (before[0] if before else None), region, family.product, family
+    return None, None, None, _UNKNOWN_HOST
 
 
 def _is_plain_host(host):
@@ -2876,15 +2944,27 @@ _HostPlan = namedtuple("_HostPlan", "given prefix head path_style bucket region 
 def _host_plan(scheme, netloc, host, given):
     """§1.3 and §10 for one host and the signer's (bucket, region, product)."""
     bucket, region, product = given
-    info_bucket, info_region, info_product, is_oss = _infer_host(host)
+    region = _region_id(region) if region else None
+    info_bucket, info_region, info_product, family = _infer_host(host)
+    if family is _UNKNOWN_HOST:
+        if not (bucket and region):
+            raise SigningError("host %r is under aliyuncs.com but is no OSS endpoint ossign knows (such as "
+                               "<bucket>.oss-<region>.aliyuncs.com): use the bucket's endpoint, or name both the "
+                               "bucket and the region (Signer(bucket, region=...)) to sign it as a custom domain"
+                               % host)  # fmt: skip
+        family = None  # signed as a custom domain, with the signer's bucket and region
     if info_bucket is not None:  # the host names the bucket
         if bucket and bucket != info_bucket:
             raise SigningError("bucket %r does not match the URL host %r" % (bucket, host))
         bucket = info_bucket
-    if region is None and info_region is not None:
-        region, product = info_region, info_product
-    if region and region.startswith("oss-"):
-        region = region[4:]  # OSS V4 signs the plain region id
+    if info_region is not None:  # the host names the region (a CloudBox: its id)
+        if region and region != info_region:
+            raise SigningError("region %r does not match the URL host %r, which is in %r: pass region=%r or "
+                               "no region" % (region, host, info_region, info_region))  # fmt: skip
+        region = info_region
+        if product == "oss":
+            product = info_product
+    is_oss = family is not None
     if bucket and (info_bucket is not None or (not is_oss and host.startswith(bucket + "."))):
         head, path_style = "/" + bucket, False  # virtual-hosted
     elif is_oss or not bucket or _is_plain_host(host):
@@ -3336,9 +3416,7 @@ class Signer:
             raise ValueError("product must be 'oss' or 'oss-cloudbox', got %r" % (product,))
         if region is not None:
             region = str(region).strip()
-            if region.startswith("oss-"):
-                region = region[4:]  # OSS V4 signs the plain region id
-            region = region or None
+            region = _region_id(region) if region else None  # V4 signs the plain region id
         self.bucket = bucket or None
         self.region = region
         self.version = version
@@ -4762,14 +4840,17 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
         if not host or any(c in host for c in "/?#@ \t"):
             raise SigningError("endpoint must be a host name with an optional scheme and port, got %r"
                                % (endpoint,))  # fmt: skip
+        if region:  # not needed with an endpoint, but it must not contradict it
+            region, named = _region_id(region), _infer_host(host.partition(":")[0].lower())[1]
+            if named and named != region:
+                raise SigningError("region %r does not match the endpoint %r, which is in %r"
+                                   % (region, host, named))  # fmt: skip
     elif accelerate:
         host = "oss-accelerate.aliyuncs.com"
     else:
         if not region:
             raise SigningError("object_url needs a region or an endpoint")
-        region = region[4:] if region.startswith("oss-") else region
-        if not _is_region_label(region):
-            raise SigningError("invalid region %r (e.g. cn-hangzhou)" % (region,))
+        region = _region_id(region)
         if dualstack:
             host = "%s.oss.aliyuncs.com" % region
         else:
