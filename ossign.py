@@ -2941,11 +2941,27 @@ def _check_url_text(text):
 _HostPlan = namedtuple("_HostPlan", "given prefix head path_style bucket region product")
 
 
+def _dual_stack_or_legacy(host, label, bucket, region):
+    """``L.oss.aliyuncs.com`` is the dual-stack endpoint of region L, or bucket
+    L on the v1 SDKs' default endpoint (``my-bucket`` has a region id's
+    shape): -> (bucket, region) of the one reading the signer's bucket and
+    region agree with; never a guess."""
+    if (region == label and bucket != label) or (region is None and bucket is not None and bucket != label):
+        return None, label  # dual-stack, path-style
+    if (bucket == label and region != label) or (bucket is None and region is not None):
+        return label, None  # the legacy endpoint, virtual-hosted
+    raise SigningError("host %r is either bucket %r on the endpoint oss.aliyuncs.com or the dual-stack endpoint of "
+                       "region %r: name the bucket or the region to say which (Signer(bucket=...) or "
+                       "Signer(region=...))" % (host, label, label))  # fmt: skip
+
+
 def _host_plan(scheme, netloc, host, given):
     """§1.3 and §10 for one host and the signer's (bucket, region, product)."""
     bucket, region, product = given
     region = _region_id(region) if region else None
     info_bucket, info_region, info_product, family = _infer_host(host)
+    if family is not None and family.before == "R" and info_bucket is None and _is_bucket_name(info_region):
+        info_bucket, info_region = _dual_stack_or_legacy(host, info_region, bucket, region)
     if family is _UNKNOWN_HOST:
         if not (bucket and region):
             raise SigningError("host %r is under aliyuncs.com but is no OSS endpoint ossign knows (such as "
@@ -5103,7 +5119,8 @@ def _cli_signer(args, bucket, endpoint=None):
     ctx = _cli_context(args)
     region = args.region
     if region is None and endpoint:
-        region = _infer_host(endpoint.split("://", 1)[-1].split("/")[0].split(":")[0].lower())[1]
+        host = endpoint.split("://", 1)[-1].split("/")[0].split(":")[0].lower()
+        region = _host_plan("https", host, host, (bucket, None, "oss")).region
     if args.version == "v4" and not region:
         raise SigningError("V4 needs a region: pass --region (e.g. --region cn-hangzhou)")
     return Signer(bucket, _cli_provider(args), region=region, version=args.version, context=ctx)
@@ -5267,6 +5284,8 @@ _CLI_WORDING = (
     ("object_url needs a region or an endpoint", "oss://BUCKET/KEY needs --region or --endpoint"),
     ("post_policy needs a region or an endpoint for the form's URL", "the form's URL needs --region or --endpoint"),
     ("pass region= to Signer", "pass --region"),
+    ("Signer(bucket, region=...)", "--bucket and --region"),
+    ("(Signer(bucket=...) or Signer(region=...))", "(--bucket or --region)"),
     ("expires is required", "--expires is required"),
     ("expires must", "--expires must"),
     ("endpoint must be", "--endpoint must be"),

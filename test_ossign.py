@@ -5222,8 +5222,7 @@ _HOST_CASES = [
     ("bkt.oss-cn-shanghai-finance-1.aliyuncs.com", "bkt", "cn-shanghai-finance-1", "oss"),
     ("bkt.oss-cn-beijing-internal.aliyuncs.com", "bkt", "cn-beijing", "oss"),  # internal (VPC)
     ("oss-cn-shanghai-finance-1-internal.aliyuncs.com", None, "cn-shanghai-finance-1", "oss"),
-    ("cn-beijing.oss.aliyuncs.com", None, "cn-beijing", "oss"),  # dual-stack
-    ("bkt.cn-beijing.oss.aliyuncs.com", "bkt", "cn-beijing", "oss"),
+    ("bkt.cn-beijing.oss.aliyuncs.com", "bkt", "cn-beijing", "oss"),  # dual-stack
     ("bucket.oss.aliyuncs.com", "bucket", None, "oss"),  # the v1 SDKs' default endpoint: no region in it
     ("oss.aliyuncs.com", None, None, "oss"),
     ("bkt.oss-internal.aliyuncs.com", "bkt", None, "oss"),
@@ -5288,6 +5287,33 @@ class TestSigningHostFamilies:
             getattr(signer, call)("https://%s/k" % host) if call == "presign" else \
                 getattr(signer, call)("GET", "https://%s/k" % host)  # fmt: skip
         assert host in str(info.value) and "pass region=" in str(info.value)
+
+    @pytest.mark.parametrize("host", ["cn-beijing.oss.aliyuncs.com", "my-bucket.oss.aliyuncs.com"])
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_region_shaped_label_on_oss_aliyuncs_com_is_refused_when_nothing_says_which(self, version, host):
+        label = host.split(".")[0]
+        for bucket, region in ((None, None), (label, label), ("other", "cn-shanghai")):
+            with pytest.raises(ossign.SigningError, match="either bucket") as info:
+                make_signer(version, bucket=bucket, region=region).sign("GET", "https://%s/bkt/k" % host)
+            assert host in str(info.value) and "Signer(region=...)" in str(info.value)
+
+    @pytest.mark.parametrize("bucket, region", [(None, "cn-beijing"), ("bkt", None), ("bkt", "cn-beijing")])
+    def test_dual_stack_endpoint_is_read_when_the_signer_says_so(self, bucket, region):
+        signer = make_signer("v4", bucket=bucket, region=region)
+        details = signer.explain("GET", "https://cn-beijing.oss.aliyuncs.com/bkt/k")
+        assert details.canonical_request.split("\n")[1] == "/bkt/k"
+        assert details.scope == "20231114/cn-beijing/oss/aliyun_v4_request"
+
+    @pytest.mark.parametrize("bucket, region", [("my-bucket", None), ("my-bucket", "cn-hangzhou"),
+                                                (None, "cn-hangzhou")])
+    def test_dashed_bucket_on_the_v1_sdks_endpoint_is_read_when_the_signer_says_so(self, bucket, region):
+        url = "https://my-bucket.oss.aliyuncs.com/k"
+        v1 = make_signer("v1", bucket=bucket, region=region).explain("GET", url)
+        assert v1.string_to_sign.split("\n")[-1] == "/my-bucket/k"
+        if region:
+            v4 = make_signer("v4", bucket=bucket, region=region).explain("GET", url)
+            assert v4.canonical_request.split("\n")[1] == "/my-bucket/k"
+            assert v4.scope == "20231114/cn-hangzhou/oss/aliyun_v4_request"
 
     def test_given_bucket_contradicting_the_host_is_refused(self):
         with pytest.raises(ossign.SigningError, match="bucket 'other' does not match the URL host"):
@@ -5373,6 +5399,11 @@ class TestRegionNormalisation:
         assert out.startswith("https://bkt.oss-cn-beijing.aliyuncs.com/k?")
         assert "%2Fcn-beijing%2Foss%2Faliyun_v4_request" in out
 
+    def test_cli_bucket_reads_a_dashed_bucket_on_the_v1_sdks_endpoint(self, intg_cli, intg_keys):
+        status, out, _ = intg_cli("explain", "GET", "https://my-bucket.oss.aliyuncs.com/k", "--version", "v1",
+                                  "--bucket", "my-bucket")
+        assert status == 0 and "/my-bucket/k" in out
+
     @pytest.mark.parametrize("argv, fragments", [
         (["presign", "oss://bkt/k", "--region", "beijing"], ("invalid --region 'beijing'", "cn-hangzhou")),
         (["sign", "GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com/k", "--region", "cn-beijing"],
@@ -5382,7 +5413,10 @@ class TestRegionNormalisation:
         (["sign", "GET", "https://bkt.oss-cn-hzfinance.aliyuncs.com/k"], ("needs a region", "--region")),
         (["sign", "GET", "https://s3.oss-cn-hangzhou.aliyuncs.com/bkt/k", "--region", "cn-hangzhou"],
          ("'s3.oss-cn-hangzhou.aliyuncs.com'", "no OSS endpoint ossign knows")),
-    ], ids=["not-a-region", "contradicts-url", "contradicts-endpoint", "finance-host", "unknown-host"])  # fmt: skip
+        (["sign", "GET", "https://my-bucket.oss.aliyuncs.com/k", "--version", "v1"],
+         ("either bucket 'my-bucket'", "(--bucket or --region)")),
+    ], ids=["not-a-region", "contradicts-url", "contradicts-endpoint", "finance-host", "unknown-host",
+            "bucket-or-dual-stack"])  # fmt: skip
     def test_cli_refuses_with_one_line_naming_the_value(self, intg_cli, intg_keys, argv, fragments):
         status, out, err = intg_cli(*argv)
         assert (status, out) == (1, "")
