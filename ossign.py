@@ -245,7 +245,23 @@ _NOT_ADDITIONAL = frozenset(("content-type", "content-md5", "date", "authorizati
 #: V2 header signing's default additional headers (oss2 ``AuthV2``).
 _V2_DEFAULT_ADDITIONAL = ("if-modified-since", "range")
 _VERSIONS = ("v1", "v2", "v4")
-_PRODUCTS = ("oss", "oss-cloudbox")
+_PRODUCTS = ("oss", "oss-cloudbox", "oss-vectors", "oss-tables")
+#: The products whose requests name an account (SPEC.md §10; the official v2
+#: SDKs' vectors_v4 and tables_v4 signers): ossign's name -> (the V4 scope's
+#: product, the host's service label, the canonical URI's ARN head with a
+#: bucket, without one, the product's name for messages, the longest bucket
+#: name and the name prefixes OSS reserves). The key follows the head, so
+#: U/(head + "/" + key) is the canonical URI. Bucket names follow OSS's
+#: PutVectorBucket and CreateTableBucket pages (3-32 characters); the SDKs
+#: check only the general 3-63.
+_ArnProduct = namedtuple("_ArnProduct", "scope label with_bucket without_bucket title max_bucket reserved")
+_ARN_PRODUCTS = {
+    "oss-vectors": _ArnProduct("oss", "oss-vectors", "/acs:ossvector:{region}:{account}:{bucket}",
+                               "/acs:ossvector:{region}::", "OSS Vectors", 32, ()),
+    "oss-tables": _ArnProduct("osstables", "oss-tables", "/acs:osstables:{region}:{account}:bucket/{bucket}",
+                              "/acs:osstables:{region}::bucket/", "OSS Tables", 32,
+                              ("oss", "acs", "aliyun", "alibaba", "aws")),
+}
 
 #: SPEC.md §10, the OSS host families, read in order by ``_infer_host``. A
 #: host under ``aliyuncs.com`` is split into labels; its last one, the
@@ -257,7 +273,9 @@ _PRODUCTS = ("oss", "oss-cloudbox")
 #: ``region`` is where the region comes from: "" none (V4 needs region=),
 #: "middle" the service label's middle, "before" the region label before it,
 #: "cb" the CloudBox id (which stands in the region's place). ``status``:
-#: "ok" signs; "later" (not supported yet) is a SigningError saying so;
+#: "ok" signs; "arn" is read by ``_infer_arn_host`` (OSS Vectors and Tables:
+#: ``[<bucket>-<account-id>.]<region>[-internal].`` before the label);
+#: "bad" is a SigningError (never signed as OSS or a custom domain);
 #: "none" is a host ossign does not know (a SigningError unless the Signer
 #: gives both bucket and region). What remains before is an optional bucket
 #: label; more labels, or a host no row reads, are "none" too. Host label
@@ -267,8 +285,8 @@ _HOST_FAMILIES = tuple(_HostFamily(*row) for row in (
     # head                      mid  tail             before  region    product         name                   status
     ("oss-cloudbox",            "",  "",              "cb.R", "cb",     "oss-cloudbox", "CloudBox",            "ok"),
     ("oss-cloudbox-control",    "",  "",              "cb.R", "cb",     "oss-cloudbox", "CloudBox control",    "ok"),
-    ("oss-vectors",             "",  "",              "",     "",       "oss-vectors",  "OSS Vectors",         "later"),
-    ("oss-tables",              "",  "",              "",     "",       "oss-tables",   "OSS Tables",          "later"),
+    ("oss-vectors",             "",  "",              "",     "",       "oss-vectors",  "OSS Vectors",         "arn"),
+    ("oss-tables",              "",  "",              "",     "",       "oss-tables",   "OSS Tables",          "arn"),
     ("oss-accelerate",          "",  "",              "",     "",       "oss",          "global accelerate",   "ok"),
     ("oss-accelerate-overseas", "",  "",              "",     "",       "oss",          "overseas accelerate", "ok"),
     ("oss",                     "",  "",              "R",    "before", "oss",          "dual-stack",          "ok"),
@@ -284,8 +302,8 @@ _HOST_FAMILIES = tuple(_HostFamily(*row) for row in (
     # product to come) are not a region: never read as oss-<region>.
     ("oss-accelerate",          "*", "",              "",     "",       "",             "unknown",             "none"),
     ("oss-cloudbox",            "*", "",              "",     "",       "",             "unknown",             "none"),
-    ("oss-vectors",             "*", "",              "",     "",       "",             "unknown",             "none"),
-    ("oss-tables",              "*", "",              "",     "",       "",             "unknown",             "none"),
+    ("oss-vectors",             "*", "",              "",     "",       "",             "unknown",             "bad"),
+    ("oss-tables",              "*", "",              "",     "",       "",             "unknown",             "bad"),
     ("oss-internal",            "*", "",              "",     "",       "",             "unknown",             "none"),
     ("oss-",                    "R", "-internal",     "",     "middle", "oss",          "internal",            "ok"),
     ("oss-",                    "R", "",              "",     "middle", "oss",          "public",              "ok"),
@@ -2624,11 +2642,20 @@ class CredentialCache:
         ``valid_until``, judged at ``now`` (both epoch seconds). ``context``
         serves a refresh when the cache was made without one.
         """
-        entry = self._entry  # the fast path of _get, without its calls
+        creds = self.peek(valid_until, now)
+        return creds if creds is not None else self._get(valid_until, now, self._ctx(context))
+
+    def peek(self, valid_until: float, now: float) -> Optional[Credentials]:
+        """The cached credentials when they serve until ``valid_until`` with
+        no refresh due at ``now`` (epoch seconds), else ``None``. Never calls
+        the provider and never waits: an event loop asks this before it
+        decides to move a refresh to a worker thread.
+        """
+        entry = self._entry  # one read: no lock
         if entry is not None and (entry.expires_at is None or (
                 now < entry.advisory_at and valid_until < entry.expires_at)):  # fmt: skip
             return entry.credentials
-        return self._get(valid_until, now, self._ctx(context))
+        return None
 
     def invalidate(self) -> None:
         """Drop the cached credentials; the next call fetches new ones."""
@@ -2851,14 +2878,14 @@ def _match_family(family, last, labels):
 
 
 def _infer_host(host):
-    """``host`` -> (bucket, region, product, family) by the rows of
-    _HOST_FAMILIES (SPEC.md §10); ``family`` is None for a host outside
+    """``host`` -> (bucket, region, product, family, account id) by the rows
+    of _HOST_FAMILIES (SPEC.md §10); ``family`` is None for a host outside
     aliyuncs.com (a custom domain or an IP address) and _UNKNOWN_HOST for one
     under it that no row reads. String tests, not regexes: ``re`` costs
     ~15 ms at import; this runs once per new ``scheme://netloc``.
     """
     if not host.endswith(".aliyuncs.com"):
-        return None, None, None, None
+        return None, None, None, None, None
     labels = host[:-13].split(".")
     last = labels.pop()
     for family in _HOST_FAMILIES:
@@ -2868,13 +2895,36 @@ def _infer_host(host):
         region = _match_family(family, last, before)
         if region is False:
             continue
-        if family.status == "later":
-            raise SigningError("host %r is an %s endpoint: %s is not supported yet (it signs with a V4 variant of "
-                               "its own); ossign does not sign it as OSS" % (host, family.name, family.name))
+        if family.status == "arn":
+            bucket, region, product, _, account = _infer_arn_host(host, before, family.product)
+            return bucket, region, product, family, account
+        if family.status == "bad":
+            raise SigningError("host %r is not an OSS Vectors or OSS Tables endpoint ossign knows (<bucket>-"
+                               "<account-id>.<region>.oss-vectors.aliyuncs.com, ...oss-tables...); ossign does not "
+                               "sign it as OSS" % host)  # fmt: skip
         if family.status != "ok" or len(before) > 1 or (before and not _is_bucket_name(before[0])):
             break
-        return (before[0] if before else None), region, family.product, family
-    return None, None, None, _UNKNOWN_HOST
+        return (before[0] if before else None), region, family.product, family, None
+    return None, None, None, _UNKNOWN_HOST, None
+
+
+def _infer_arn_host(host, labels, product):
+    """§10 for OSS Vectors and OSS Tables: ``[<bucket>-<account-id>.]<region>[-internal]``
+    before ``.oss-vectors.aliyuncs.com`` or ``.oss-tables.aliyuncs.com`` ->
+    (bucket, region, product, True, account id). Another shape is a
+    SigningError: such a host must not be signed as OSS or as a custom domain."""
+    region = labels.pop() if 1 <= len(labels) <= 2 else ""
+    if region.endswith("-internal"):
+        region = region[:-9]
+    bucket, account = None, None
+    if labels:
+        bucket, _, account = labels[0].rpartition("-")
+    if not _is_region_id(region) or (labels and not (account.isdigit() and account.isascii()
+                                                     and _is_bucket_name(bucket))):  # fmt: skip
+        label = _ARN_PRODUCTS[product].label
+        raise SigningError("host %r is not an %s endpoint: expected [<bucket>-<account-id>.]<region>[-internal]."
+                           "%s.aliyuncs.com" % (host, _ARN_PRODUCTS[product].title, label))  # fmt: skip
+    return bucket, region, product, True, account
 
 
 def _is_plain_host(host):
@@ -2938,7 +2988,7 @@ def _check_url_text(text):
 #: signer's (bucket, region, product) it was made for, ``prefix`` the
 #: ``scheme://netloc``, ``head`` what precedes the path in RP, then the bucket,
 #: region (plain id) and product to sign with.
-_HostPlan = namedtuple("_HostPlan", "given prefix head path_style bucket region product")
+_HostPlan = namedtuple("_HostPlan", "given prefix head path_style bucket region product arn")
 
 
 def _dual_stack_or_legacy(host, label, bucket, region):
@@ -2956,10 +3006,12 @@ def _dual_stack_or_legacy(host, label, bucket, region):
 
 
 def _host_plan(scheme, netloc, host, given):
-    """§1.3 and §10 for one host and the signer's (bucket, region, product)."""
-    bucket, region, product = given
+    """§1.3 and §10 for one host and the signer's (bucket, region, product, account id)."""
+    bucket, region, product, account = given
     region = _region_id(region) if region else None
-    info_bucket, info_region, info_product, family = _infer_host(host)
+    info_bucket, info_region, info_product, family, info_account = _infer_host(host)
+    if info_product in _ARN_PRODUCTS or product in _ARN_PRODUCTS:
+        return _arn_host_plan(scheme, netloc, host, given, (info_bucket, info_region, info_product, info_account))
     if family is not None and family.before == "R" and info_bucket is None and _is_bucket_name(info_region):
         info_bucket, info_region = _dual_stack_or_legacy(host, info_region, bucket, region)
     if family is _UNKNOWN_HOST:
@@ -2987,7 +3039,56 @@ def _host_plan(scheme, netloc, host, given):
         head, path_style = "", True  # path-style: /<bucket>/<key>
     else:
         head, path_style = "/" + bucket, False  # custom domain (CNAME)
-    return _HostPlan(given, scheme + "://" + netloc, head, path_style, bucket, region, product)
+    return _HostPlan(given, scheme + "://" + netloc, head, path_style, bucket, region, product, None)
+
+
+def _is_product_bucket(spec, bucket):
+    """A bucket name the product allows: a bucket label of at most
+    ``spec.max_bucket`` characters, not starting with a reserved prefix."""
+    return _is_bucket_name(bucket) and len(bucket) <= spec.max_bucket and not bucket.startswith(spec.reserved)
+
+
+def _product_bucket_rule(spec, bucket):
+    reserved = ", not starting with %s" % "/".join(spec.reserved) if spec.reserved else ""
+    return ("%s bucket names are 3-%d lower-case letters, digits and '-' (not at either end)%s; got %r"
+            % (spec.title, spec.max_bucket, reserved, bucket))  # fmt: skip
+
+
+def _arn_host_plan(scheme, netloc, host, given, info):
+    """§1.3 and §10: the plan of an OSS Vectors or OSS Tables request. The host names
+    the product (and may name the bucket and account id); the URL path is the
+    key, and ``head`` is the ARN the canonical URI starts with."""
+    bucket, region, product, account = given
+    info_bucket, info_region, info_product, info_account = info
+    if info_product is not None and info_product != product:
+        if product != "oss" or info_product not in _ARN_PRODUCTS:
+            raise SigningError("product %r does not match the URL host %r (an %r endpoint)"
+                               % (product, host, info_product))  # fmt: skip
+        product = info_product
+    spec = _ARN_PRODUCTS[product]
+    if info_bucket is not None:
+        if bucket and bucket != info_bucket:
+            raise SigningError("bucket %r does not match the URL host %r" % (bucket, host))
+        if account and account != info_account:
+            raise SigningError("account_id does not match the account id in the URL host %r" % (host,))
+        bucket, account = info_bucket, info_account
+    region = _region_id(region) if region else None
+    if region and info_region and region != info_region:
+        raise SigningError("region %r does not match the URL host %r" % (region, host))
+    region = region or info_region
+    if not region:
+        raise SigningError("%s signing needs a region: pass region= to Signer (none can be inferred from "
+                           "host %r)" % (spec.title, host))  # fmt: skip
+    if bucket is None:
+        head = spec.without_bucket.format(region=region)
+    elif not account:
+        raise SigningError("%s requests need the account id: pass Signer(..., account_id='<digits>') or use "
+                           "the host <bucket>-<account-id>.<region>.%s.aliyuncs.com" % (spec.title, spec.label))
+    elif not _is_product_bucket(spec, bucket):
+        raise SigningError(_product_bucket_rule(spec, bucket))
+    else:
+        head = spec.with_bucket.format(region=region, account=account, bucket=bucket)
+    return _HostPlan(given, scheme + "://" + netloc, head, False, bucket, region, spec.scope, spec)
 
 
 def _resource_path(plan, path):
@@ -3420,16 +3521,28 @@ class Signer:
     and is wrapped in a :class:`CredentialCache` unless it already is one.
     ``additional_headers`` names headers to sign beyond the ones every version
     signs (``None`` keeps each version's default; see the README).
+    ``product`` is ``"oss"``, ``"oss-cloudbox"``, ``"oss-vectors"`` or
+    ``"oss-tables"``; the last two (V4 only) need ``account_id`` unless the
+    host carries it (``<bucket>-<account-id>.<region>.oss-vectors.aliyuncs.com``),
+    and such a host selects its product by itself.
     """
 
     def __init__(self, bucket: Optional[str] = None, provider: Any = None, *, region: Optional[str] = None,
                  version: str = "v4", context: Optional[Context] = None, product: str = "oss",
-                 additional_headers: Optional[Iterable[str]] = None) -> None:  # fmt: skip
+                 additional_headers: Optional[Iterable[str]] = None,
+                 account_id: Optional[str] = None) -> None:  # fmt: skip
         version = str(version).lower()
         if version not in _VERSIONS:
             raise ValueError("version must be one of v1, v2, v4, got %r" % version)
         if product not in _PRODUCTS:
-            raise ValueError("product must be 'oss' or 'oss-cloudbox', got %r" % (product,))
+            raise ValueError("product must be one of %s, got %r" % (", ".join(_PRODUCTS), product))
+        if product in _ARN_PRODUCTS and version != "v4":
+            raise SigningError("%s requests are signed with V4 only: use version='v4', not %r"
+                               % (_ARN_PRODUCTS[product].title, version))  # fmt: skip
+        if account_id is not None:
+            account_id = str(account_id).strip()
+            if not (account_id.isdigit() and account_id.isascii()):
+                raise SigningError("account_id must be the Alibaba Cloud account id (digits only)")
         if region is not None:
             region = str(region).strip()
             region = _region_id(region) if region else None  # V4 signs the plain region id
@@ -3437,6 +3550,8 @@ class Signer:
         self.region = region
         self.version = version
         self.product = product
+        #: The account id OSS Vectors and OSS Tables requests name (or None).
+        self.account_id = account_id
         self.context = context or Context()
         self.additional_headers = _names(additional_headers)
         self.provider = _as_cache(provider, self.context)
@@ -3659,7 +3774,7 @@ class Signer:
         # checks and plan are kept, and only the path and query are checked
         # and split per call. The first "/" after "http://" or "https://"
         # ends the prefix; a URL of another shape takes the full split.
-        given = (self.bucket, self.region, self.product)
+        given = (self.bucket, self.region, self.product, self.account_id)
         slash = url.find("/", 8)
         plan = self._hosts.get(url[:slash]) if slash > 0 else None
         if plan is not None and plan.given == given:
@@ -3714,9 +3829,13 @@ class Signer:
         method = _check_method(method)
         version = self.version
         plan, path, query = self._parse(url)
-        if version == "v4" and not plan.region:
-            raise SigningError("V4 signing needs a region: pass region= to Signer (none can be inferred "
-                               "from host %r)" % plan.prefix.split("://", 1)[1])  # fmt: skip
+        if version == "v4":
+            if not plan.region:
+                raise SigningError("V4 signing needs a region: pass region= to Signer (none can be inferred "
+                                   "from host %r)" % plan.prefix.split("://", 1)[1])  # fmt: skip
+        elif plan.arn is not None:
+            raise SigningError("%s requests are signed with V4 only: use Signer(..., version='v4'), not %r"
+                               % (plan.arn.title, version))  # fmt: skip
         query_mode = expires is not None
         if query_mode:
             expires = _expires_seconds(expires, version)
@@ -3773,6 +3892,9 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
                            "if that is meant")  # fmt: skip
     if signer.version == "v2":
         raise SigningError("POST policies are signed with V1 or V4, not V2")
+    if signer.product in _ARN_PRODUCTS:
+        raise SigningError("%s has no browser (POST) uploads: post_policy is for OSS buckets"
+                           % _ARN_PRODUCTS[signer.product].title)  # fmt: skip
     bucket = signer.bucket
     if not bucket:
         raise SigningError("post_policy needs a Signer with a bucket")
@@ -4806,9 +4928,8 @@ _AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
 
 async def _aiohttp_sign(signer, request, handler):
     """Body of :meth:`Signer.aiohttp_middleware`."""
-    cache = signer.provider
-    entry = cache._entry
-    if entry is None or (entry.expires_at is not None and signer.context.clock() >= entry.advisory_at):
+    now = signer.context.clock()
+    if signer.provider.peek(now + _HEADER_HEADROOM, now) is None:
         import asyncio
 
         await asyncio.to_thread(signer.credentials)  # fetch or renew off the loop
@@ -4824,7 +4945,8 @@ async def _aiohttp_sign(signer, request, handler):
 
 def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endpoint: Optional[str] = None,
                internal: bool = False, dualstack: bool = False, accelerate: bool = False,
-               path_style: bool = False, scheme: Optional[str] = None, cname: bool = False) -> str:  # fmt: skip
+               path_style: bool = False, scheme: Optional[str] = None, cname: bool = False,
+               product: str = "oss", account_id: Optional[str] = None) -> str:  # fmt: skip
     """Build the URL of an object, quoting ``key`` once as the signers expect.
 
     ``region`` is the plain id (``cn-hangzhou``; an ``oss-`` prefix is
@@ -4837,9 +4959,28 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     it with ``Signer(bucket, ...)`` naming the bucket). ``scheme`` defaults to
     the endpoint's own (``http://...``), else ``https``. A key starting with
     ``/`` is a SigningError (no OSS object key does).
+
+    ``product="oss-vectors"`` or ``"oss-tables"`` (with ``account_id``) builds
+    an OSS Vectors or OSS Tables URL: host
+    ``<bucket>-<account-id>.<region>[-internal].oss-vectors.aliyuncs.com``
+    (``oss-tables``), the path the key; a path-style URL (``path_style``, an IP
+    address or ``localhost``) keeps the bucket out of both, as the SDKs do.
     """
     if not isinstance(bucket, str) or not _is_bucket_name(bucket):
         raise SigningError("invalid bucket name %r (3-63 lower-case letters, digits and '-')" % (bucket,))
+    spec = _ARN_PRODUCTS.get(product)
+    label = bucket
+    if spec is not None:
+        if dualstack or accelerate:
+            raise SigningError("%s has no dual-stack or accelerate endpoints" % spec.title)
+        account_id = str(account_id or "").strip()
+        if not (account_id.isdigit() and account_id.isascii()):
+            raise SigningError("%s URLs need account_id= (the account id, digits only)" % spec.title)
+        if not _is_product_bucket(spec, bucket):
+            raise SigningError(_product_bucket_rule(spec, bucket))
+        label = bucket + "-" + account_id
+    elif product not in _PRODUCTS:
+        raise SigningError("product must be one of %s, got %r" % (", ".join(_PRODUCTS), product))
     if not isinstance(key, str):
         raise SigningError("key must be a str, got %s" % type(key).__name__)
     if key.startswith("/"):
@@ -4856,8 +4997,11 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
         if not host or any(c in host for c in "/?#@ \t"):
             raise SigningError("endpoint must be a host name with an optional scheme and port, got %r"
                                % (endpoint,))  # fmt: skip
-        if region:  # not needed with an endpoint, but it must not contradict it
-            region, named = _region_id(region), _infer_host(host.partition(":")[0].lower())[1]
+        if region and spec is None:  # not needed with an endpoint, but it must not contradict it
+            name = host.partition(":")[0].lower()
+            region, (named_bucket, named, _, family, _) = _region_id(region), _infer_host(name)
+            if family is not None and family.before == "R" and named_bucket is None:
+                named = None  # my-bucket.oss.aliyuncs.com may name a bucket: _host_plan decides
             if named and named != region:
                 raise SigningError("region %r does not match the endpoint %r, which is in %r"
                                    % (region, host, named))  # fmt: skip
@@ -4867,7 +5011,9 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
         if not region:
             raise SigningError("object_url needs a region or an endpoint")
         region = _region_id(region)
-        if dualstack:
+        if spec is not None:
+            host = "%s%s.%s.aliyuncs.com" % (region, "-internal" if internal else "", spec.label)
+        elif dualstack:
             host = "%s.oss.aliyuncs.com" % region
         else:
             host = "oss-%s%s.aliyuncs.com" % (region, "-internal" if internal else "")
@@ -4883,10 +5029,12 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
         return "%s://%s/%s" % (scheme, host, path)
     plain = name.startswith("[") or _is_plain_host(name.partition(":")[0])
     if path_style or plain:
+        if spec is not None:
+            return "%s://%s/%s" % (scheme, host, path)
         return "%s://%s/%s/%s" % (scheme, host, bucket, path)
-    if name.startswith(bucket + "."):
+    if name.startswith(label + "."):
         return "%s://%s/%s" % (scheme, host, path)
-    return "%s://%s.%s/%s" % (scheme, bucket, host, path)
+    return "%s://%s.%s/%s" % (scheme, label, host, path)
 
 
 class _Redirects(dict):
@@ -5120,7 +5268,7 @@ def _cli_signer(args, bucket, endpoint=None):
     region = args.region
     if region is None and endpoint:
         host = endpoint.split("://", 1)[-1].split("/")[0].split(":")[0].lower()
-        region = _host_plan("https", host, host, (bucket, None, "oss")).region
+        region = _host_plan("https", host, host, (bucket, None, "oss", None)).region
     if args.version == "v4" and not region:
         raise SigningError("V4 needs a region: pass --region (e.g. --region cn-hangzhou)")
     return Signer(bucket, _cli_provider(args), region=region, version=args.version, context=ctx)

@@ -4247,6 +4247,21 @@ class TestCacheFresh:
         assert errors == [] and results[0].access_key_id == "LTAIcache000002"
         assert "Credential=LTAIcache000002/" in signer.sign("GET", url).headers["Authorization"]
 
+    def test_cache_peek_answers_from_the_cache_alone_and_never_calls_the_provider(self, counting, clock):
+        cache = _cache(counting, clock)
+        assert cache.peek(clock() + 60, clock()) is None  # nothing fetched yet
+        assert counting.calls == 0
+        first = cache.provide()
+        assert cache.peek(clock() + 60, clock()) is first
+        assert cache.peek(clock() + 3600, clock()) is None  # they end before that deadline
+        clock.advance(3600 - 500)  # the advisory window: a refresh is due
+        assert cache.peek(clock() + 60, clock()) is None
+        assert counting.calls == 1
+        counting.life = None
+        cache.invalidate()
+        forever = cache.provide()
+        assert cache.peek(clock() + 10 * 365 * 86400, clock()) is forever
+
     def test_cache_get_accepts_aware_datetime_and_rejects_naive(self, counting, clock):
         cache = _cache(counting, clock)
         soon = datetime.fromtimestamp(clock() + 60, timezone.utc)
@@ -4897,6 +4912,194 @@ class TestSigningVectorIntermediates:
             assert details.canonical_request is None, context
 
 
+# ==== OSS Vectors and OSS Tables ============================================
+
+PRODUCT_VECTORS = json.loads((HERE / "testdata" / "products-vectors.json").read_text(encoding="utf-8"))["vectors"]
+_PV_IDS = [v["id"] for v in PRODUCT_VECTORS]
+_PV_VEC_HOST = "https://vbkt-1234567890.cn-hangzhou.oss-vectors.aliyuncs.com"
+_PV_TBL_HOST = "https://tbkt-1234567890.cn-hangzhou.oss-tables.aliyuncs.com"
+
+
+def _product_signer(v):
+    """A signer for one Vectors/Tables vector: only what its host does not carry."""
+    kwargs = {"bucket": None, "region": None, **v["signer"]}
+    return make_signer(provider=static(v["access_key_id"], v["access_key_secret"], v["security_token"]),
+                       now=v["time"], **kwargs)  # fmt: skip
+
+
+class TestProductVectors:
+    @pytest.mark.parametrize("v", PRODUCT_VECTORS, ids=_PV_IDS)
+    def test_product_vector_signs_as_the_python_sdk(self, v):
+        signed = _product_signer(v).sign(v["method"], v["url"], v["headers"], expires=v["expires"])
+        expected = v["expected"]
+        if v["mode"] == "header":
+            headers = {k.lower(): value for k, value in signed.headers.items()}
+            assert _auth_fields(headers["authorization"]) == _auth_fields(expected["authorization"]), v["id"]
+            for name, value in expected["headers"].items():
+                assert headers[name] == value, v["id"]
+            assert signed.url == v["url"]
+        else:
+            got = urllib.parse.parse_qsl(urllib.parse.urlsplit(signed.url).query, keep_blank_values=True)
+            want = urllib.parse.parse_qsl(urllib.parse.urlsplit(expected["url"]).query, keep_blank_values=True)
+            assert sorted(got) == sorted(want), v["id"]
+            assert signed.url.startswith(v["url"]), v["id"]
+
+    @pytest.mark.parametrize("v", PRODUCT_VECTORS, ids=_PV_IDS)
+    def test_explain_shows_the_product_vector_intermediate_strings(self, v):
+        details = _product_signer(v).explain(v["method"], v["url"], v["headers"], expires=v["expires"])
+        assert details.canonical_request == v["expected"]["canonical_request"], v["id"]
+        assert details.string_to_sign == v["expected"]["string_to_sign"], v["id"]
+        assert details.scope.split("/")[2] == v["expected"]["scope_product"]
+
+    @pytest.mark.parametrize("v", [v for v in PRODUCT_VECTORS if "canonical_uri" in v.get("hardcoded", {})],
+                             ids=[v["id"] for v in PRODUCT_VECTORS if "canonical_uri" in v.get("hardcoded", {})])
+    def test_canonical_uri_is_the_arn_the_sdk_tests_assert(self, v):
+        details = _product_signer(v).explain(v["method"], v["url"], v["headers"], expires=v["expires"])
+        assert details.canonical_request.split("\n")[1] == v["hardcoded"]["canonical_uri"]
+
+    def test_product_vectors_cover_both_products_modes_and_the_sdk_tests(self):
+        kinds = {(v["product"], v["mode"]) for v in PRODUCT_VECTORS}
+        assert kinds == {(p, m) for p in ("oss-vectors", "oss-tables") for m in ("header", "query")}
+        sources = {v["hardcoded"]["repo"] for v in PRODUCT_VECTORS if "hardcoded" in v}
+        assert sources == {"aliyun/alibabacloud-oss-go-sdk-v2", "aliyun/alibabacloud-oss-python-sdk-v2"}
+
+
+class TestProductHosts:
+    def test_vectors_host_selects_product_bucket_account_and_region(self):
+        details = make_signer(bucket=None, region=None).explain("GET", _PV_VEC_HOST + "/idx/k%20y")
+        assert details.scope == "20231114/cn-hangzhou/oss/aliyun_v4_request"
+        assert details.canonical_request.split("\n")[1] == \
+            "/acs%3Aossvector%3Acn-hangzhou%3A1234567890%3Avbkt/idx/k%20y"
+
+    def test_tables_host_selects_the_osstables_scope_and_the_bucket_arn(self):
+        details = make_signer(bucket=None, region=None).explain("GET", _PV_TBL_HOST + "/namespaces")
+        assert details.scope == "20231114/cn-hangzhou/osstables/aliyun_v4_request"
+        assert details.canonical_request.split("\n")[1] == \
+            "/acs%3Aosstables%3Acn-hangzhou%3A1234567890%3Abucket/tbkt/namespaces"
+
+    def test_internal_host_signs_the_plain_region(self):
+        url = "https://vbkt-1234567890.cn-beijing-internal.oss-vectors.aliyuncs.com/"
+        details = make_signer(bucket=None, region=None).explain("GET", url)
+        assert details.scope.split("/")[1] == "cn-beijing"
+        assert details.canonical_request.split("\n")[1] == "/acs%3Aossvector%3Acn-beijing%3A1234567890%3Avbkt/"
+
+    def test_regional_vectors_host_signs_a_request_without_bucket(self):
+        details = make_signer(bucket=None, region=None).explain("GET", "https://cn-hangzhou.oss-vectors.aliyuncs.com/")
+        assert details.canonical_request.split("\n")[1] == "/acs%3Aossvector%3Acn-hangzhou%3A%3A/"
+
+    def test_regional_tables_host_with_signer_bucket_signs_the_arn_path_style(self):
+        signer = make_signer(bucket="tbkt", product="oss-tables", account_id="42")
+        details = signer.explain("GET", "https://cn-hangzhou.oss-tables.aliyuncs.com/namespaces")
+        assert details.canonical_request.split("\n")[1] == \
+            "/acs%3Aosstables%3Acn-hangzhou%3A42%3Abucket/tbkt/namespaces"
+
+    def test_custom_domain_signs_with_the_signers_bucket_and_account_id(self):
+        signer = make_signer(bucket="vbkt", product="oss-vectors", account_id="1234567890")
+        custom = signer.sign("GET", "https://vectors.example.com/k")
+        standard = make_signer(bucket=None, region=None).sign("GET", _PV_VEC_HOST + "/k")
+        assert custom.headers["Authorization"] == standard.headers["Authorization"]
+
+    def test_account_id_contradicting_the_host_is_refused(self):
+        with pytest.raises(ossign.SigningError, match="account_id does not match"):
+            make_signer(bucket=None, account_id="99").sign("GET", _PV_VEC_HOST + "/")
+
+    def test_bucket_contradicting_the_host_is_refused(self):
+        with pytest.raises(ossign.SigningError, match="bucket 'other' does not match"):
+            make_signer(bucket="other").sign("GET", _PV_TBL_HOST + "/")
+
+    def test_region_contradicting_the_host_is_refused(self):
+        with pytest.raises(ossign.SigningError, match="region 'cn-beijing' does not match"):
+            make_signer(bucket=None, region="cn-beijing").sign("GET", _PV_VEC_HOST + "/")
+
+    def test_product_contradicting_the_host_is_refused(self):
+        with pytest.raises(ossign.SigningError, match="does not match the URL host"):
+            make_signer(bucket=None, product="oss-tables").sign("GET", _PV_VEC_HOST + "/")
+        with pytest.raises(ossign.SigningError, match="does not match the URL host"):
+            make_signer(product="oss-vectors", account_id="1").sign("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com/")
+
+    def test_host_with_a_non_numeric_account_is_refused_with_the_host_shape(self):
+        with pytest.raises(ossign.SigningError, match=r"expected \[<bucket>-<account-id>\.\]<region>"):
+            make_signer(bucket=None, region=None).sign("GET", "https://vbkt-abc.cn-hangzhou.oss-vectors.aliyuncs.com/")
+
+
+class TestProductBadInput:
+    def test_missing_account_id_says_how_to_give_it(self):
+        with pytest.raises(ossign.SigningError) as excinfo:
+            make_signer(bucket="vbkt", product="oss-vectors").sign("GET", "https://vectors.example.com/k")
+        assert "OSS Vectors requests need the account id" in str(excinfo.value)
+        assert "account_id=" in str(excinfo.value)
+
+    def test_account_id_must_be_digits(self):
+        with pytest.raises(ossign.SigningError, match="digits only"):
+            make_signer(product="oss-tables", account_id="12ab")
+
+    @pytest.mark.parametrize("product, bucket", [("oss-tables", "Bad_Name"), ("oss-vectors", "v" * 33),
+                                                 ("oss-tables", "aliyun-tables"), ("oss-tables", "oss-t")])
+    def test_bucket_name_the_product_does_not_allow_is_refused(self, product, bucket):
+        signer = make_signer(bucket=bucket, product=product, account_id="1")
+        with pytest.raises(ossign.SigningError, match="bucket names are 3-32") as info:
+            signer.sign("GET", "https://tables.example.com/k")
+        assert bucket in str(info.value)
+        with pytest.raises(ossign.SigningError, match="bucket name"):
+            ossign.object_url(bucket, "k", "cn-hangzhou", product=product, account_id="1")
+
+    def test_host_with_a_bucket_the_product_does_not_allow_is_refused(self):
+        with pytest.raises(ossign.SigningError, match="OSS Vectors bucket names are 3-32"):
+            make_signer(bucket=None).sign("GET", "https://%s-1.cn-hangzhou.oss-vectors.aliyuncs.com/" % ("v" * 40))
+
+    def test_vectors_bucket_may_start_with_a_prefix_tables_reserve(self):
+        url = ossign.object_url("oss-vec", "k", "cn-hangzhou", product="oss-vectors", account_id="1")
+        assert make_signer(bucket=None).sign("GET", url).headers["Authorization"]
+
+    @pytest.mark.parametrize("version", ["v1", "v2"])
+    def test_v1_and_v2_are_refused_for_the_products(self, version):
+        with pytest.raises(ossign.SigningError, match="signed with V4 only"):
+            make_signer(version, product="oss-vectors", account_id="1")
+        with pytest.raises(ossign.SigningError, match="OSS Tables requests are signed with V4 only"):
+            make_signer(version, bucket=None, region=None).sign("GET", _PV_TBL_HOST + "/")
+
+    def test_missing_region_names_the_product(self):
+        signer = make_signer(bucket="vbkt", region=None, product="oss-vectors", account_id="1")
+        with pytest.raises(ossign.SigningError, match="OSS Vectors signing needs a region"):
+            signer.sign("GET", "https://vectors.example.com/k")
+
+    def test_post_policy_is_refused_for_the_products(self):
+        signer = make_signer(bucket="vbkt", product="oss-vectors", account_id="1")
+        with pytest.raises(ossign.SigningError, match="OSS Vectors has no browser"):
+            signer.post_policy("k")
+
+    def test_unknown_product_lists_the_products(self):
+        with pytest.raises(ValueError, match="oss-vectors, oss-tables"):
+            make_signer(product="oss-lake")
+
+
+class TestProductObjectUrl:
+    def test_object_url_builds_vectors_host_with_account_id(self):
+        url = ossign.object_url("vbkt", "a b", "cn-hangzhou", product="oss-vectors", account_id="1234567890")
+        assert url == _PV_VEC_HOST + "/a%20b"
+
+    def test_object_url_builds_internal_tables_host(self):
+        url = ossign.object_url("tbkt", "namespaces", "oss-cn-hangzhou", internal=True, product="oss-tables",
+                                account_id=1234567890)  # fmt: skip
+        assert url == "https://tbkt-1234567890.cn-hangzhou-internal.oss-tables.aliyuncs.com/namespaces"
+
+    def test_object_url_path_style_keeps_the_bucket_out_of_the_path(self):
+        url = ossign.object_url("tbkt", "namespaces", "cn-hangzhou", path_style=True, product="oss-tables",
+                                account_id="1")  # fmt: skip
+        assert url == "https://cn-hangzhou.oss-tables.aliyuncs.com/namespaces"
+
+    def test_object_url_signs_round_trip(self):
+        url = ossign.object_url("vbkt", "k", "cn-hangzhou", product="oss-vectors", account_id="1234567890")
+        signed = make_signer(bucket=None, region=None).sign("GET", url)
+        assert "/cn-hangzhou/oss/aliyun_v4_request" in signed.headers["Authorization"]
+
+    def test_object_url_needs_the_account_id_and_refuses_dualstack(self):
+        with pytest.raises(ossign.SigningError, match="need account_id"):
+            ossign.object_url("vbkt", "k", "cn-hangzhou", product="oss-vectors")
+        with pytest.raises(ossign.SigningError, match="no dual-stack"):
+            ossign.object_url("vbkt", "k", "cn-hangzhou", dualstack=True, product="oss-tables", account_id="1")
+
+
 # ==== Encoding edge cases ===================================================
 
 # (id, encoded path, V1 resource (decoded), V2 resource U(), V4 canonical URI U/()), all written by hand.
@@ -5337,12 +5540,24 @@ class TestSigningHostFamilies:
         signed = make_signer("v1", bucket="bucket").sign("GET", "https://bucket.oss.aliyuncs.com/key")
         _sg_check(signed, "v1", _sg_v1(resource="/bucket/key"))
 
-    @pytest.mark.parametrize("host", ["cn-hangzhou.oss-vectors.aliyuncs.com", "vb-1234567890.cn-hangzhou.oss-vectors"
+    @pytest.mark.parametrize("host", ["cn-hangzhou.oss-vectors.aliyuncs.com", "vbk-1234567890.cn-hangzhou.oss-vectors"
                                       ".aliyuncs.com", "cn-hangzhou.oss-tables.aliyuncs.com"])
     @pytest.mark.parametrize("version", ["v1", "v2", "v4"])
-    def test_vectors_and_tables_hosts_are_refused_not_signed_as_oss(self, version, host):
-        with pytest.raises(ossign.SigningError, match="not supported yet") as info:
-            make_signer(version, bucket=None, region=None).sign("GET", "https://%s/k" % host)
+    def test_vectors_and_tables_hosts_are_never_signed_as_oss(self, version, host):
+        signer = make_signer(version, bucket=None, region=None)
+        if version != "v4":
+            with pytest.raises(ossign.SigningError, match="signed with V4 only"):
+                signer.sign("GET", "https://%s/k" % host)
+            return
+        uri = signer.explain("GET", "https://%s/k" % host).canonical_request.split("\n")[1]
+        assert uri.startswith(("/acs%3Aossvector%3Acn-hangzhou%3A", "/acs%3Aosstables%3Acn-hangzhou%3A"))
+
+    @pytest.mark.parametrize("host", ["vbk-abc.cn-hangzhou.oss-vectors.aliyuncs.com", "oss-vectors.aliyuncs.com",
+                                      "a.b-1.cn-hangzhou.oss-tables.aliyuncs.com", "hangzhou.oss-tables.aliyuncs.com",
+                                      "cn-hangzhou.oss-vectors-x.aliyuncs.com"])
+    def test_malformed_vectors_and_tables_hosts_are_refused_even_with_a_region(self, host):
+        with pytest.raises(ossign.SigningError, match="endpoint") as info:
+            make_signer(bucket="bkt", region="cn-hangzhou").sign("GET", "https://%s/k" % host)
         assert host in str(info.value)
 
     def test_host_with_a_trailing_dot_is_refused(self):
@@ -7528,9 +7743,8 @@ _CB_SDK = {
 
 
 def _cb_sdk_signer(version):
-    return ossign.Signer("ossign-public", ossign.StaticCredentialProvider(_CB_SDK_ID, _CB_SDK_SECRET),
-                         region="cn-hangzhou", version=version,
-                         context=ossign.Context(clock=lambda: 1700000000))  # fmt: skip
+    return make_signer(version, bucket="ossign-public", now=1700000000,
+                       provider=ossign.StaticCredentialProvider(_CB_SDK_ID, _CB_SDK_SECRET))  # fmt: skip
 
 
 def _cb_sdk_headers():
@@ -9586,9 +9800,10 @@ class TestIntgReadme:
         headings = [heading for heading, _ in _intg_readme_blocks("python")]
         assert sorted(headings) == sorted(_INTG_SNIPPET_RUNNERS)
         pycon = [heading for heading, _ in _intg_readme_blocks("pycon")]
-        assert pycon == ["Building URLs: `object_url`", "Custom domains"]
+        assert pycon == ["Building URLs: `object_url`", "Custom domains", "OSS Vectors and OSS Tables"]
 
-    @pytest.mark.parametrize("heading, tries", [("Building URLs: `object_url`", 7), ("Custom domains", 4)])
+    @pytest.mark.parametrize("heading, tries", [("Building URLs: `object_url`", 7), ("Custom domains", 4),
+                                                ("OSS Vectors and OSS Tables", 10)])
     def test_pycon_examples_pass_as_doctests(self, heading, tries):
         (code,) = [code for h, code in _intg_readme_blocks("pycon") if h == heading]
         test = doctest.DocTestParser().get_doctest(code, {}, heading, "README.md", 0)
@@ -10607,9 +10822,11 @@ class TestHardeningFilesAndProcesses:
     # 15
     @pytest.mark.parametrize("stream", ["stdout", "stderr"])
     def test_process_output_is_capped_at_one_mebibyte(self, stream, clock):
-        code = ("import sys\nwhile True:\n    sys.%s.buffer.write(b'x' * 65536)\n    sys.%s.flush()\n"
-                % (stream, stream))  # fmt: skip
-        provider = ossign.ProcessCredentialProvider([sys.executable, "-c", code], timeout=30)
+        # 64 MiB, then it waits: without the cap, this is read whole, then times out
+        # (a bounded amount, so that a regression cannot exhaust memory).
+        code = ("import sys, time\nfor _ in range(1024):\n    sys.%s.buffer.write(b'x' * 65536)\n"
+                "sys.%s.flush()\ntime.sleep(60)\n" % (stream, stream))  # fmt: skip
+        provider = ossign.ProcessCredentialProvider([sys.executable, "-c", code], timeout=20)
         with pytest.raises(ossign.CredentialError) as excinfo:
             provider.provide(ossign.Context(environ={}, clock=clock))
         assert "printed more than 1048576 bytes on %s" % stream in str(excinfo.value)
@@ -10989,8 +11206,7 @@ _NC_URL = "https://bucket.oss-cn-hangzhou.aliyuncs.com/k.txt"
 
 
 def _nc_signer(provider, clock, **kwargs):
-    return ossign.Signer("bucket", provider, region="cn-hangzhou", context=ossign.Context(clock=clock, environ={}),
-                         **kwargs)  # fmt: skip
+    return make_signer(bucket="bucket", provider=provider, clock=clock, **kwargs)
 
 
 def _nc_expires(url):

@@ -19,6 +19,14 @@ raw ``+``), V1 sub-resources come from oss2's list, alibabacloud-oss-v2 is
 not asked about V1 with a token or ``x-oss-process`` (it signs neither as
 documented), and a caller's ``x-oss-date`` is not put in V1 presigned URLs
 (oss2 signs it in place of ``Expires``).
+
+OSS Vectors and OSS Tables requests (V4 only) are compared with
+alibabacloud-oss-v2's ``VectorsSignerV4`` and ``TablesSignerV4``, given the
+signing context its vectors and tables clients build (the raw key for Vectors,
+the URL path and the bucket ARN for Tables), over their public, internal,
+regional and custom-domain hosts::
+
+    python tools/fuzz_diff.py --count 0 --product-count 100000 --sdk-site-packages /path/to/site-packages
 """
 
 from __future__ import annotations
@@ -117,8 +125,8 @@ def random_case(rng, version, mode, oss2_subresources):
         "mode": mode,
         "method": rng.choice(("GET", "PUT", "POST", "DELETE", "HEAD")),
         "bucket": "fuzz-%d" % rng.randint(100, 999),
-        "region": cloudbox if family == "cloudbox" else region,
-        "product": "oss-cloudbox" if family == "cloudbox" else "oss",
+        "region": region,
+        "cloudbox": cloudbox if family == "cloudbox" else None,  # V4 signs its id as the region
         "family": family,
         "endpoint": endpoint,
         "cname": family in ("cname", "other-aliyuncs"),
@@ -162,10 +170,18 @@ def additional(case):
 # ---- signers ---------------------------------------------------------------
 
 
+def signing_region(case):
+    return case.get("cloudbox") or case["region"]
+
+
+def signing_product(case):
+    return "oss-cloudbox" if case.get("cloudbox") else "oss"
+
+
 def sign_ossign(case):
     provider = ossign.StaticCredentialProvider(case["id"], case["secret"], case["token"])
     signer = ossign.Signer(None if case.get("infer_bucket") else case["bucket"], provider,
-                           region=None if case.get("infer_region") else case["region"], version=case["version"],
+                           region=None if case.get("infer_region") else signing_region(case), version=case["version"],
                            context=ossign.Context(clock=lambda: case["time"]))
     signed = signer.sign(case["method"], url_of(case), case["headers"], expires=case["expires"])
     return result_of(signed.headers, signed.url if case["mode"] == "query" else None)
@@ -212,7 +228,7 @@ def sign_oss2(case):
         auth = oss2.make_auth(case["id"], case["secret"], version)
     base = url_of(dict(case, params={}))
     req = Request(case["method"], base, params=dict(case["params"]), headers=dict(case["headers"]),
-                  region=case["region"], product=case.get("product", "oss"))
+                  region=signing_region(case), product=signing_product(case))
     extra = additional(case)
     with _Frozen(case["time"]):
         if case["mode"] == "header":
@@ -233,7 +249,8 @@ def sign_ossv2(case):
     from alibabacloud_oss_v2.types import Credentials, HttpRequest, SigningContext
 
     now = datetime.datetime.fromtimestamp(case["time"], datetime.timezone.utc)
-    ctx = SigningContext(product=case.get("product", "oss"), region=case["region"], bucket=case["bucket"], key=case["key"],
+    ctx = SigningContext(product=signing_product(case), region=signing_region(case), bucket=case["bucket"],
+                         key=case["key"],
                          request=HttpRequest(case["method"], url_of(case), headers=dict(case["headers"])),
                          credentials=Credentials(case["id"], case["secret"], case["token"]),
                          signing_time=now, additional_headers=additional(case))
@@ -241,6 +258,83 @@ def sign_ossv2(case):
         ctx.auth_method_query = True
         ctx.expiration_time = now + datetime.timedelta(seconds=case["expires"])
     (SignerV4() if case["version"] == "v4" else SignerV1()).sign(ctx)
+    if case["mode"] == "header":
+        return result_of(dict(ctx.request.headers.items()), None)
+    return result_of({}, ctx.request.url)
+
+
+# ---- OSS Vectors and OSS Tables -------------------------------------------
+
+PRODUCT_PARAMS = ("maxResults", "nextToken", "prefix", "vectorBucketName", "indexName", "custom-param")
+#: ossign's product -> (the V4 scope's product, the host's service label).
+PRODUCTS = {"oss-vectors": ("oss", "oss-vectors"), "oss-tables": ("osstables", "oss-tables")}
+
+
+def random_product_case(rng, product, mode):
+    """One random Vectors/Tables request and where its bucket comes from."""
+    case = random_case(rng, "v4", mode, frozenset(("acl",)))
+    case["params"] = {}
+    for _ in range(rng.randint(0, 4)):
+        case["params"][rng.choice(PRODUCT_PARAMS)] = "" if rng.random() < 0.3 else _text(rng, VALUE_CHARS, 1, 12)
+    case["product"] = product
+    case["account"] = str(rng.randint(1, 10 ** 16))
+    case["bucket"] = rng.choice(("vec", "tbl", "idx-1")) + "-%d" % rng.randint(0, 99999)
+    # public/internal hosts carry the bucket and account; a custom domain
+    # and a regional host (Tables path-style, a Vectors service call) do not
+    case["form"] = rng.choice(("public", "internal", "custom", "regional"))
+    if case["form"] == "regional" and product == "oss-vectors":
+        case["bucket"] = None
+    return case
+
+
+def product_url(case):
+    scope, label = PRODUCTS[case["product"]]
+    region = case["region"] + ("-internal" if case["form"] == "internal" else "")
+    if case["form"] == "custom":
+        host = "%s.example.com" % label
+    elif case["form"] == "regional":
+        host = "%s.%s.aliyuncs.com" % (region, label)
+    else:
+        host = "%s-%s.%s.%s.aliyuncs.com" % (case["bucket"], case["account"], region, label)
+    url = "https://%s/%s" % (host, urllib.parse.quote(case["key"]))
+    if case["params"]:
+        url += "?" + "&".join(urllib.parse.quote(k, safe="") + ("=" + urllib.parse.quote(v, safe="") if v else "")
+                              for k, v in case["params"].items())
+    return url
+
+
+def sign_ossign_product(case):
+    provider = ossign.StaticCredentialProvider(case["id"], case["secret"], case["token"])
+    kwargs = {}
+    if case["form"] in ("custom", "regional"):
+        kwargs = {"bucket": case["bucket"], "region": case["region"], "product": case["product"],
+                  "account_id": case["account"]}
+    signer = ossign.Signer(provider=provider, context=ossign.Context(clock=lambda: case["time"]), **kwargs)
+    signed = signer.sign(case["method"], product_url(case), case["headers"], expires=case["expires"])
+    return result_of(signed.headers, signed.url if case["mode"] == "query" else None)
+
+
+def sign_ossv2_product(case):
+    from alibabacloud_oss_v2.signer.tables_v4 import TablesSignerV4
+    from alibabacloud_oss_v2.signer.vectors_v4 import VectorsSignerV4
+    from alibabacloud_oss_v2.types import Credentials, HttpRequest, SigningContext
+
+    url = product_url(case)
+    bucket = case["bucket"]
+    if case["product"] == "oss-vectors":
+        signer, key = VectorsSignerV4(case["account"]), case["key"]  # the client's raw key
+    else:
+        signer, key = TablesSignerV4(), urllib.parse.urlsplit(url).path[1:]  # the client's key is the path
+        bucket = "acs:osstables:%s:%s:bucket/%s" % (case["region"], case["account"], bucket)
+    now = datetime.datetime.fromtimestamp(case["time"], datetime.timezone.utc)
+    ctx = SigningContext(product=PRODUCTS[case["product"]][0], region=case["region"], bucket=bucket, key=key,
+                         request=HttpRequest(case["method"], url, headers=dict(case["headers"])),
+                         credentials=Credentials(case["id"], case["secret"], case["token"]),
+                         signing_time=now, additional_headers=additional(case))
+    if case["mode"] == "query":
+        ctx.auth_method_query = True
+        ctx.expiration_time = now + datetime.timedelta(seconds=case["expires"])
+    signer.sign(ctx)
     if case["mode"] == "header":
         return result_of(dict(ctx.request.headers.items()), None)
     return result_of({}, ctx.request.url)
@@ -282,9 +376,16 @@ OSS2_SUBRESOURCES = frozenset()
 # ---- shrinking ---------------------------------------------------------------
 
 
+def signers_of(case, sdk):
+    if "product" in case:
+        return sign_ossign_product, sign_ossv2_product
+    return sign_ossign, SDKS[sdk]
+
+
 def mismatch(case, sdk):
+    ours, theirs = signers_of(case, sdk)
     try:
-        return sign_ossign(case) != SDKS[sdk](case)
+        return ours(case) != theirs(case)
     except Exception:  # a crash on either side is a finding too
         return True
 
@@ -320,7 +421,9 @@ def main(argv=None):
     parser.add_argument("--count", type=int, default=1000, help="requests per (version, mode)")
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--sdk-site-packages", default=os.environ.get("OSSIGN_BENCH_SDK_PATH"))
-    parser.add_argument("--only", help="run one version/mode, e.g. v4/query")
+    parser.add_argument("--only", help="run one version/mode, e.g. v4/query, or product/mode, e.g. oss-tables/query")
+    parser.add_argument("--product-count", type=int, default=None,
+                        help="requests per (OSS Vectors or OSS Tables, mode); default --count")
     args = parser.parse_args(argv)
     if args.sdk_site_packages:
         sys.path.append(args.sdk_site_packages)
@@ -365,8 +468,36 @@ def main(argv=None):
                             return 1
             compared = ", ".join("%s: %d compared" % kv for kv in counts.items())
             print("%s/%-6s %s in %.0f s" % (version, mode, compared, time.monotonic() - started))
+    if "oss-v2" in available:
+        failures = fuzz_products(rng, args, failures)
     print("mismatches: %d" % failures)
     return 1 if failures else 0
+
+
+def fuzz_products(rng, args, failures):
+    """OSS Vectors and OSS Tables against alibabacloud-oss-v2's signers."""
+    count = args.count if args.product_count is None else args.product_count
+    for product in PRODUCTS:
+        for mode in ("header", "query"):
+            if args.only and args.only != "%s/%s" % (product, mode):
+                continue
+            compared, started = 0, time.monotonic()
+            for _ in range(count):
+                case = random_product_case(rng, product, mode)
+                compared += 1
+                if mismatch(case, "oss-v2"):
+                    failures += 1
+                    small = shrink(case, "oss-v2")
+                    print("MISMATCH oss-v2 %s/%s: %r" % (product, mode, small))
+                    try:
+                        print("  ossign: %r\n  oss-v2: %r" % (sign_ossign_product(small), sign_ossv2_product(small)))
+                    except Exception as exc:
+                        print("  raised %s: %s" % (type(exc).__name__, exc))
+                    if failures >= 20:
+                        print("stopping after 20 mismatches")
+                        return failures
+            print("%s/%-6s oss-v2: %d compared in %.0f s" % (product, mode, compared, time.monotonic() - started))
+    return failures
 
 
 if __name__ == "__main__":
