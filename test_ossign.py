@@ -5607,6 +5607,13 @@ class TestRegionNormalisation:
         url = ossign.object_url("bkt", "k", "oss-cn-hangzhou-internal", endpoint="oss-cn-hangzhou.aliyuncs.com")
         assert url == "https://bkt.oss-cn-hangzhou.aliyuncs.com/k"
 
+    @pytest.mark.parametrize("endpoint", ["oss.aliyuncs.com", "my-bucket.oss.aliyuncs.com"])
+    def test_object_url_takes_a_region_beside_a_dashed_bucket_on_the_v1_sdks_endpoint(self, endpoint):
+        url = ossign.object_url("my-bucket", "k", "cn-hangzhou", endpoint=endpoint)
+        assert url == "https://my-bucket.oss.aliyuncs.com/k"
+        details = make_signer("v4", bucket="my-bucket", region="cn-hangzhou").explain("GET", url)
+        assert details.canonical_request.split("\n")[1] == "/my-bucket/k"
+
     @pytest.mark.parametrize("given", ["cn-beijing-internal", "oss-cn-beijing"])
     def test_cli_region_forms_sign_the_plain_id(self, intg_cli, intg_keys, given):
         status, out, _ = intg_cli("presign", "oss://bkt/k", "--region", given, "--expires", "60")
