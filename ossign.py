@@ -741,6 +741,12 @@ class Credentials:
     """
 
     __slots__ = ("access_key_id", "access_key_secret", "security_token", "expiration", "_expires_at")
+    # Declared for type checkers: the slots are set once, in __init__.
+    access_key_id: str
+    access_key_secret: str
+    security_token: Optional[str]
+    expiration: Optional[datetime]
+    _expires_at: Optional[float]
 
     def __init__(self, access_key_id: str, access_key_secret: str, security_token: Optional[str] = None,
                  expiration: Optional[datetime] = None) -> None:
@@ -4143,33 +4149,6 @@ def _known_secrets(token):
     return (token,) if token and len(token) >= 16 else ()
 
 
-def _signed_by(request):
-    """(access key id, security token) a SignedRequest carries, or None each."""
-    headers = {str(k).lower(): str(v) for k, v in (request.headers or {}).items()}
-    token = headers.get("x-oss-security-token")
-    auth = headers.get("authorization", "")
-    key_id = None
-    if auth.startswith(_V4_ALGORITHM + " "):
-        key_id = auth.partition("Credential=")[2].partition("/")[0] or None
-    elif auth.startswith("OSS2 "):
-        key_id = auth.partition("AccessKeyId:")[2].partition(",")[0] or None
-    elif auth.startswith("OSS "):
-        key_id = auth[4:].rpartition(":")[0] or None
-    query = str(request.url).partition("?")[2]
-    for name, _, value in (item.partition("=") for item in query.split("&")):
-        try:
-            value = _unquote(value, "query")
-        except SigningError:
-            continue
-        if name in ("security-token", "x-oss-security-token"):
-            token = value
-        elif name in ("OSSAccessKeyId", "x-oss-access-key-id"):
-            key_id = value
-        elif name == "x-oss-credential":
-            key_id = value.partition("/")[0]
-    return key_id, token
-
-
 def _line_kind(kind, lines, index):
     """What line ``index`` of a string to sign or canonical request is:
     a key of _LINE_NAMES, or ("header", name)."""
@@ -4268,7 +4247,7 @@ def _compare_report(fields, details, secrets):
 
 
 def _secret_lines(fields, details):
-    ours = _signed_by(details.request)[0]
+    ours = _shown_secrets(details.request)[0]
     theirs = (fields.get("OSSAccessKeyId") or fields.get("AWSAccessKeyId") or "").strip()
     lines = ["Likely cause: the access key secret does not belong to the access key id (mistyped, with a "
              "stray space, or from other credentials)."]  # fmt: skip
@@ -4318,7 +4297,7 @@ def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
             a DTD or entity declaration, more than 1 MiB).
     """
     fields = _parse_error(error_body)
-    secrets = _known_secrets(_signed_by(details.request)[1]) if details is not None else ()
+    secrets = _known_secrets(_shown_secrets(details.request)[1]) if details is not None else ()
     lines = ["OSS error %s: %s" % (_shown(fields, "Code"), _shown(fields, "Message", secrets) or "(no message)")]
     for label, name in (("request id", "RequestId"), ("host", "HostId"), ("EC", "EC"), ("see", "RecommendDoc")):
         if _shown(fields, name):
@@ -4481,7 +4460,7 @@ def callback(url: Union[str, Iterable[str]], body: Optional[str] = None, *, host
                 any(c in item for c in "; \t\r\n"):  # fmt: skip
             raise SigningError("callback URL must be an http:// or https:// URL without spaces or ';', "
                                "got %r" % (item,))  # fmt: skip
-    document = {"callbackUrl": ";".join(urls)}
+    document: dict[str, Any] = {"callbackUrl": ";".join(urls)}
     if host is not None:
         document["callbackHost"] = _callback_text(host, "host")
     document["callbackBody"] = _CALLBACK_BODY if body is None else _callback_text(body, "body")
@@ -4594,16 +4573,16 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
         raise CallbackError("verify_callback: the x-oss-pub-key-url header is not text")
     key = _CALLBACK_KEYS.get(key_header, context)
     try:
-        signature = binascii.a2b_base64(signature)
+        raw = binascii.a2b_base64(signature)
     except (binascii.Error, TypeError, ValueError):
-        signature = None
-    if not signature:
+        raw = b""
+    if not raw:
         raise CallbackError("verify_callback: the Authorization header is not base64")
     if body.__class__ is not bytes:
         if not isinstance(body, (bytes, bytearray, memoryview)):
             raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
         body = bytes(body)
-    _rsa_md5_verify(key, signature, _callback_signed_bytes(path) + body)
+    _rsa_md5_verify(key, raw, _callback_signed_bytes(path) + body)
 
 
 def _callback_headers(headers):
@@ -4643,7 +4622,7 @@ def _callback_signed_bytes(path):
     return decoded + b"?" + query.encode("utf-8") + b"\n" if sep else decoded + b"\n"
 
 
-_CALLBACK_PATHS = {}  # percent-encoded path -> decoded bytes
+_CALLBACK_PATHS: dict[str, bytes] = {}  # percent-encoded path -> decoded bytes
 
 
 def _base64_value(value, what):
@@ -4990,7 +4969,7 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     if endpoint:
         head, sep, host = str(endpoint).strip().partition("://")
         if not sep:
-            head, host = None, head
+            head, host = "", head
         host = host.rstrip("/")
         if scheme is None and head:
             scheme = head.lower()
@@ -5326,7 +5305,7 @@ def _cmd_explain(args, out):
 def _explain_text(details):
     """What Signer.explain returned, for a person: the token masked, the
     access key id cut to its last 4 characters."""
-    key_id, token = _signed_by(details.request)
+    key_id, token = _shown_secrets(details.request)
 
     def masked(text):
         text = _mask_signed(text, _known_secrets(token))
