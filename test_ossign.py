@@ -1158,8 +1158,11 @@ class TestFilesOssProfile:
             ossign.OssProfileCredentialProvider().provide(fs.ctx)
         check_error(excinfo, "oss_profile", path)
 
-    def test_oss_profile_repr_has_no_secret(self):
-        assert_no_secret(repr(ossign.OssProfileCredentialProvider(path="/x", profile="p")))
+    def test_oss_profile_repr_has_no_secret(self, fs):
+        fs.write(".oss/credentials", ini_text("p", access_key_id=KEY_ID, access_key_secret=SECRET))
+        provider = ossign.OssProfileCredentialProvider(profile="p")
+        assert provider.provide(fs.ctx).access_key_secret == SECRET
+        assert_no_secret(repr(provider), SECRET, KEY_ID)
 
 
 # ---- credentials.ini ----------------------------------------------------------------
@@ -5767,7 +5770,7 @@ class TestSignerApi:
 
     @pytest.mark.parametrize("expires", [1.5, "60", True], ids=["float", "str", "bool"])
     def test_expires_of_wrong_type_is_rejected(self, expires):
-        with pytest.raises(ossign.SigningError):
+        with pytest.raises(ossign.SigningError, match="expires must be an int number of seconds"):
             make_signer("v4").sign("GET", _SG_HOST + "/obj", expires=expires)
 
     def test_call_additional_headers_win_over_signer_ones(self):
@@ -5869,7 +5872,7 @@ class TestSignerApi:
         expiration = datetime.fromtimestamp(_SG_T + 1800, tz=timezone.utc)
         provider = _SgCountingProvider(ossign.Credentials(KEY_ID, SECRET, TOKEN, expiration))
         signer = make_signer(version, provider=provider)
-        with pytest.raises(ossign.SigningError):
+        with pytest.raises(ossign.SigningError, match="would outlive its credentials"):
             signer.presign(_SG_HOST + "/obj", expires=timedelta(days=2))
 
     def test_v4_signatures_follow_the_date_the_region_and_the_credentials(self):
@@ -5940,7 +5943,7 @@ class TestSignerApi:
 
     @pytest.mark.parametrize("method", ["", "GET /", "G\u00c9T", 1], ids=["empty", "space", "non-ascii", "int"])
     def test_bad_method_is_rejected(self, method):
-        with pytest.raises(ossign.SigningError):
+        with pytest.raises(ossign.SigningError, match="method must be an HTTP method name"):
             make_signer("v4").sign(method, _SG_HOST + "/obj")
 
 
