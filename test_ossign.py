@@ -2700,7 +2700,7 @@ class TestNetAssumeRole:
 
     def test_base_provider_error_propagates_without_sts_call(self, loopback, fake_sts, clock):
         provider = assume_role_provider(loopback, base_provider=static(KEY_ID, ""))
-        with pytest.raises(ossign.CredentialError):
+        with pytest.raises(ossign.CredentialError, match="must both be non-empty"):
             provider.provide(make_ctx(clock))
         assert loopback.requests == []
 
@@ -6935,6 +6935,11 @@ class TestDiagnoseRefuses:
     def test_a_body_that_is_neither_bytes_nor_str_is_a_type_error(self):
         with pytest.raises(TypeError, match="bytes or str"):
             ossign.diagnose({"Code": "AccessDenied"})
+
+    def test_details_that_are_not_signing_details_are_a_type_error(self):
+        signed = make_signer("v4", bucket="bucket").sign("PUT", "https://bucket.oss-cn-hangzhou.aliyuncs.com/a.txt")
+        with pytest.raises(TypeError, match="SigningDetails of Signer.explain.*got SignedRequest"):
+            ossign.diagnose(_DG_V1_PUT, signed)
 
     def test_importing_ossign_does_not_import_the_xml_parser(self):
         code = "import sys, ossign; print('xml.etree.ElementTree' in sys.modules, 'xml.parsers.expat' in sys.modules)"
