@@ -262,8 +262,54 @@ _ARN_PRODUCTS = {
                               "/acs:osstables:{region}::bucket/", "OSS Tables", 32,
                               ("oss", "acs", "aliyun", "alibaba", "aws")),
 }
-#: A host's service label -> the ARN product it selects.
-_ARN_HOST_LABELS = {spec.label: name for name, spec in _ARN_PRODUCTS.items()}
+
+#: SPEC.md §10, the OSS host families, read in order by ``_infer_host``. A
+#: host under ``aliyuncs.com`` is split into labels; its last one, the
+#: service label (``oss-cn-hangzhou`` in ``b.oss-cn-hangzhou.aliyuncs.com``),
+#: must start with ``head`` and end with ``tail``, with between them nothing
+#: (``middle`` ""), a region id ("R") or anything ("*"). ``before`` names the
+#: labels the family puts before the service label: none (""), a region id
+#: ("R", dual-stack) or a ``cb-`` CloudBox id and a region label ("cb.R").
+#: ``region`` is where the region comes from: "" none (V4 needs region=),
+#: "middle" the service label's middle, "before" the region label before it,
+#: "cb" the CloudBox id (which stands in the region's place). ``status``:
+#: "ok" signs; "arn" is read by ``_infer_arn_host`` (OSS Vectors and Tables:
+#: ``[<bucket>-<account-id>.]<region>[-internal].`` before the label);
+#: "bad" is a SigningError (never signed as OSS or a custom domain);
+#: "none" is a host ossign does not know (a SigningError unless the Signer
+#: gives both bucket and region). What remains before is an optional bucket
+#: label; more labels, or a host no row reads, are "none" too. Host label
+#: and region id differ for the finance public-access hosts: they give none.
+_HostFamily = namedtuple("_HostFamily", "head middle tail before region product name status")
+_HOST_FAMILIES = tuple(_HostFamily(*row) for row in (
+    # head                      mid  tail             before  region    product         name                   status
+    ("oss-cloudbox",            "",  "",              "cb.R", "cb",     "oss-cloudbox", "CloudBox",            "ok"),
+    ("oss-cloudbox-control",    "",  "",              "cb.R", "cb",     "oss-cloudbox", "CloudBox control",    "ok"),
+    ("oss-vectors",             "",  "",              "",     "",       "oss-vectors",  "OSS Vectors",         "arn"),
+    ("oss-tables",              "",  "",              "",     "",       "oss-tables",   "OSS Tables",          "arn"),
+    ("oss-accelerate",          "",  "",              "",     "",       "oss",          "global accelerate",   "ok"),
+    ("oss-accelerate-overseas", "",  "",              "",     "",       "oss",          "overseas accelerate", "ok"),
+    ("oss",                     "",  "",              "R",    "before", "oss",          "dual-stack",          "ok"),
+    ("oss",                     "",  "",              "",     "",       "oss",          "legacy default",      "ok"),
+    ("oss-internal",            "",  "",              "",     "",       "oss",          "legacy internal",     "ok"),
+    ("oss-cn-hzfinance",        "",  "",              "",     "",       "oss",          "Hangzhou finance",    "ok"),
+    ("oss-cn-hzfinance",        "",  "-internal",     "",     "",       "oss",          "Hangzhou finance",    "ok"),
+    ("oss-cn-szfinance",        "",  "",              "",     "",       "oss",          "Shenzhen finance",    "ok"),
+    ("oss-cn-szfinance",        "",  "-internal",     "",     "",       "oss",          "Shenzhen finance",    "ok"),
+    ("oss-",                    "R", "-pub",          "",     "",       "oss",          "finance public",      "ok"),
+    ("oss-",                    "R", "-pub-internal", "",     "",       "oss",          "finance public",      "ok"),
+    # Labels of the families above with something after them (a typo, a
+    # product to come) are not a region: never read as oss-<region>.
+    ("oss-accelerate",          "*", "",              "",     "",       "",             "unknown",             "none"),
+    ("oss-cloudbox",            "*", "",              "",     "",       "",             "unknown",             "none"),
+    ("oss-vectors",             "*", "",              "",     "",       "",             "unknown",             "bad"),
+    ("oss-tables",              "*", "",              "",     "",       "",             "unknown",             "bad"),
+    ("oss-internal",            "*", "",              "",     "",       "",             "unknown",             "none"),
+    ("oss-",                    "R", "-internal",     "",     "middle", "oss",          "internal",            "ok"),
+    ("oss-",                    "R", "",              "",     "middle", "oss",          "public",              "ok"),
+))  # fmt: skip
+#: What ``_infer_host`` says of a host under aliyuncs.com no row reads.
+_UNKNOWN_HOST = _HostFamily("", "*", "", "", "", "", "unknown", "none")
 
 # Percent-encoding. RFC 3986 unreserved characters stay; every other byte
 # becomes %XX with upper-case hex digits (OSS and the SDKs use upper case).
@@ -2799,50 +2845,73 @@ def _is_region_id(text):
     return "-" in text and _is_region_label(text) and "" not in text.split("-")
 
 
-def _infer_host(host):
-    """``host`` -> (bucket, region, product, is_oss_endpoint) from OSS host names.
+def _region_id(value):
+    """§10: a given region -> the plain region id. ``oss-`` and ``-internal``
+    are dropped (``oss-cn-beijing-internal`` means ``cn-beijing``); what is
+    then not a region id is a SigningError showing the expected shape."""
+    text = str(value).strip()
+    plain = text[4:] if text.startswith("oss-") else text
+    if plain.endswith("-internal"):
+        plain = plain[:-9]
+    if not _is_region_id(plain):
+        raise SigningError("invalid region %r: expected a region id such as cn-hangzhou or ap-southeast-1 (lower-case "
+                           "letters and digits in dash-separated parts)" % _excerpt(text, 40))  # fmt: skip
+    return plain
 
-    Standard hosts, with an optional bucket label in front:
-    ``oss-<region>[-internal].aliyuncs.com``, dual-stack
-    ``<region>.oss.aliyuncs.com``, CloudBox
-    ``<cb-id>.<region>.oss-cloudbox[-control].aliyuncs.com`` (the CloudBox id
-    stands for the region) and ``oss-accelerate[-overseas].aliyuncs.com``
-    (no region). String tests, not regexes: ``re`` costs ~15 ms at import.
+
+def _match_family(family, last, labels):
+    """The region one row of _HOST_FAMILIES reads from the service label
+    ``last`` and the labels before it (consumed from ``labels``): None for
+    a family without one, False when the row does not match."""
+    head, tail = family.head, family.tail
+    if not (last.startswith(head) and last.endswith(tail)) or len(last) < len(head) + len(tail):
+        return False
+    middle = last[len(head):len(last) - len(tail)]
+    if family.middle == "R" and not _is_region_id(middle) or family.middle == "" and middle:
+        return False
+    read = {"middle": middle}
+    if family.before == "R":
+        if not (labels and _is_region_id(labels[-1])):
+            return False
+        read["before"] = labels.pop()
+    elif family.before == "cb.R":
+        if len(labels) < 2 or not labels[-2].startswith("cb-") or not _is_region_id(labels[-2]) \
+                or not _is_region_label(labels[-1]):  # fmt: skip
+            return False
+        labels.pop()  # the CloudBox's region; V4 signs with the CloudBox id
+        read["cb"] = labels.pop()
+    return read.get(family.region)
+
+
+def _infer_host(host):
+    """``host`` -> (bucket, region, product, family, account id) by the rows
+    of _HOST_FAMILIES (SPEC.md §10); ``family`` is None for a host outside
+    aliyuncs.com (a custom domain or an IP address) and _UNKNOWN_HOST for one
+    under it that no row reads. String tests, not regexes: ``re`` costs
+    ~15 ms at import; this runs once per new ``scheme://netloc``.
     """
-    nothing = (None, None, None, False, None)
     if not host.endswith(".aliyuncs.com"):
-        return nothing
+        return None, None, None, None, None
     labels = host[:-13].split(".")
     last = labels.pop()
-    product = "oss"
-    if last in _ARN_HOST_LABELS:
-        return _infer_arn_host(host, labels, _ARN_HOST_LABELS[last])
-    if last in ("oss-cloudbox", "oss-cloudbox-control"):
-        if len(labels) < 2 or not labels[-2].startswith("cb-") or not _is_region_label(labels[-1]):
-            return nothing
-        labels.pop()  # the CloudBox's region; V4 signs with the CloudBox id
-        region, product = labels.pop(), "oss-cloudbox"
-    elif last == "oss":
-        # Dual-stack <region>.oss.aliyuncs.com, else the legacy default
-        # endpoint oss.aliyuncs.com of the v1 SDKs (no region in the host).
-        region = labels.pop() if labels and _is_region_id(labels[-1]) else None
-    elif last.startswith(("oss-vectors", "oss-tables")):
-        raise SigningError("host %r is not an OSS Vectors or OSS Tables endpoint ossign knows (<bucket>-"
-                           "<account-id>.<region>.oss-vectors.aliyuncs.com, ...oss-tables...); ossign does not "
-                           "sign it as OSS" % host)  # fmt: skip
-    elif last in ("oss-accelerate", "oss-accelerate-overseas"):
-        region = None
-    elif last.startswith("oss-") and not last.startswith("oss-accelerate"):
-        region = last[4:-9] if last.endswith("-internal") else last[4:]
-    else:
-        return nothing
-    if region is not None and not _is_region_label(region):
-        return nothing
-    if not labels:
-        return None, region, product, True, None
-    if len(labels) == 1 and _is_bucket_name(labels[0]):
-        return labels[0], region, product, True, None
-    return nothing
+    for family in _HOST_FAMILIES:
+        if not last.startswith(family.head):
+            continue
+        before = list(labels)
+        region = _match_family(family, last, before)
+        if region is False:
+            continue
+        if family.status == "arn":
+            bucket, region, product, _, account = _infer_arn_host(host, before, family.product)
+            return bucket, region, product, family, account
+        if family.status == "bad":
+            raise SigningError("host %r is not an OSS Vectors or OSS Tables endpoint ossign knows (<bucket>-"
+                               "<account-id>.<region>.oss-vectors.aliyuncs.com, ...oss-tables...); ossign does not "
+                               "sign it as OSS" % host)  # fmt: skip
+        if family.status != "ok" or len(before) > 1 or (before and not _is_bucket_name(before[0])):
+            break
+        return (before[0] if before else None), region, family.product, family, None
+    return None, None, None, _UNKNOWN_HOST, None
 
 
 def _infer_arn_host(host, labels, product):
@@ -2928,20 +2997,48 @@ def _check_url_text(text):
 _HostPlan = namedtuple("_HostPlan", "given prefix head path_style bucket region product arn")
 
 
+def _dual_stack_or_legacy(host, label, bucket, region):
+    """``L.oss.aliyuncs.com`` is the dual-stack endpoint of region L, or bucket
+    L on the v1 SDKs' default endpoint (``my-bucket`` has a region id's
+    shape): -> (bucket, region) of the one reading the signer's bucket and
+    region agree with; never a guess."""
+    if (region == label and bucket != label) or (region is None and bucket is not None and bucket != label):
+        return None, label  # dual-stack, path-style
+    if (bucket == label and region != label) or (bucket is None and region is not None):
+        return label, None  # the legacy endpoint, virtual-hosted
+    raise SigningError("host %r is either bucket %r on the endpoint oss.aliyuncs.com or the dual-stack endpoint of "
+                       "region %r: name the bucket or the region to say which (Signer(bucket=...) or "
+                       "Signer(region=...))" % (host, label, label))  # fmt: skip
+
+
 def _host_plan(scheme, netloc, host, given):
     """§1.3 and §10 for one host and the signer's (bucket, region, product, account id)."""
     bucket, region, product, account = given
-    info_bucket, info_region, info_product, is_oss, info_account = _infer_host(host)
+    region = _region_id(region) if region else None
+    info_bucket, info_region, info_product, family, info_account = _infer_host(host)
     if info_product in _ARN_PRODUCTS or product in _ARN_PRODUCTS:
         return _arn_host_plan(scheme, netloc, host, given, (info_bucket, info_region, info_product, info_account))
+    if family is not None and family.before == "R" and info_bucket is None and _is_bucket_name(info_region):
+        info_bucket, info_region = _dual_stack_or_legacy(host, info_region, bucket, region)
+    if family is _UNKNOWN_HOST:
+        if not (bucket and region):
+            raise SigningError("host %r is under aliyuncs.com but is no OSS endpoint ossign knows (such as "
+                               "<bucket>.oss-<region>.aliyuncs.com): use the bucket's endpoint, or name both the "
+                               "bucket and the region (Signer(bucket, region=...)) to sign it as a custom domain"
+                               % host)  # fmt: skip
+        family = None  # signed as a custom domain, with the signer's bucket and region
     if info_bucket is not None:  # the host names the bucket
         if bucket and bucket != info_bucket:
             raise SigningError("bucket %r does not match the URL host %r" % (bucket, host))
         bucket = info_bucket
-    if region is None and info_region is not None:
-        region, product = info_region, info_product
-    if region and region.startswith("oss-"):
-        region = region[4:]  # OSS V4 signs the plain region id
+    if info_region is not None:  # the host names the region (a CloudBox: its id)
+        if region and region != info_region:
+            raise SigningError("region %r does not match the URL host %r, which is in %r: pass region=%r or "
+                               "no region" % (region, host, info_region, info_region))  # fmt: skip
+        region = info_region
+        if product == "oss":
+            product = info_product
+    is_oss = family is not None
     if bucket and (info_bucket is not None or (not is_oss and host.startswith(bucket + "."))):
         head, path_style = "/" + bucket, False  # virtual-hosted
     elif is_oss or not bucket or _is_plain_host(host):
@@ -2981,8 +3078,7 @@ def _arn_host_plan(scheme, netloc, host, given, info):
         if account and account != info_account:
             raise SigningError("account_id does not match the account id in the URL host %r" % (host,))
         bucket, account = info_bucket, info_account
-    if region and region.startswith("oss-"):
-        region = region[4:]
+    region = _region_id(region) if region else None
     if region and info_region and region != info_region:
         raise SigningError("region %r does not match the URL host %r" % (region, host))
     region = region or info_region
@@ -3455,9 +3551,7 @@ class Signer:
                 raise SigningError("account_id must be the Alibaba Cloud account id (digits only)")
         if region is not None:
             region = str(region).strip()
-            if region.startswith("oss-"):
-                region = region[4:]  # OSS V4 signs the plain region id
-            region = region or None
+            region = _region_id(region) if region else None  # V4 signs the plain region id
         self.bucket = bucket or None
         self.region = region
         self.version = version
@@ -4887,14 +4981,20 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
         if not host or any(c in host for c in "/?#@ \t"):
             raise SigningError("endpoint must be a host name with an optional scheme and port, got %r"
                                % (endpoint,))  # fmt: skip
+        if region and spec is None:  # not needed with an endpoint, but it must not contradict it
+            name = host.partition(":")[0].lower()
+            region, (named_bucket, named, _, family, _) = _region_id(region), _infer_host(name)
+            if family is not None and family.before == "R" and named_bucket is None:
+                named = None  # my-bucket.oss.aliyuncs.com may name a bucket: _host_plan decides
+            if named and named != region:
+                raise SigningError("region %r does not match the endpoint %r, which is in %r"
+                                   % (region, host, named))  # fmt: skip
     elif accelerate:
         host = "oss-accelerate.aliyuncs.com"
     else:
         if not region:
             raise SigningError("object_url needs a region or an endpoint")
-        region = region[4:] if region.startswith("oss-") else region
-        if not _is_region_label(region):
-            raise SigningError("invalid region %r (e.g. cn-hangzhou)" % (region,))
+        region = _region_id(region)
         if spec is not None:
             host = "%s%s.%s.aliyuncs.com" % (region, "-internal" if internal else "", spec.label)
         elif dualstack:
@@ -5151,7 +5251,8 @@ def _cli_signer(args, bucket, endpoint=None):
     ctx = _cli_context(args)
     region = args.region
     if region is None and endpoint:
-        region = _infer_host(endpoint.split("://", 1)[-1].split("/")[0].split(":")[0].lower())[1]
+        host = endpoint.split("://", 1)[-1].split("/")[0].split(":")[0].lower()
+        region = _host_plan("https", host, host, (bucket, None, "oss", None)).region
     if args.version == "v4" and not region:
         raise SigningError("V4 needs a region: pass --region (e.g. --region cn-hangzhou)")
     return Signer(bucket, _cli_provider(args), region=region, version=args.version, context=ctx)
@@ -5315,6 +5416,8 @@ _CLI_WORDING = (
     ("object_url needs a region or an endpoint", "oss://BUCKET/KEY needs --region or --endpoint"),
     ("post_policy needs a region or an endpoint for the form's URL", "the form's URL needs --region or --endpoint"),
     ("pass region= to Signer", "pass --region"),
+    ("Signer(bucket, region=...)", "--bucket and --region"),
+    ("(Signer(bucket=...) or Signer(region=...))", "(--bucket or --region)"),
     ("expires is required", "--expires is required"),
     ("expires must", "--expires must"),
     ("endpoint must be", "--endpoint must be"),

@@ -5418,18 +5418,41 @@ class TestSigningRulesEachOneTestPins:
 
 
 #: Hosts written out by hand: (host, bucket and region ossign reads from it).
+_CB = "cb-f8z7yvzgwfkl9q0h1a2b"
+#: Example hosts of each family of SPEC.md §10, written out: (host, bucket,
+#: region, product) that a Signer with neither bucket nor region reads.
 _HOST_CASES = [
-    ("bucket.oss.aliyuncs.com", "bucket", None),  # the v1 SDKs' default endpoint: no region in it
-    ("oss.aliyuncs.com", None, None),
-    ("cn-beijing.oss.aliyuncs.com", None, "cn-beijing"),  # dual-stack
-    ("bkt.cn-beijing.oss.aliyuncs.com", "bkt", "cn-beijing"),
-    ("bkt.oss-cn-beijing-internal.aliyuncs.com", "bkt", "cn-beijing"),
+    ("oss-cn-hangzhou.aliyuncs.com", None, "cn-hangzhou", "oss"),  # public
+    ("bkt.oss-ap-southeast-1.aliyuncs.com", "bkt", "ap-southeast-1", "oss"),
+    ("bkt.oss-cn-north-2-gov-1.aliyuncs.com", "bkt", "cn-north-2-gov-1", "oss"),
+    ("bkt.oss-cn-shanghai-finance-1.aliyuncs.com", "bkt", "cn-shanghai-finance-1", "oss"),
+    ("bkt.oss-cn-beijing-internal.aliyuncs.com", "bkt", "cn-beijing", "oss"),  # internal (VPC)
+    ("oss-cn-shanghai-finance-1-internal.aliyuncs.com", None, "cn-shanghai-finance-1", "oss"),
+    ("bkt.cn-beijing.oss.aliyuncs.com", "bkt", "cn-beijing", "oss"),  # dual-stack
+    ("bucket.oss.aliyuncs.com", "bucket", None, "oss"),  # the v1 SDKs' default endpoint: no region in it
+    ("oss.aliyuncs.com", None, None, "oss"),
+    ("bkt.oss-internal.aliyuncs.com", "bkt", None, "oss"),
+    ("bkt.oss-accelerate.aliyuncs.com", "bkt", None, "oss"),  # accelerate: no region
+    ("oss-accelerate-overseas.aliyuncs.com", None, None, "oss"),
+    ("bkt.oss-cn-shanghai-finance-1-pub.aliyuncs.com", "bkt", None, "oss"),  # finance public access
+    ("oss-cn-hzfinance.aliyuncs.com", None, None, "oss"),
+    ("bkt.oss-cn-hzfinance-internal.aliyuncs.com", "bkt", None, "oss"),
+    ("bkt.oss-cn-szfinance.aliyuncs.com", "bkt", None, "oss"),
+    ("bkt.%s.cn-hangzhou.oss-cloudbox.aliyuncs.com" % _CB, "bkt", _CB, "oss-cloudbox"),  # the id is the region
+    ("%s.cn-hangzhou.oss-cloudbox-control.aliyuncs.com" % _CB, None, _CB, "oss-cloudbox"),
+]
+#: Hosts under aliyuncs.com that no family reads: signed only with both the
+#: Signer's bucket and region, as a custom domain.
+_UNKNOWN_HOSTS = [
+    "s3.oss-cn-hangzhou.aliyuncs.com", "bkt.s3.oss-cn-hangzhou.aliyuncs.com", "oss-xyz.aliyuncs.com",
+    "bkt.oss-accelerate-xyz.aliyuncs.com", "bkt.oss-cloudbox.aliyuncs.com", "a.b.oss-cn-hangzhou.aliyuncs.com",
+    "ecs.cn-hangzhou.aliyuncs.com", "bkt.cn-hangzhou.oss-cloudbox.aliyuncs.com",
 ]
 
 
 class TestSigningHostFamilies:
-    @pytest.mark.parametrize("host, bucket, region", _HOST_CASES, ids=[c[0] for c in _HOST_CASES])
-    def test_host_gives_its_bucket_and_region(self, host, bucket, region):
+    @pytest.mark.parametrize("host, bucket, region, product", _HOST_CASES, ids=[c[0] for c in _HOST_CASES])
+    def test_host_gives_its_bucket_and_region(self, host, bucket, region, product):
         signer = make_signer("v4", bucket=None, region=None)
         url = "https://%s/%s" % (host, "k" if bucket else "bkt/k")
         if region is None:
@@ -5438,7 +5461,83 @@ class TestSigningHostFamilies:
             signer = make_signer("v4", bucket=None, region="cn-hangzhou")
         details = signer.explain("GET", url)
         assert details.canonical_request.split("\n")[1] == "/%s/k" % (bucket or "bkt")
-        assert details.scope == "20231114/%s/oss/aliyun_v4_request" % (region or "cn-hangzhou")
+        assert details.scope == "20231114/%s/%s/aliyun_v4_request" % (region or "cn-hangzhou", product)
+
+    @pytest.mark.parametrize("host, bucket, region, product", _HOST_CASES, ids=[c[0] for c in _HOST_CASES])
+    @pytest.mark.parametrize("version", ["v1", "v2"])
+    def test_host_gives_its_bucket_to_v1_and_v2(self, version, host, bucket, region, product):
+        url = "https://%s/%s" % (host, "k" if bucket else "bkt/k")
+        details = make_signer(version, bucket=None, region=None).explain("GET", url)
+        resource = "/%s/k" % (bucket or "bkt")
+        if version == "v2":
+            resource = resource.replace("/", "%2F")
+        assert details.string_to_sign.split("\n")[-1] == resource
+
+    @pytest.mark.parametrize("host, bucket, region, product", [c for c in _HOST_CASES if c[2]],
+                             ids=[c[0] for c in _HOST_CASES if c[2]])
+    def test_the_hosts_own_region_given_again_signs_the_same(self, host, bucket, region, product):
+        url = "https://%s/%s" % (host, "k" if bucket else "bkt/k")
+        inferred = make_signer("v4", bucket=None, region=None).presign(url, expires=60)
+        assert make_signer("v4", bucket=bucket, region=region).presign(url, expires=60) == inferred
+
+    @pytest.mark.parametrize("host, region", [
+        ("bkt.oss-cn-hangzhou.aliyuncs.com", "cn-beijing"),
+        ("bkt.oss-cn-hangzhou-internal.aliyuncs.com", "oss-cn-shanghai"),
+        ("bkt.cn-beijing.oss.aliyuncs.com", "cn-hangzhou"),
+        ("bkt.%s.cn-hangzhou.oss-cloudbox.aliyuncs.com" % _CB, "cn-hangzhou"),
+    ], ids=["public", "internal", "dual-stack", "cloudbox-region-not-its-id"])  # fmt: skip
+    @pytest.mark.parametrize("call", ["sign", "presign", "explain"])
+    def test_given_region_contradicting_the_host_is_refused(self, call, host, region):
+        signer = make_signer("v4", bucket=None, region=region)
+        with pytest.raises(ossign.SigningError, match="does not match the URL host") as info:
+            getattr(signer, call)("https://%s/k" % host) if call == "presign" else \
+                getattr(signer, call)("GET", "https://%s/k" % host)  # fmt: skip
+        assert host in str(info.value) and "pass region=" in str(info.value)
+
+    @pytest.mark.parametrize("host", ["cn-beijing.oss.aliyuncs.com", "my-bucket.oss.aliyuncs.com"])
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_region_shaped_label_on_oss_aliyuncs_com_is_refused_when_nothing_says_which(self, version, host):
+        label = host.split(".")[0]
+        for bucket, region in ((None, None), (label, label), ("other", "cn-shanghai")):
+            with pytest.raises(ossign.SigningError, match="either bucket") as info:
+                make_signer(version, bucket=bucket, region=region).sign("GET", "https://%s/bkt/k" % host)
+            assert host in str(info.value) and "Signer(region=...)" in str(info.value)
+
+    @pytest.mark.parametrize("bucket, region", [(None, "cn-beijing"), ("bkt", None), ("bkt", "cn-beijing")])
+    def test_dual_stack_endpoint_is_read_when_the_signer_says_so(self, bucket, region):
+        signer = make_signer("v4", bucket=bucket, region=region)
+        details = signer.explain("GET", "https://cn-beijing.oss.aliyuncs.com/bkt/k")
+        assert details.canonical_request.split("\n")[1] == "/bkt/k"
+        assert details.scope == "20231114/cn-beijing/oss/aliyun_v4_request"
+
+    @pytest.mark.parametrize("bucket, region", [("my-bucket", None), ("my-bucket", "cn-hangzhou"),
+                                                (None, "cn-hangzhou")])
+    def test_dashed_bucket_on_the_v1_sdks_endpoint_is_read_when_the_signer_says_so(self, bucket, region):
+        url = "https://my-bucket.oss.aliyuncs.com/k"
+        v1 = make_signer("v1", bucket=bucket, region=region).explain("GET", url)
+        assert v1.string_to_sign.split("\n")[-1] == "/my-bucket/k"
+        if region:
+            v4 = make_signer("v4", bucket=bucket, region=region).explain("GET", url)
+            assert v4.canonical_request.split("\n")[1] == "/my-bucket/k"
+            assert v4.scope == "20231114/cn-hangzhou/oss/aliyun_v4_request"
+
+    def test_given_bucket_contradicting_the_host_is_refused(self):
+        with pytest.raises(ossign.SigningError, match="bucket 'other' does not match the URL host"):
+            make_signer("v1", bucket="other").sign("GET", "https://bkt.oss-cn-shanghai-finance-1-pub.aliyuncs.com/k")
+
+    @pytest.mark.parametrize("host", _UNKNOWN_HOSTS)
+    @pytest.mark.parametrize("version", ["v1", "v4"])
+    def test_unknown_aliyuncs_host_is_refused_without_bucket_and_region(self, version, host):
+        for bucket, region in ((None, None), ("bkt", None), (None, "cn-hangzhou")):
+            with pytest.raises(ossign.SigningError, match="no OSS endpoint ossign knows") as info:
+                make_signer(version, bucket=bucket, region=region).sign("GET", "https://%s/k" % host)
+            assert host in str(info.value) and "region=" in str(info.value)
+
+    @pytest.mark.parametrize("host", _UNKNOWN_HOSTS)
+    def test_unknown_aliyuncs_host_with_bucket_and_region_signs_as_a_custom_domain(self, host):
+        details = make_signer("v4", bucket="bkt", region="cn-shanghai").explain("GET", "https://%s/k" % host)
+        assert details.canonical_request.split("\n")[1] == "/bkt/k"
+        assert details.scope == "20231114/cn-shanghai/oss/aliyun_v4_request"
 
     def test_legacy_bucket_host_signs_the_bucket_not_a_path_style_key(self):
         signed = make_signer("v1", bucket="bucket").sign("GET", "https://bucket.oss.aliyuncs.com/key")
@@ -5467,6 +5566,88 @@ class TestSigningHostFamilies:
     def test_host_with_a_trailing_dot_is_refused(self):
         with pytest.raises(ossign.SigningError, match="without the dot"):
             make_signer("v4").sign("GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com./k")
+
+
+_REGION_FORMS = ["cn-beijing", "oss-cn-beijing", "cn-beijing-internal", "oss-cn-beijing-internal", " cn-beijing "]
+_NOT_REGIONS = ["beijing", "oss-beijing", "beijing-internal", "oss-", "cn-", "-cn-beijing", "cn--beijing",
+                "CN-BEIJING", "cn_beijing", "cn-beijing.x", "cn-北京"]
+
+
+class TestRegionNormalisation:
+    @pytest.mark.parametrize("given", _REGION_FORMS)
+    def test_every_form_of_a_region_signs_the_plain_id(self, given):
+        signer = make_signer("v4", bucket="bkt", region=given)
+        assert signer.region == "cn-beijing"
+        assert signer.explain("GET", "https://img.example.com/k").scope == "20231114/cn-beijing/oss/aliyun_v4_request"
+
+    @pytest.mark.parametrize("given", _REGION_FORMS)
+    def test_every_form_of_a_region_agrees_with_its_internal_host(self, given):
+        url = "https://bkt.oss-cn-beijing-internal.aliyuncs.com/k"
+        inferred = make_signer("v4", bucket=None, region=None).presign(url, expires=60)
+        assert make_signer("v4", bucket=None, region=given).presign(url, expires=60) == inferred
+
+    @pytest.mark.parametrize("given", _NOT_REGIONS)
+    def test_a_value_that_is_no_region_id_is_refused_showing_the_shape(self, given):
+        with pytest.raises(ossign.SigningError, match="invalid region") as info:
+            make_signer("v4", region=given)
+        assert repr(given.strip()) in str(info.value) and "cn-hangzhou" in str(info.value)
+
+    @pytest.mark.parametrize("given", _NOT_REGIONS)
+    def test_object_url_refuses_a_value_that_is_no_region_id(self, given):
+        with pytest.raises(ossign.SigningError, match="invalid region.*cn-hangzhou"):
+            ossign.object_url("bkt", "k", given)
+
+    @pytest.mark.parametrize("given", _REGION_FORMS)
+    @pytest.mark.parametrize("internal, host", [(False, "bkt.oss-cn-beijing.aliyuncs.com"),
+                                                (True, "bkt.oss-cn-beijing-internal.aliyuncs.com")])
+    def test_object_url_reads_every_form_of_a_region(self, given, internal, host):
+        assert ossign.object_url("bkt", "k", given, internal=internal) == "https://%s/k" % host
+
+    def test_object_url_refuses_a_region_contradicting_the_endpoint(self):
+        with pytest.raises(ossign.SigningError, match="region 'cn-beijing' does not match the endpoint "
+                                                      "'oss-cn-hangzhou.aliyuncs.com'"):  # fmt: skip
+            ossign.object_url("bkt", "k", "cn-beijing", endpoint="https://oss-cn-hangzhou.aliyuncs.com")
+        url = ossign.object_url("bkt", "k", "oss-cn-hangzhou-internal", endpoint="oss-cn-hangzhou.aliyuncs.com")
+        assert url == "https://bkt.oss-cn-hangzhou.aliyuncs.com/k"
+
+    @pytest.mark.parametrize("endpoint", ["oss.aliyuncs.com", "my-bucket.oss.aliyuncs.com"])
+    def test_object_url_takes_a_region_beside_a_dashed_bucket_on_the_v1_sdks_endpoint(self, endpoint):
+        url = ossign.object_url("my-bucket", "k", "cn-hangzhou", endpoint=endpoint)
+        assert url == "https://my-bucket.oss.aliyuncs.com/k"
+        details = make_signer("v4", bucket="my-bucket", region="cn-hangzhou").explain("GET", url)
+        assert details.canonical_request.split("\n")[1] == "/my-bucket/k"
+
+    @pytest.mark.parametrize("given", ["cn-beijing-internal", "oss-cn-beijing"])
+    def test_cli_region_forms_sign_the_plain_id(self, intg_cli, intg_keys, given):
+        status, out, _ = intg_cli("presign", "oss://bkt/k", "--region", given, "--expires", "60")
+        assert status == 0
+        assert out.startswith("https://bkt.oss-cn-beijing.aliyuncs.com/k?")
+        assert "%2Fcn-beijing%2Foss%2Faliyun_v4_request" in out
+
+    def test_cli_bucket_reads_a_dashed_bucket_on_the_v1_sdks_endpoint(self, intg_cli, intg_keys):
+        status, out, _ = intg_cli("explain", "GET", "https://my-bucket.oss.aliyuncs.com/k", "--version", "v1",
+                                  "--bucket", "my-bucket")
+        assert status == 0 and "/my-bucket/k" in out
+
+    @pytest.mark.parametrize("argv, fragments", [
+        (["presign", "oss://bkt/k", "--region", "beijing"], ("invalid --region 'beijing'", "cn-hangzhou")),
+        (["sign", "GET", "https://bkt.oss-cn-hangzhou.aliyuncs.com/k", "--region", "cn-beijing"],
+         ("does not match the URL host 'bkt.oss-cn-hangzhou.aliyuncs.com'",)),
+        (["presign", "oss://bkt/k", "--region", "cn-beijing", "--endpoint", "oss-cn-hangzhou.aliyuncs.com"],
+         ("does not match the endpoint",)),
+        (["sign", "GET", "https://bkt.oss-cn-hzfinance.aliyuncs.com/k"], ("needs a region", "--region")),
+        (["sign", "GET", "https://s3.oss-cn-hangzhou.aliyuncs.com/bkt/k", "--region", "cn-hangzhou"],
+         ("'s3.oss-cn-hangzhou.aliyuncs.com'", "no OSS endpoint ossign knows")),
+        (["sign", "GET", "https://my-bucket.oss.aliyuncs.com/k", "--version", "v1"],
+         ("either bucket 'my-bucket'", "(--bucket or --region)")),
+    ], ids=["not-a-region", "contradicts-url", "contradicts-endpoint", "finance-host", "unknown-host",
+            "bucket-or-dual-stack"])  # fmt: skip
+    def test_cli_refuses_with_one_line_naming_the_value(self, intg_cli, intg_keys, argv, fragments):
+        status, out, err = intg_cli(*argv)
+        assert (status, out) == (1, "")
+        for fragment in fragments:
+            assert fragment in err
+        assert_no_secret(err)
 
 
 class TestSigningHostsAndStyles:
@@ -5538,8 +5719,8 @@ class TestSigningHostsAndStyles:
         _sg_check(signed, "v4", _sg_v4(), region="cn-hangzhou")
         assert "/cn-hangzhou/oss/aliyun_v4_request," in signed.headers["Authorization"]
 
-    def test_given_region_wins_over_inferred(self):
-        signed = make_signer("v4", bucket=None, region="cn-beijing").sign("GET", _SG_HOST + "/obj")
+    def test_given_region_wins_over_a_host_without_one(self):
+        signed = make_signer("v4", bucket=None, region="cn-beijing").sign("GET", "https://bkt.oss.aliyuncs.com/obj")
         _sg_check(signed, "v4", _sg_v4(), region="cn-beijing")
 
     def test_url_without_host_is_rejected(self):

@@ -51,6 +51,27 @@ KEY_CHARS = (
 VALUE_CHARS = KEY_CHARS.replace("/", "") + "/=+"
 HEADER_VALUE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789 -_.:;=/+@,"
 REGIONS = ("cn-hangzhou", "cn-shanghai", "ap-southeast-1", "us-west-1", "eu-central-1")
+#: SPEC.md §10's host families: (name, endpoint or None for the public one,
+#: whether the host names the region, whether it names the bucket). ``{r}``
+#: is the region (``{cb}`` a CloudBox id, which V4 signs as the region), ``{n}``
+#: a number. The SDKs are told the bucket and region; ossign is told them
+#: too, or, when the host names them, sometimes left to read them.
+HOST_FAMILIES = (
+    ("public", None, True, True),
+    ("internal", "oss-{r}-internal.aliyuncs.com", True, True),
+    ("dual-stack", "{r}.oss.aliyuncs.com", True, True),
+    ("legacy", "oss.aliyuncs.com", False, True),
+    ("legacy-internal", "oss-internal.aliyuncs.com", False, True),
+    ("accelerate", "oss-accelerate.aliyuncs.com", False, True),
+    ("accelerate-overseas", "oss-accelerate-overseas.aliyuncs.com", False, True),
+    ("finance-pub", "oss-cn-shanghai-finance-1-pub.aliyuncs.com", False, True),
+    ("hzfinance", "oss-cn-hzfinance.aliyuncs.com", False, True),
+    ("szfinance-internal", "oss-cn-szfinance-internal.aliyuncs.com", False, True),
+    ("cloudbox", "{cb}.{r}.oss-cloudbox.aliyuncs.com", True, True),
+    ("cname", "img-{n}.example.com", False, False),
+    ("other-aliyuncs", "s3.oss-{r}.aliyuncs.com", False, False),  # signed as a custom domain
+    ("ip", "10.0.0.{n}:9000", False, False),  # path-style
+)
 #: Query parameters that presigning owns (replaced, never signed as given).
 OWNED_PARAMS = frozenset().union(*ossign._AUTH_PARAMS.values())
 PLAIN_PARAMS = ("prefix", "marker", "max-keys", "delimiter", "encoding-type", "list-type", "custom-param")
@@ -91,6 +112,11 @@ def random_case(rng, version, mode, oss2_subresources):
             "%a, %d %b %Y %H:%M:%S GMT", time.gmtime(rng.randint(1600000000, 1800000000)))
     if version == "v4" and rng.random() < 0.3:
         headers["X-Custom-%d" % rng.randint(1, 9)] = _text(rng, HEADER_VALUE_CHARS, 1, 10).strip() or "c"
+    family, endpoint, names_region, names_bucket = rng.choice(HOST_FAMILIES)
+    region = rng.choice(REGIONS)
+    cloudbox = "cb-" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(20))
+    if endpoint:
+        endpoint = endpoint.format(r=region, cb=cloudbox, n=rng.randint(1, 254))
     token = None
     if rng.random() < 0.4:
         token = "CAIS" + "".join(rng.choice("ABCDEFabcdef0123456789+/=") for _ in range(rng.randint(20, 80)))
@@ -99,7 +125,14 @@ def random_case(rng, version, mode, oss2_subresources):
         "mode": mode,
         "method": rng.choice(("GET", "PUT", "POST", "DELETE", "HEAD")),
         "bucket": "fuzz-%d" % rng.randint(100, 999),
-        "region": rng.choice(REGIONS),
+        "region": region,
+        "cloudbox": cloudbox if family == "cloudbox" else None,  # V4 signs its id as the region
+        "family": family,
+        "endpoint": endpoint,
+        "cname": family in ("cname", "other-aliyuncs"),
+        # ossign reads the host's bucket and region instead of being told
+        "infer_bucket": names_bucket and rng.random() < 0.5,
+        "infer_region": names_region and rng.random() < 0.5,
         "key": key,
         "params": params,
         "headers": headers,
@@ -115,10 +148,12 @@ def url_of(case):
     # object_url refuses a key that starts with "/" (it is almost always a
     # mistake); such a key, which the SDKs sign as given, is put in by hand.
     key = case["key"]
-    url = ossign.object_url(case["bucket"], key.lstrip("/"), case["region"])
+    endpoint = case.get("endpoint")
+    region = None if endpoint else case["region"]
+    url = ossign.object_url(case["bucket"], key.lstrip("/"), region, endpoint=endpoint, cname=case.get("cname"))
     if key.startswith("/"):
-        head, _, tail = url.partition(".aliyuncs.com/")
-        url = head + ".aliyuncs.com/" + "/" * (len(key) - len(key.lstrip("/"))) + tail
+        prefix = ossign.object_url(case["bucket"], "", region, endpoint=endpoint, cname=case.get("cname"))
+        url = prefix + "/" * (len(key) - len(key.lstrip("/"))) + url[len(prefix):]
     if case["params"]:
         url += "?" + "&".join(urllib.parse.quote(k, safe="") + ("=" + urllib.parse.quote(v, safe="") if v else "")
                               for k, v in case["params"].items())
@@ -135,9 +170,18 @@ def additional(case):
 # ---- signers ---------------------------------------------------------------
 
 
+def signing_region(case):
+    return case.get("cloudbox") or case["region"]
+
+
+def signing_product(case):
+    return "oss-cloudbox" if case.get("cloudbox") else "oss"
+
+
 def sign_ossign(case):
     provider = ossign.StaticCredentialProvider(case["id"], case["secret"], case["token"])
-    signer = ossign.Signer(case["bucket"], provider, region=case["region"], version=case["version"],
+    signer = ossign.Signer(None if case.get("infer_bucket") else case["bucket"], provider,
+                           region=None if case.get("infer_region") else signing_region(case), version=case["version"],
                            context=ossign.Context(clock=lambda: case["time"]))
     signed = signer.sign(case["method"], url_of(case), case["headers"], expires=case["expires"])
     return result_of(signed.headers, signed.url if case["mode"] == "query" else None)
@@ -184,7 +228,7 @@ def sign_oss2(case):
         auth = oss2.make_auth(case["id"], case["secret"], version)
     base = url_of(dict(case, params={}))
     req = Request(case["method"], base, params=dict(case["params"]), headers=dict(case["headers"]),
-                  region=case["region"], product="oss")
+                  region=signing_region(case), product=signing_product(case))
     extra = additional(case)
     with _Frozen(case["time"]):
         if case["mode"] == "header":
@@ -205,7 +249,8 @@ def sign_ossv2(case):
     from alibabacloud_oss_v2.types import Credentials, HttpRequest, SigningContext
 
     now = datetime.datetime.fromtimestamp(case["time"], datetime.timezone.utc)
-    ctx = SigningContext(product="oss", region=case["region"], bucket=case["bucket"], key=case["key"],
+    ctx = SigningContext(product=signing_product(case), region=signing_region(case), bucket=case["bucket"],
+                         key=case["key"],
                          request=HttpRequest(case["method"], url_of(case), headers=dict(case["headers"])),
                          credentials=Credentials(case["id"], case["secret"], case["token"]),
                          signing_time=now, additional_headers=additional(case))
