@@ -4295,7 +4295,12 @@ def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
     Raises:
         ValueError: the body is not an OSS error document (HTML, other XML,
             a DTD or entity declaration, more than 1 MiB).
+        TypeError: the body is neither bytes nor str, or ``details`` is not
+            a SigningDetails.
     """
+    if details is not None and not isinstance(details, SigningDetails):
+        raise TypeError("details must be the SigningDetails of Signer.explain() for the request, got %s"
+                        % type(details).__name__)  # fmt: skip
     fields = _parse_error(error_body)
     secrets = _known_secrets(_shown_secrets(details.request)[1]) if details is not None else ()
     lines = ["OSS error %s: %s" % (_shown(fields, "Code"), _shown(fields, "Message", secrets) or "(no message)")]
