@@ -154,10 +154,15 @@ def url_of(case):
     if key.startswith("/"):
         prefix = ossign.object_url(case["bucket"], "", region, endpoint=endpoint, cname=case.get("cname"))
         url = prefix + "/" * (len(key) - len(key.lstrip("/"))) + url[len(prefix):]
-    if case["params"]:
-        url += "?" + "&".join(urllib.parse.quote(k, safe="") + ("=" + urllib.parse.quote(v, safe="") if v else "")
-                              for k, v in case["params"].items())
-    return url
+    return url + query_of(case)
+
+
+def query_of(case):
+    """``?k=v&...`` of the case's parameters, each part percent-encoded; empty without any."""
+    if not case["params"]:
+        return ""
+    return "?" + "&".join(urllib.parse.quote(k, safe="") + ("=" + urllib.parse.quote(v, safe="") if v else "")
+                          for k, v in case["params"].items())
 
 
 def additional(case):
@@ -297,10 +302,7 @@ def product_url(case):
     else:
         host = "%s-%s.%s.%s.aliyuncs.com" % (case["bucket"], case["account"], region, label)
     url = "https://%s/%s" % (host, urllib.parse.quote(case["key"]))
-    if case["params"]:
-        url += "?" + "&".join(urllib.parse.quote(k, safe="") + ("=" + urllib.parse.quote(v, safe="") if v else "")
-                              for k, v in case["params"].items())
-    return url
+    return url + query_of(case)
 
 
 def sign_ossign_product(case):
