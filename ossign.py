@@ -26,7 +26,6 @@ import sys
 import threading
 import time
 from collections import namedtuple
-from datetime import datetime, timedelta, timezone
 
 __version__ = "1.0.0"
 
@@ -63,6 +62,7 @@ __all__ = [
 
 TYPE_CHECKING = False  # typing costs ~10 ms at import; annotations are strings
 if TYPE_CHECKING:  # pragma: no cover
+    from datetime import datetime, timedelta  # imported where used: ~1.5 ms at import
     from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 
@@ -332,7 +332,6 @@ _MONTHS = (
     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 )  # fmt: skip
 _TRUE = frozenset(("true", "1", "yes", "on"))
-_UTC = timezone.utc
 
 
 # ==== Errors ================================================================
@@ -455,6 +454,8 @@ def _parse_expiration(text, source):
     Accepts ``YYYY-MM-DDTHH:MM:SS``, an optional fraction of any length, then
     ``Z`` or ``±HH:MM`` (Python 3.9's ``fromisoformat`` rejects ``Z``).
     """
+    from datetime import datetime, timedelta, timezone
+
     global _EXPIRATION_RE
     if _EXPIRATION_RE is None:
         import re
@@ -471,7 +472,7 @@ def _parse_expiration(text, source):
     try:
         value = datetime(
             int(year), int(month), int(day), int(hour), int(minute), int(second),
-            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=_UTC,
+            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc,
         )  # fmt: skip
         if sign:
             offset = timedelta(hours=int(oh), minutes=int(om))
@@ -483,6 +484,8 @@ def _parse_expiration(text, source):
 
 def _to_epoch(value, name="time"):
     """An aware datetime or epoch seconds, as float epoch seconds."""
+    from datetime import datetime
+
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("%s must be a timezone-aware datetime" % name)
@@ -751,9 +754,11 @@ class Credentials:
     def __init__(self, access_key_id: str, access_key_secret: str, security_token: Optional[str] = None,
                  expiration: Optional[datetime] = None) -> None:
         if expiration is not None:
+            from datetime import datetime, timezone
+
             if not isinstance(expiration, datetime) or expiration.tzinfo is None:
                 raise TypeError("expiration must be a timezone-aware datetime or None")
-            expiration = expiration.astimezone(_UTC)
+            expiration = expiration.astimezone(timezone.utc)
         setter = object.__setattr__
         setter(self, "access_key_id", access_key_id)
         setter(self, "access_key_secret", access_key_secret)
@@ -1913,7 +1918,9 @@ def _oauth_mode(p):
     if expires <= p.ctx.clock():
         raise _cred_error(p.source, "%s: the STS credentials of the OAuth login expired at %s; log in again "
                           "with the CLI (aliyun configure --mode OAuth)" % (p.where, _iso_zulu(expires)))  # fmt: skip
-    expiration = datetime.fromtimestamp(expires, _UTC)
+    from datetime import datetime, timezone
+
+    expiration = datetime.fromtimestamp(expires, timezone.utc)
     return _make_credentials(p.source, key_id, secret, token, expiration, p.ctx.clock())
 
 
@@ -2574,8 +2581,10 @@ def _fresh_copy(error):
 
 
 def _seconds(value, name):
-    if isinstance(value, timedelta):
-        value = value.total_seconds()
+    if not isinstance(value, (int, float)):
+        from datetime import timedelta
+
+        value = value.total_seconds() if isinstance(value, timedelta) else None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ValueError("%s must be a non-negative number of seconds or a timedelta" % name)
     return float(value)
@@ -2759,7 +2768,7 @@ class CredentialCache:
         short = _ShortCredentials(
             "%s: credentials expire at %s, before they are needed (%s)"
             % (_source_of(self.provider), creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
-               datetime.fromtimestamp(need, _UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
+               time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(need))),
             _source_of(self.provider),
         )  # fmt: skip
         short.expires_at = creds._expires_at
@@ -3134,13 +3143,15 @@ def _names(value, what="additional_headers"):
 
 def _expires_seconds(expires, version):
     """§1.6: ``expires`` -> whole seconds."""
-    if isinstance(expires, timedelta):
-        seconds = int(expires.total_seconds())
-    elif isinstance(expires, int) and not isinstance(expires, bool):
+    if isinstance(expires, int) and not isinstance(expires, bool):
         seconds = expires
     else:
-        raise SigningError("expires must be an int number of seconds or a timedelta, got %s %r"
-                           % (type(expires).__name__, expires))  # fmt: skip
+        from datetime import timedelta
+
+        if not isinstance(expires, timedelta):
+            raise SigningError("expires must be an int number of seconds or a timedelta, got %s %r"
+                               % (type(expires).__name__, expires))  # fmt: skip
+        seconds = int(expires.total_seconds())
     if seconds < 1:
         raise SigningError("expires must be at least 1 second, got %d" % seconds)
     if version == "v4" and seconds > _V4_MAX_EXPIRES:
@@ -3184,12 +3195,7 @@ def _canonical_query(pairs, auth=""):
 
 def _v1_canonical_headers(headers):
     """§2.2: the ``x-oss-*`` header names, sorted."""
-    names = []
-    for name in headers:
-        if name.startswith("x-oss-"):
-            names.append(name)
-    names.sort()
-    return names
+    return sorted([name for name in headers if name.startswith("x-oss-")])
 
 
 def _v1_canonical_resource(resource, raw_pairs, token=None):
@@ -3211,8 +3217,7 @@ def _v1_canonical_resource(resource, raw_pairs, token=None):
 def _v1_string_to_sign(method, headers, names, date, resource):
     """§2.1: method, MD5, type, date (or expiry), ``x-oss-*`` lines, resource."""
     lines = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
-    for name in names:
-        lines.append(f"{name}:{headers[name]}")
+    lines += [f"{name}:{headers[name]}" for name in names]
     lines.append(resource)
     return "\n".join(lines)
 
@@ -3235,11 +3240,8 @@ def _v1_auth_query(ids, expires_at, signature):
 
 def _v2_additional_headers(headers, additional):
     """§3.2: the listed names the request has, less the always-signed ones."""
-    extra = []
-    for name in additional:
-        if name in headers and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-"):
-            extra.append(name)
-    return extra
+    return [name for name in additional
+            if name in headers and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-")]  # fmt: skip
 
 
 def _v2_canonical_headers(headers, extra):
@@ -3298,11 +3300,8 @@ def _v4_signed_headers(headers, additional):
 def _v4_canonical_request(method, uri, query, headers, names, extra):
     """§4.1; the payload line is always UNSIGNED-PAYLOAD."""
     lines = [method, uri, query]
-    for name in names:
-        lines.append(f"{name}:{headers[name]}")
-    lines.append("")
-    lines.append(";".join(extra))
-    lines.append(_UNSIGNED_PAYLOAD)
+    lines += [f"{name}:{headers[name]}" for name in names]
+    lines += ["", ";".join(extra), _UNSIGNED_PAYLOAD]
     return "\n".join(lines)
 
 
@@ -3483,6 +3482,10 @@ def _swap_signing_headers(stores, names, signed=None, set_header=None):
                 set_header(name, value)
 
 
+#: ``presign(expires=None)``: the expiry comes from the signature's own clock
+#: read and credentials (one of each), see Signer._default_expires.
+_DEFAULT_EXPIRY = object()
+
 _PROVIDER_KINDS = ("a credential provider (an object with provide(context)), a CredentialCache, "
                    "a Credentials, or a tuple (access_key_id, access_key_secret[, security_token])")
 
@@ -3622,9 +3625,8 @@ class Signer:
         the credentials cannot cover raises SigningError naming the longest
         one that works.
         """
-        if expires is None:
-            expires = self._default_expires()[0]
-        return self.sign(method, url, headers, expires=expires, additional_headers=additional_headers).url
+        chosen = _DEFAULT_EXPIRY if expires is None else expires
+        return self._sign_call(method, url, headers, chosen, additional_headers)[0].url
 
     def credentials(self) -> Credentials:
         """The cached credentials the next signature would use."""
@@ -3744,18 +3746,18 @@ class Signer:
             url, headers = _callback_query(url, headers)  # a presigned URL carries the callback itself
         return self._sign(method, url, headers, expires, extra)
 
-    def _default_expires(self, what="a presigned URL"):
-        """``expires=None`` -> (seconds, None), or (seconds, credentials' end
-        as epoch seconds) when they end within the default hour."""
-        now = self.context.clock()
-        end = self.provider.get_for_signing(now + _HEADER_HEADROOM, now, self.context)._expires_at
+    def _default_expires(self, now, what="a presigned URL"):
+        """``expires=None`` at clock time ``now`` -> (seconds, credentials):
+        one hour, or until shortly before the credentials end if sooner."""
+        creds = self.provider.get_for_signing(now + _HEADER_HEADROOM, now, self.context)
+        end = creds._expires_at
         if end is None or end - now - _EXPIRY_MARGIN >= _DEFAULT_EXPIRES:
-            return _DEFAULT_EXPIRES, None
+            return _DEFAULT_EXPIRES, creds
         seconds = int(end - now - _EXPIRY_MARGIN)
         if seconds < 1:
             raise SigningError("the credentials expire at %s, too soon for %s"
                                % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end)), what))  # fmt: skip
-        return seconds, end
+        return seconds, creds
 
     def _credentials(self, need, now, query_mode, what="the presigned URL"):
         try:
@@ -3805,10 +3807,11 @@ class Signer:
 
     def _times(self, now):
         """(HTTP date, ISO basic time) of ``now``, formatted once per second."""
-        memo = self._clock
-        if memo[0] != now:
-            memo = self._clock = (now, _http_date(now), _iso_basic(now))
-        return memo[1], memo[2]
+        second, http_date, iso_now = self._clock
+        if second != now:
+            http_date, iso_now = _http_date(now), _iso_basic(now)
+            self._clock = (now, http_date, iso_now)
+        return http_date, iso_now
 
     def _signing_key(self, secret, date, region, product):
         """(HMAC pads of the V4 signing key, scope, U(scope)), derived once
@@ -3843,15 +3846,19 @@ class Signer:
             raise SigningError("%s requests are signed with V4 only: use Signer(..., version='v4'), not %r"
                                % (plan.arn.title, version))  # fmt: skip
         query_mode = expires is not None
-        if query_mode:
+        if query_mode and expires is not _DEFAULT_EXPIRY:
             expires = _expires_seconds(expires, version)
         lowered = _lower_headers(headers, self._header_names) if headers else {}
         clock_now = self.context.clock()
+        if expires is _DEFAULT_EXPIRY:
+            expires, creds = self._default_expires(clock_now)
+        else:
+            need = int(clock_now) + (expires if query_mode else _HEADER_HEADROOM)
+            creds = self._credentials(need, clock_now, query_mode)
         # The signing time follows OSS's clock (clock_offset); credentials
         # expire by this machine's, which is the one the cache reads.
-        now = int(clock_now + self.clock_offset)
-        need = int(clock_now) + (expires if query_mode else _HEADER_HEADROOM)
-        creds = self._credentials(need, clock_now, query_mode)
+        offset = self.clock_offset
+        now = int(clock_now + offset) if offset else int(clock_now)
         if query_mode:
             query = _unsigned_query(query, _AUTH_PARAMS[version]) if query else query
             replaced = _CONTENT_SHA256.intersection(lowered) if version == "v4" else ()
@@ -3875,7 +3882,7 @@ class Signer:
                 steps = _v2_sign(method, resource, pairs, lowered, ids, date, query_mode, additional)
             else:
                 steps = _v1_sign(method, resource, pairs, lowered, ids, date, query_mode)
-        output = steps[5]
+        output = steps[-1]
         signed = _copy_headers(headers, replaced)
         base = plan.prefix + path
         if query_mode:
@@ -3910,12 +3917,13 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
     if region is None and endpoint is None:
         raise SigningError("post_policy needs a region or an endpoint for the form's URL")
     url = object_url(bucket, "", region, endpoint=endpoint)
-    if expires is None:
-        expires = signer._default_expires("a POST policy")[0]
-    expires = _expires_seconds(expires, signer.version)
     clock_now = signer.context.clock()
+    if expires is None:
+        expires, creds = signer._default_expires(clock_now, "a POST policy")
+    else:
+        expires = _expires_seconds(expires, signer.version)
+        creds = signer._credentials(int(clock_now) + expires, clock_now, True, "the POST policy")
     now = int(clock_now + signer.clock_offset)
-    creds = signer._credentials(int(clock_now) + expires, clock_now, True, "the POST policy")
     token = creds.security_token
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now + expires))
     form = {"key": key if key is not None else key_prefix + "${filename}"}
@@ -4120,7 +4128,9 @@ def _parse_oss_time(text):
 
 
 def _epoch_of(year, month, day, hour, minute, second):
-    return int(datetime(year, month, day, hour, minute, second, tzinfo=_UTC).timestamp())
+    from datetime import datetime, timezone
+
+    return int(datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc).timestamp())
 
 
 def _mask_signed(text, secrets=()):
@@ -5262,11 +5272,11 @@ def _cli_expires(args, signer, what):
     """--expires, or the default life, said on stderr when the credentials cut it short."""
     if args.expires is not None:
         return args.expires
-    seconds, end = signer._default_expires(what)
-    if end is not None:
+    seconds, creds = signer._default_expires(signer.context.clock(), what)
+    if seconds < _DEFAULT_EXPIRES:
+        end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(creds._expires_at))
         print("ossign: note: %s expires in %d seconds, shortly before its credentials do (at %s); "
-              "--expires cannot be longer" % (what, seconds, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end))),
-              file=sys.stderr)  # fmt: skip
+              "--expires cannot be longer" % (what, seconds, end), file=sys.stderr)  # fmt: skip
     return seconds
 
 

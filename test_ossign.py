@@ -2046,7 +2046,7 @@ class TestFilesDefaultChain:
 # ---- Import cost --------------------------------------------------------------------------
 
 HEAVY_MODULES = ("urllib.request", "http.client", "ssl", "email", "json", "configparser", "logging", "typing",
-                 "dataclasses", "inspect", "subprocess")
+                 "dataclasses", "inspect", "subprocess", "datetime")
 SIGN_ONCE = """
 import sys
 import ossign
