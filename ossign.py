@@ -3122,14 +3122,7 @@ def _unsigned_query(query, owned):
     return query if len(kept) == len(items) else "&".join([item for item in kept if item])
 
 
-def _check_method(method):
-    """§2.1 line 1: an HTTP method name, upper-cased."""
-    if method.__class__ is not str or not (method.isascii() and method.isalpha()):
-        raise SigningError("method must be an HTTP method name, got %r" % (method,))
-    return method.upper()
-
-
-def _names(value, what="additional_headers"):
+def _names(value):
     """An iterable of header names -> sorted tuple of unique lower-case names."""
     if value is None:
         return None
@@ -3138,7 +3131,7 @@ def _names(value, what="additional_headers"):
     try:
         return tuple(sorted({str(n).strip().lower() for n in value if str(n).strip()}))
     except TypeError:
-        raise SigningError("%s must be an iterable of header names" % what) from None
+        raise SigningError("additional_headers must be an iterable of header names") from None
 
 
 def _expires_seconds(expires, version):
@@ -3195,7 +3188,12 @@ def _canonical_query(pairs, auth=""):
 
 def _v1_canonical_headers(headers):
     """§2.2: the ``x-oss-*`` header names, sorted."""
-    return sorted([name for name in headers if name.startswith("x-oss-")])
+    names = []
+    for name in headers:
+        if name.startswith("x-oss-"):
+            names.append(name)
+    names.sort()
+    return names
 
 
 def _v1_canonical_resource(resource, raw_pairs, token=None):
@@ -3217,7 +3215,8 @@ def _v1_canonical_resource(resource, raw_pairs, token=None):
 def _v1_string_to_sign(method, headers, names, date, resource):
     """§2.1: method, MD5, type, date (or expiry), ``x-oss-*`` lines, resource."""
     lines = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
-    lines += [f"{name}:{headers[name]}" for name in names]
+    for name in names:
+        lines.append(f"{name}:{headers[name]}")
     lines.append(resource)
     return "\n".join(lines)
 
@@ -3240,8 +3239,11 @@ def _v1_auth_query(ids, expires_at, signature):
 
 def _v2_additional_headers(headers, additional):
     """§3.2: the listed names the request has, less the always-signed ones."""
-    return [name for name in additional
-            if name in headers and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-")]  # fmt: skip
+    extra = []
+    for name in additional:
+        if name in headers and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-"):
+            extra.append(name)
+    return extra
 
 
 def _v2_canonical_headers(headers, extra):
@@ -3300,8 +3302,11 @@ def _v4_signed_headers(headers, additional):
 def _v4_canonical_request(method, uri, query, headers, names, extra):
     """§4.1; the payload line is always UNSIGNED-PAYLOAD."""
     lines = [method, uri, query]
-    lines += [f"{name}:{headers[name]}" for name in names]
-    lines += ["", ";".join(extra), _UNSIGNED_PAYLOAD]
+    for name in names:
+        lines.append(f"{name}:{headers[name]}")
+    lines.append("")
+    lines.append(";".join(extra))
+    lines.append(_UNSIGNED_PAYLOAD)
     return "\n".join(lines)
 
 
@@ -3428,10 +3433,8 @@ def _v4_sign(method, resource, pairs, headers, ids, key, scope, quoted_scope, is
 
 class SignedRequest(namedtuple("SignedRequest", "method url headers")):
     """A signed request: ``method`` (upper case), ``url`` and ``headers``, a
-    new dict holding the caller's headers plus the signing ones.
-
-    ``repr()`` masks the security token and shows at most the last 4
-    characters of the access key id.
+    new dict of the caller's headers plus the signing ones. ``repr()`` masks
+    the security token and shows at most the last 4 characters of the key id.
     """
 
     __slots__ = ()
@@ -3442,14 +3445,10 @@ class SignedRequest(namedtuple("SignedRequest", "method url headers")):
 
 class SigningDetails(namedtuple("SigningDetails", "version request canonical_request string_to_sign "
                                                   "signed_headers scope signature")):  # fmt: skip
-    """What :meth:`Signer.explain` signed.
-
-    ``request`` is the :class:`SignedRequest`; ``canonical_request`` the V4
-    canonical request (``None`` for V1 and V2); ``string_to_sign`` the string
-    the signature is the HMAC of; ``signed_headers`` the sorted lower-case
-    names of the headers whose values are signed; ``scope`` the V4 credential
-    scope (``None`` for V1 and V2); ``signature`` as sent. ``repr()`` masks the
-    security token and shows at most the last 4 characters of the key id.
+    """What :meth:`Signer.explain` signed (API.md): the :class:`SignedRequest`,
+    the V4 canonical request and scope (``None`` for V1 and V2), the string to
+    sign, the sorted names of the headers whose values are signed, and the
+    signature. ``repr()`` masks as :class:`SignedRequest`'s does.
     """
 
     __slots__ = ()
@@ -3468,10 +3467,9 @@ def _copy_headers(headers, drop=()):
 
 
 def _swap_signing_headers(stores, names, signed=None, set_header=None):
-    """Remove every header in ``names`` (lower case) from each of ``stores``,
-    in any case; then set those of ``signed`` with ``set_header`` (by default
-    into the first store). Every hook that puts a signature on a request of an
-    HTTP library does it this way."""
+    """Remove the headers ``names`` (lower case) from each of ``stores`` in any
+    case, then set those of ``signed`` with ``set_header`` (default: into the
+    first store). Every hook that signs an HTTP library's request does this."""
     for store in stores:
         for key in {key for key in store if key.lower() in names}:
             store.pop(key, None)  # a multidict drops every spelling at once
@@ -3511,8 +3509,8 @@ def _as_cache(provider, context):
 
 
 def _check_urllib_request(request):
-    """TypeError unless ``request`` is a urllib.request.Request (its module is
-    loaded whenever one exists, so nothing is imported here)."""
+    """TypeError unless ``request`` is a urllib.request.Request (nothing is
+    imported: one exists only once its module is loaded)."""
     urllib_request = sys.modules.get("urllib.request")
     if urllib_request is None or not isinstance(request, urllib_request.Request):
         kind = type(request)
@@ -3582,14 +3580,11 @@ class Signer:
     def sign(self, method: str, url: str, headers: Optional[Mapping[str, str]] = None, *,
              expires: Union[int, timedelta, None] = None,
              additional_headers: Optional[Iterable[str]] = None) -> SignedRequest:
-        """Sign a request: header signing, or with ``expires`` a presigned URL.
-
-        ``url``'s path and query must be percent-encoded exactly once. With
-        ``expires=None`` the result carries ``Authorization`` and the other
-        signing headers; with ``expires`` (seconds or ``timedelta``) the URL
-        carries the signature. Nothing passed in is mutated. A presigned
-        URL carries ``x-oss-callback``/``x-oss-callback-var`` headers (from
-        :func:`callback`) as its ``callback``/``callback-var`` parameters.
+        """Sign a request: header signing, or with ``expires`` (seconds or a
+        ``timedelta``) a presigned URL, whose query then also carries the
+        ``x-oss-callback``/``-var`` headers of :func:`callback`. ``url``'s path
+        and query must be percent-encoded exactly once. Nothing passed in is
+        mutated.
 
         Raises:
             SigningError: the request cannot be signed as given.
@@ -3600,12 +3595,8 @@ class Signer:
     def explain(self, method: str, url: str, headers: Optional[Mapping[str, str]] = None, *,
                 expires: Union[int, timedelta, None] = None,
                 additional_headers: Optional[Iterable[str]] = None) -> SigningDetails:
-        """Sign exactly as :meth:`sign` would and say what was signed.
-
-        Returns a :class:`SigningDetails`: the :class:`SignedRequest`, the
-        canonical request (V4), the string to sign, the signed header names,
-        the scope (V4) and the signature, all from the steps that signed it.
-        """
+        """Sign exactly as :meth:`sign` would and return the
+        :class:`SigningDetails` of the steps that signed it."""
         request, steps, lowered = self._sign_call(method, url, headers, expires, additional_headers)
         canonical_request, string_to_sign, names, scope, signature, _ = steps
         if self.version != "v4":  # the values of lines 2-4 are signed too
@@ -3620,10 +3611,9 @@ class Signer:
                 additional_headers: Optional[Iterable[str]] = None) -> str:
         """Return a presigned URL valid for ``expires`` seconds or a ``timedelta``.
 
-        ``expires=None`` means one hour, or until shortly before the
-        credentials expire when they end sooner. An explicit ``expires`` that
-        the credentials cannot cover raises SigningError naming the longest
-        one that works.
+        ``None`` is one hour, or until shortly before the credentials end if
+        sooner; an ``expires`` they cannot cover is a SigningError naming the
+        longest that works.
         """
         chosen = _DEFAULT_EXPIRY if expires is None else expires
         return self._sign_call(method, url, headers, chosen, additional_headers)[0].url
@@ -3634,27 +3624,23 @@ class Signer:
         return self.provider.get_for_signing(now + _HEADER_HEADROOM, now, self.context)
 
     def correct_clock(self, error_body: Union[bytes, str]) -> float:
-        """Follow OSS's clock from a ``RequestTimeTooSkewed`` error body.
-
-        Sets :attr:`clock_offset` to the body's ``ServerTime`` minus this
-        signer's clock and returns it (seconds). :class:`SigningHandler` and
-        the ``requests`` hook do this by themselves on such a 403 and send the
-        request once more.
+        """Follow OSS's clock from a ``RequestTimeTooSkewed`` error body: set
+        :attr:`clock_offset` to its ``ServerTime`` minus this signer's clock and
+        return it (seconds). :class:`SigningHandler` and the ``requests`` hook
+        do this themselves on such a 403 and send the request once more.
 
         Raises:
-            ValueError: the body is not an OSS error document with a
-                ``ServerTime``; the offset is left as it was.
+            ValueError: not an OSS error document with a ``ServerTime`` (the
+                offset is left as it was).
         """
         offset = _server_time(error_body) - self.context.clock()
         self.clock_offset = offset
         return offset
 
     def sign_request(self, request: Any, *, expires: Union[int, timedelta, None] = None) -> Any:
-        """Sign a :class:`urllib.request.Request` in place and return it.
-
-        Header signing, or with ``expires`` its URL is presigned. A request
-        with a body and no Content-Type gets urllib's default type set
-        explicitly first, so that what is signed is what urllib sends.
+        """Sign a :class:`urllib.request.Request` in place (its headers, or with
+        ``expires`` its URL) and return it. A body without Content-Type gets
+        urllib's default type set first, so that what is signed is what is sent.
         """
         _check_urllib_request(request)
         headers = dict(request.header_items())
@@ -3675,13 +3661,10 @@ class Signer:
         return request
 
     def __call__(self, request: Any) -> Any:
-        """Auth hook for ``requests`` and ``httpx``: ``auth=signer``.
-
-        Signs ``request.method``, ``request.url`` and ``request.headers`` (header
-        signing) and sets the signing headers on ``request.headers``. On a
-        ``requests`` request it also registers a response hook, so that a
-        redirect is followed without the signing headers and a 403
-        RequestTimeTooSkewed is sent again once, at OSS's time.
+        """Auth hook for ``requests`` and ``httpx`` (``auth=signer``): header
+        signing of the request. On a ``requests`` request it also registers a
+        response hook: a redirect is followed without the signing headers and
+        a 403 RequestTimeTooSkewed is sent again once, at OSS's time.
         """
         headers = request.headers
         signed = self._sign(request.method, str(request.url), dict(headers.items()), None,
@@ -3693,13 +3676,10 @@ class Signer:
         return request
 
     async def aiohttp_middleware(self, request: Any, handler: Any) -> Any:
-        """aiohttp (3.12 or newer) client middleware that signs every request:
-        ``aiohttp.ClientSession(middlewares=[signer.aiohttp_middleware])``.
-
-        Header signing, as ``auth=signer`` does for requests and httpx. When
-        the credentials need fetching or renewing, that runs in a worker
-        thread (``asyncio.to_thread``), never on the event loop; signing
-        itself is pure computation. aiohttp is not imported.
+        """aiohttp (3.12 or newer) client middleware that header-signs every
+        request: ``aiohttp.ClientSession(middlewares=[signer.aiohttp_middleware])``.
+        A credential fetch or renewal runs in a worker thread, never on the
+        event loop. aiohttp is not imported.
         """
         return await _aiohttp_sign(self, request, handler)
 
@@ -3739,8 +3719,8 @@ class Signer:
         return () if extra is None and self.version == "v4" else extra
 
     def _sign_call(self, method, url, headers, expires, additional_headers):
-        """sign() and explain(): the call's additional headers, a presigned
-        URL's callback parameters, then :meth:`_sign`."""
+        """sign(), explain(), presign(): the call's additional headers and a
+        presigned URL's callback parameters, then :meth:`_sign`."""
         extra = self.additional_headers if additional_headers is None else _names(additional_headers)
         if expires is not None and headers:
             url, headers = _callback_query(url, headers)  # a presigned URL carries the callback itself
@@ -3835,7 +3815,9 @@ class Signer:
 
     def _sign(self, method, url, headers, expires, additional):
         """-> (SignedRequest, the core's steps, the headers signed)."""
-        method = _check_method(method)
+        if method.__class__ is not str or not (method.isascii() and method.isalpha()):  # §2.1 line 1
+            raise SigningError("method must be an HTTP method name, got %r" % (method,))
+        method = method.upper()
         version = self.version
         plan, path, query = self._parse(url)
         if version == "v4":
