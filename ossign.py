@@ -3237,22 +3237,19 @@ def _v1_auth_query(ids, expires_at, signature):
 # -- V2 (SPEC.md §3) ----------------------------------------------------------
 
 
-def _v2_additional_headers(headers, additional):
-    """§3.2: the listed names the request has, less the always-signed ones."""
+def _v2_signed_headers(headers, additional):
+    """§3.1-3.2 -> (every ``x-oss-*`` name and the additional ones, sorted;
+    the additional ones): the listed names the request has, less the
+    always-signed ones."""
     extra = []
     for name in additional:
         if name in headers and name not in _NOT_ADDITIONAL and not name.startswith("x-oss-"):
             extra.append(name)
-    return extra
-
-
-def _v2_canonical_headers(headers, extra):
-    """§3.1: every ``x-oss-*`` name and the additional ones, sorted."""
     names = _v1_canonical_headers(headers)
     if extra:
         names += extra
         names.sort()
-    return names
+    return names, extra
 
 
 def _v2_canonical_resource(resource, pairs, auth=""):
@@ -3351,10 +3348,28 @@ def _v4_auth_query(ids, quoted_scope, iso_now, expires, extra):
 # header mode, the query to append in query mode. ``headers`` is the request's
 # lower-cased header dict without the headers the signer sets; header mode
 # adds them to it (it is the signer's own copy). ``ids`` is a
-# _SigningCredentials.
+# _SigningCredentials; ``memo`` the Signer's dict for _signed_names.
 
 
-def _v1_sign(method, resource, pairs, headers, ids, date, query_mode):
+def _signed_names(memo, step, headers, *args):
+    """``step(headers, *args)``, the signed header names, kept in ``memo``
+    (bounded) per tuple of names and ``args``: a signer's requests mostly
+    repeat their header names, and picking and sorting them is a Python loop
+    (~8,000 instructions for 7 headers against ~3,000 for the look-up). The
+    result is never mutated. A request with an empty value is worked out
+    afresh: V4 leaves such headers out (§4.4)."""
+    if "" in headers.values():
+        return step(headers, *args)
+    key = (step, tuple(headers), *args)
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= 256:
+            memo.clear()
+        found = memo[key] = step(headers, *args)
+    return found
+
+
+def _v1_sign(method, resource, pairs, headers, ids, date, query_mode, memo):
     """V1 (§2): ``date`` is the HTTP date, or in query mode ``expires_at``."""
     token = ids.token
     if query_mode:
@@ -3363,7 +3378,7 @@ def _v1_sign(method, resource, pairs, headers, ids, date, query_mode):
         if token:
             headers["x-oss-security-token"] = token
         resource = _v1_canonical_resource(resource, pairs) if pairs else resource
-    names = _v1_canonical_headers(headers)
+    names = _signed_names(memo, _v1_canonical_headers, headers)
     # A caller's x-oss-date stands on the date line in place of Date's (oss2
     # and alibabacloud-oss-v2; OSS's V1 page: x-oss-date wins).
     line4 = date if query_mode else headers.get("x-oss-date") or date
@@ -3379,15 +3394,14 @@ def _v1_sign(method, resource, pairs, headers, ids, date, query_mode):
     return None, string_to_sign, names, None, signature, output
 
 
-def _v2_sign(method, resource, pairs, headers, ids, date, query_mode, additional):
+def _v2_sign(method, resource, pairs, headers, ids, date, query_mode, additional, memo):
     """V2 (§3): as V1; ``additional`` None is the mode's default (§3.2)."""
     token = ids.token
     if additional is None:
         additional = () if query_mode else _V2_DEFAULT_ADDITIONAL
     if token and not query_mode:
         headers["x-oss-security-token"] = token
-    extra = _v2_additional_headers(headers, additional)
-    names = _v2_canonical_headers(headers, extra)
+    names, extra = _signed_names(memo, _v2_signed_headers, headers, additional)
     auth = _v2_auth_query(ids, date, extra) if query_mode else ""
     resource = _v2_canonical_resource(resource, pairs, auth)
     string_to_sign = _v2_string_to_sign(method, headers, names, extra, date, resource)
@@ -3403,7 +3417,7 @@ def _v2_sign(method, resource, pairs, headers, ids, date, query_mode, additional
     return None, string_to_sign, names, None, signature, output
 
 
-def _v4_sign(method, resource, pairs, headers, ids, key, scope, quoted_scope, iso_now, expires, additional):
+def _v4_sign(method, resource, pairs, headers, ids, key, scope, quoted_scope, iso_now, expires, additional, memo):
     """V4 (§4) with the signing ``key`` of ``scope``; ``expires`` None is header mode."""
     if expires is None:
         output = {"x-oss-date": iso_now, "x-oss-content-sha256": _UNSIGNED_PAYLOAD}
@@ -3412,7 +3426,7 @@ def _v4_sign(method, resource, pairs, headers, ids, key, scope, quoted_scope, is
         headers.update(output)
     elif "x-oss-content-sha256" in headers:
         headers["x-oss-content-sha256"] = _UNSIGNED_PAYLOAD  # §4.4: rewritten, signed
-    names, extra = _v4_signed_headers(headers, additional)
+    names, extra = _signed_names(memo, _v4_signed_headers, headers, additional)
     auth = _v4_auth_query(ids, quoted_scope, iso_now, expires, extra) if expires is not None else ""
     query = _canonical_query(pairs, auth)
     uri = _quote_path(resource)  # §4.2: U/(RP)
@@ -3569,6 +3583,7 @@ class Signer:
         self._keys: dict = {}  # (secret, date, region, product) -> (HMAC pads of the V4 key, scope, U(scope))
         self._clock: tuple = (None, None, None)  # (second, HTTP date, ISO basic time), replaced whole
         self._header_names: dict = {}  # header name -> lower case, for names found valid
+        self._names: dict = {}  # (step, header names, additional) -> the signed names, see _signed_names
         self._last_ids: Optional[_SigningCredentials] = None  # of the last credentials, replaced whole
 
     def __repr__(self):
@@ -3857,13 +3872,13 @@ class Signer:
         if version == "v4":
             key, scope, quoted_scope = self._signing_key(ids.secret, iso_now[:8], plan.region, plan.product)
             steps = _v4_sign(method, resource, pairs, lowered, ids, key, scope, quoted_scope, iso_now, expires,
-                             additional)  # fmt: skip
+                             additional, self._names)  # fmt: skip
         else:
             date = str(now + expires) if query_mode else http_date
             if version == "v2":
-                steps = _v2_sign(method, resource, pairs, lowered, ids, date, query_mode, additional)
+                steps = _v2_sign(method, resource, pairs, lowered, ids, date, query_mode, additional, self._names)
             else:
-                steps = _v1_sign(method, resource, pairs, lowered, ids, date, query_mode)
+                steps = _v1_sign(method, resource, pairs, lowered, ids, date, query_mode, self._names)
         output = steps[-1]
         signed = _copy_headers(headers, replaced)
         base = plan.prefix + path

@@ -6142,6 +6142,23 @@ class TestSignerExplain:
         assert details.signature == _sg_signature(details.request, version)
         assert headers == {"Content-Type": "text/plain", "X-Oss-Meta-A": "1"}
 
+    def test_one_signer_signs_each_request_by_its_own_header_values_and_additional_headers(self):
+        signer = make_signer("v4")
+
+        def signed(headers, additional=None):
+            return signer.explain("GET", _SG_HOST + "/obj", headers, additional_headers=additional).signed_headers
+
+        assert signed({"X-Custom": "a"}) == ("x-custom", "x-oss-content-sha256", "x-oss-date")
+        assert signed({"X-Custom": ""}) == ("x-oss-content-sha256", "x-oss-date")  # empty: not signed (§4.4)
+        assert signed({"X-Custom": "a"}) == ("x-custom", "x-oss-content-sha256", "x-oss-date")
+        assert signed({"X-Custom": "a"}, ["range"]) == ("x-oss-content-sha256", "x-oss-date")
+        assert signed({"X-Custom": "a", "X-Oss-Meta-B": "1"}) == ("x-custom", "x-oss-content-sha256", "x-oss-date",
+                                                                 "x-oss-meta-b")  # fmt: skip
+        v2 = make_signer("v2")
+        assert v2.explain("GET", _SG_HOST + "/obj", {"Range": "bytes=0-1"}).signed_headers == ("date", "range")
+        assert v2.explain("GET", _SG_HOST + "/obj", {"Range": "bytes=0-1"},
+                          additional_headers=["x-a"]).signed_headers == ("date",)  # fmt: skip
+
     def test_v1_header_details_are_the_hand_built_string_to_sign(self):
         headers = {"Content-Type": "text/plain", "x-oss-meta-a": "1"}
         details = make_signer("v1", token=TOKEN).explain("PUT", _SG_HOST + "/obj", headers)
