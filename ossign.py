@@ -2894,11 +2894,9 @@ def _match_family(family, last, labels):
 
 def _infer_host(host):
     """``host`` -> (bucket, region, product, family, account id) by the rows
-    of _HOST_FAMILIES (SPEC.md §10); ``family`` is None for a host outside
-    aliyuncs.com (a custom domain or an IP address) and _UNKNOWN_HOST for one
-    under it that no row reads. String tests, not regexes: ``re`` costs
-    ~15 ms at import; this runs once per new ``scheme://netloc``.
-    """
+    of _HOST_FAMILIES (SPEC.md §10); ``family`` is None outside aliyuncs.com
+    (a custom domain, an IP address), _UNKNOWN_HOST for a host no row reads.
+    String tests, not regexes (``re`` costs ~15 ms at import)."""
     if not host.endswith(".aliyuncs.com"):
         return None, None, None, None, None
     labels = host[:-13].split(".")
@@ -2911,7 +2909,7 @@ def _infer_host(host):
         if region is False:
             continue
         if family.status == "arn":
-            bucket, region, product, _, account = _infer_arn_host(host, before, family.product)
+            bucket, region, product, account = _infer_arn_host(host, before, family.product)
             return bucket, region, product, family, account
         if family.status == "bad":
             raise SigningError("host %r is not an OSS Vectors or OSS Tables endpoint ossign knows (<bucket>-"
@@ -2924,10 +2922,9 @@ def _infer_host(host):
 
 
 def _infer_arn_host(host, labels, product):
-    """§10 for OSS Vectors and OSS Tables: ``[<bucket>-<account-id>.]<region>[-internal]``
-    before ``.oss-vectors.aliyuncs.com`` or ``.oss-tables.aliyuncs.com`` ->
-    (bucket, region, product, True, account id). Another shape is a
-    SigningError: such a host must not be signed as OSS or as a custom domain."""
+    """§10 for OSS Vectors and Tables: ``[<bucket>-<account-id>.]<region>[-internal]``
+    before the service label -> (bucket, region, product, account id). Another
+    shape is a SigningError: never signed as OSS or as a custom domain."""
     region = labels.pop() if 1 <= len(labels) <= 2 else ""
     if region.endswith("-internal"):
         region = region[:-9]
@@ -2939,7 +2936,7 @@ def _infer_arn_host(host, labels, product):
         label = _ARN_PRODUCTS[product].label
         raise SigningError("host %r is not an %s endpoint: expected [<bucket>-<account-id>.]<region>[-internal]."
                            "%s.aliyuncs.com" % (host, _ARN_PRODUCTS[product].title, label))  # fmt: skip
-    return bucket, region, product, True, account
+    return bucket, region, product, account
 
 
 def _is_plain_host(host):
@@ -2948,11 +2945,8 @@ def _is_plain_host(host):
 
 
 def _split_url(url):
-    """``scheme://netloc/path?query#fragment`` -> (scheme, netloc, host, path, query).
-
-    A strict, fast split for the signing path: http(s) only, no user info,
-    a numeric port, host lower-cased. The fragment is dropped (never sent).
-    """
+    """``scheme://netloc/path?query#fragment`` -> (scheme, netloc, host, path,
+    query): http(s) only, no user info, a numeric port, host lower-cased."""
     scheme, sep, rest = url.partition("://")
     if not sep:
         raise SigningError("URL must start with https:// or http://, got %r" % url[:40])
@@ -3057,16 +3051,13 @@ def _host_plan(scheme, netloc, host, given):
     return _HostPlan(given, scheme + "://" + netloc, head, path_style, bucket, region, product, None)
 
 
-def _is_product_bucket(spec, bucket):
-    """A bucket name the product allows: a bucket label of at most
-    ``spec.max_bucket`` characters, not starting with a reserved prefix."""
-    return _is_bucket_name(bucket) and len(bucket) <= spec.max_bucket and not bucket.startswith(spec.reserved)
-
-
-def _product_bucket_rule(spec, bucket):
-    reserved = ", not starting with %s" % "/".join(spec.reserved) if spec.reserved else ""
-    return ("%s bucket names are 3-%d lower-case letters, digits and '-' (not at either end)%s; got %r"
-            % (spec.title, spec.max_bucket, reserved, bucket))  # fmt: skip
+def _check_product_bucket(spec, bucket):
+    """SigningError unless the product allows ``bucket``: a bucket label of at
+    most ``spec.max_bucket`` characters, not starting with a reserved prefix."""
+    if not (_is_bucket_name(bucket) and len(bucket) <= spec.max_bucket and not bucket.startswith(spec.reserved)):
+        reserved = ", not starting with %s" % "/".join(spec.reserved) if spec.reserved else ""
+        raise SigningError("%s bucket names are 3-%d lower-case letters, digits and '-' (not at either end)%s; got %r"
+                           % (spec.title, spec.max_bucket, reserved, bucket))  # fmt: skip
 
 
 def _arn_host_plan(scheme, netloc, host, given, info):
@@ -3099,9 +3090,8 @@ def _arn_host_plan(scheme, netloc, host, given, info):
     elif not account:
         raise SigningError("%s requests need the account id: pass Signer(..., account_id='<digits>') or use "
                            "the host <bucket>-<account-id>.<region>.%s.aliyuncs.com" % (spec.title, spec.label))
-    elif not _is_product_bucket(spec, bucket):
-        raise SigningError(_product_bucket_rule(spec, bucket))
     else:
+        _check_product_bucket(spec, bucket)
         head = spec.with_bucket.format(region=region, account=account, bucket=bucket)
     return _HostPlan(given, scheme + "://" + netloc, head, False, bucket, region, spec.scope, spec)
 
@@ -4967,8 +4957,7 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
         account_id = str(account_id or "").strip()
         if not (account_id.isdigit() and account_id.isascii()):
             raise SigningError("%s URLs need account_id= (the account id, digits only)" % spec.title)
-        if not _is_product_bucket(spec, bucket):
-            raise SigningError(_product_bucket_rule(spec, bucket))
+        _check_product_bucket(spec, bucket)
         label = bucket + "-" + account_id
     elif product not in _PRODUCTS:
         raise SigningError("product must be one of %s, got %r" % (", ".join(_PRODUCTS), product))
