@@ -614,7 +614,7 @@ def _check_header_name(name):
     """A valid header name -> lower case. It must be printable ASCII without
     spaces or ``:`` (as http.client requires): anything else could inject a
     header or split one."""
-    if name.__class__ is not str:
+    if not isinstance(name, str):  # a str subclass such as aiohttp's istr passes
         if not isinstance(name, bytes):
             raise SigningError("header names must be str, got %s" % type(name).__name__)
         name = name.decode("latin-1")
@@ -4871,21 +4871,18 @@ def _rsa_md5_verify(key, signature, message):
 _ALL_SIGNER_HEADERS = frozenset().union(*_SIGNER_HEADERS.values())
 
 
-def _unsign_redirect(response, *args, **kwargs):
-    """``requests`` response hook: a redirect is followed without the signing
-    headers. requests builds the next request from a copy of this one and
-    drops only ``Authorization``, only for another host; the signature is for
-    this URL alone and the security token must not reach another host."""
+def _unsign_redirect(response):
+    """A redirect that requests follows goes without the signing headers:
+    requests drops only ``Authorization``, and only for another host."""
     if getattr(response, "is_redirect", False):
         _swap_signing_headers((response.request.headers,), _ALL_SIGNER_HEADERS)
     return response
 
 
 def _resend_skewed(signer, response, send_kwargs):
-    """On a 403 RequestTimeTooSkewed, follow OSS's clock and send the request
-    once more, as requests' own HTTPDigestAuth re-sends on a 401: a copy of
-    the prepared request, signed again, through the same connection. The copy
-    carries no such hook, so a second refusal reaches the caller as it is."""
+    """On a 403 RequestTimeTooSkewed, follow OSS's clock and send a signed
+    copy of the request once more through the same connection, as requests'
+    HTTPDigestAuth re-sends on a 401; a second refusal reaches the caller."""
     request = getattr(response, "request", None)
     if getattr(response, "status_code", None) != 403 or request is None or \
             not isinstance(request.body, (type(None), bytes, str)):  # a stream cannot be sent twice
@@ -4897,8 +4894,9 @@ def _resend_skewed(signer, response, send_kwargs):
     response.close()
     retry = request.copy()
     signer(retry)
+    # The copy keeps the caller's response hooks, not this signer's: no third send.
     retry.hooks = dict(retry.hooks, response=[hook for hook in retry.hooks.get("response", ())
-                                              if hook != signer._response_hook])  # fmt: skip
+                                              if getattr(hook, "__self__", None) is not signer])  # fmt: skip
     resent = response.connection.send(retry, **send_kwargs)
     resent.history.append(response)
     resent.request = retry
@@ -4908,23 +4906,44 @@ def _resend_skewed(signer, response, send_kwargs):
 #: Methods aiohttp sends with "Content-Type: application/octet-stream" when
 #: none is given (ClientRequest.POST_METHODS); set before signing instead.
 _AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
+_AIOHTTP_REDIRECTS = frozenset((301, 302, 303, 307, 308))  #: with a Location, aiohttp follows these
+_aiohttp_redirected = None  # ContextVar: (signer, origin the caller sent to) after a redirect answer
 
 
 async def _aiohttp_sign(signer, request, handler):
-    """Body of :meth:`Signer.aiohttp_middleware`."""
-    now = signer.context.clock()
-    if signer.provider.peek(now + _HEADER_HEADROOM, now) is None:
-        import asyncio
+    """Body of :meth:`Signer.aiohttp_middleware`.
 
-        await asyncio.to_thread(signer.credentials)  # fetch or renew off the loop
+    aiohttp runs the middleware again for each redirect hop, in the same task
+    right after the 3xx answer, and tells it nothing else: the answer leaves
+    the origin first sent to in a context variable, and a hop elsewhere goes
+    unsigned."""
+    global _aiohttp_redirected
+    if _aiohttp_redirected is None:
+        import contextvars
+
+        _aiohttp_redirected = contextvars.ContextVar("ossign_aiohttp_redirected", default=None)
+    redirected = _aiohttp_redirected.get()
+    _aiohttp_redirected.set(None)
+    origin = _url_origin(str(request.url))
+    first = redirected[1] if redirected is not None and redirected[0] is signer else origin
     headers = request.headers
-    if request.method.upper() in _AIOHTTP_BODY_METHODS and "Content-Type" not in headers and \
-            "Content-Type" not in getattr(request, "skip_auto_headers", ()):  # fmt: skip
-        headers["Content-Type"] = "application/octet-stream"  # what aiohttp sends, so it is signed
-    signed = signer._sign(request.method, str(request.url), {str(k): v for k, v in headers.items()}, None,
-                          signer._hook_additional())[0]  # fmt: skip
-    _swap_signing_headers((headers,), _SIGNER_HEADERS[signer.version], signed.headers)
-    return await handler(request)
+    if origin != first:
+        _swap_signing_headers((headers,), _SIGNER_HEADERS[signer.version])
+    else:
+        now = signer.context.clock()
+        if signer.provider.peek(now + _HEADER_HEADROOM, now) is None:
+            import asyncio
+
+            await asyncio.to_thread(signer.credentials)  # fetch or renew off the loop
+        if request.method.upper() in _AIOHTTP_BODY_METHODS and "Content-Type" not in headers and \
+                "Content-Type" not in getattr(request, "skip_auto_headers", ()):  # fmt: skip
+            headers["Content-Type"] = "application/octet-stream"  # what aiohttp sends, so it is signed
+        signer(request)
+    response = await handler(request)
+    if getattr(response, "status", None) in _AIOHTTP_REDIRECTS and \
+            ("Location" in response.headers or "URI" in response.headers):  # fmt: skip
+        _aiohttp_redirected.set((signer, first))
+    return response
 
 
 def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endpoint: Optional[str] = None,

@@ -11482,6 +11482,18 @@ class _NcAioRequest:
         self.method, self.url, self.headers, self.skip_auto_headers = method, url, dict(headers or {}), ()
 
 
+class _NcAioResponse:
+    """What the middleware reads of an aiohttp ClientResponse."""
+
+    def __init__(self, status, headers):
+        self.status, self.headers = status, headers
+
+
+def _nc_signed(request):
+    """True when a request given to the middleware left it with a signature."""
+    return any(name.lower() == "authorization" for name in request.headers)
+
+
 class TestNewcomerAsync:
     def test_aiohttp_middleware_signs_and_fetches_credentials_off_the_loop(self, clock):
         provider = _NcThreadProvider(clock)
@@ -11538,6 +11550,75 @@ class TestNewcomerAsync:
 
         assert asyncio.run(run()) == (200, 200, 200, b"payload")
         assert [v.ok for v in verifier.verdicts] == [True] * 3, verifier.verdicts
+
+    def test_aiohttp_middleware_signs_no_hop_after_a_redirect_answer_to_another_origin(self, clock):
+        signer = _nc_signer(static(token=TOKEN), clock)
+        other = "https://elsewhere.example.com/k.txt"
+        sent = []
+
+        async def handler(request):
+            sent.append(request)
+            location = {_NC_URL: other, other: _NC_URL + "?back=1"}.get(request.url)
+            return _NcAioResponse(302 if location else 200, {"Location": location} if location else {})
+
+        async def run():
+            await signer.aiohttp_middleware(_NcAioRequest("GET", _NC_URL), handler)  # -> other -> back
+            await signer.aiohttp_middleware(_NcAioRequest("GET", other, {"x-oss-security-token": "mine"}), handler)
+            await signer.aiohttp_middleware(_NcAioRequest("GET", _NC_URL + "?back=1"), handler)
+            await signer.aiohttp_middleware(_NcAioRequest("GET", other), handler)  # a new request, after a 200
+
+        asyncio.run(run())
+        assert [_nc_signed(request) for request in sent] == [True, False, True, True]
+        assert sent[1].headers == {}  # the caller's own x-oss-security-token goes no further either
+
+    @pytest.mark.parametrize("version", _INTG_VERSIONS)
+    def test_aiohttp_session_follows_a_redirect_to_another_origin_without_signature(self, version, intg_loop):
+        aiohttp = pytest.importorskip("aiohttp", minversion="3.12")
+        verifier = _IntgVerifier(token=TOKEN)
+        signer = make_signer(version, TOKEN, now=None, bucket="bucket")
+        with LoopbackServer() as other:
+            other.routes[("GET", "/bucket/moved.txt")] = (200, {}, b"elsewhere")
+            _IntgVerifier(token=TOKEN).attach(other)  # other paths: a signed request is accepted
+
+            def redirect(request, handler):
+                verifier.verdicts.append(verifier.check(handler.command, handler.path, list(handler.headers.items())))
+                return 302, {"Location": other.url + "/bucket/moved.txt"}, b""
+
+            intg_loop.routes[("GET", "/bucket/a.txt")] = redirect
+
+            async def run():
+                async with aiohttp.ClientSession(middlewares=[signer.aiohttp_middleware]) as session:
+                    async with session.get(intg_loop.url + "/bucket/a.txt") as response:
+                        followed = response.status, await response.read(), len(response.history)
+                    async with session.get(other.url + "/bucket/b.txt") as response:  # a request of its own
+                        return followed, response.status
+
+            assert asyncio.run(run()) == ((200, b"elsewhere", 1), 200)
+        assert [v.ok for v in verifier.verdicts] == [True], verifier.verdicts
+        hop = other.requests[0]
+        assert hop.path == "/bucket/moved.txt"
+        assert not {"authorization", "date", "x-oss-date", "x-oss-security-token"} & set(hop.headers), hop.headers
+        assert_no_secret(json.dumps(hop.headers), TOKEN)
+
+    def test_aiohttp_session_signs_a_redirect_to_the_same_origin_again(self, intg_loop):
+        aiohttp = pytest.importorskip("aiohttp", minversion="3.12")
+        verifier = _IntgVerifier(token=TOKEN).attach(intg_loop)
+
+        def moved(request, handler):
+            verifier.route(request, handler)
+            return 301, {"Location": "/bucket/new.txt"}, b""
+
+        intg_loop.routes[("GET", "/bucket/old.txt")] = moved
+        signer = make_signer("v4", TOKEN, now=None, bucket="bucket")
+
+        async def run():
+            async with aiohttp.ClientSession(middlewares=[signer.aiohttp_middleware]) as session:
+                async with session.get(intg_loop.url + "/bucket/old.txt") as response:
+                    return response.status, len(response.history)
+
+        assert asyncio.run(run()) == (200, 1)
+        assert [r.path for r in intg_loop.requests] == ["/bucket/old.txt", "/bucket/new.txt"]
+        assert [v.ok for v in verifier.verdicts] == [True, True], verifier.verdicts
 
     def test_httpx_async_client_with_auth_signer_reaches_a_loopback_oss(self, intg_loop):
         httpx = pytest.importorskip("httpx")
