@@ -79,8 +79,7 @@ def _logger():
 
 # ==== Constants and tables ==================================================
 
-# Environment variables, one constant each: a typo in a name is a NameError,
-# a typo in a string literal silently reads nothing.
+# One constant per environment variable: a typo in a name is a NameError.
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
 ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
@@ -107,8 +106,7 @@ ENV_VPC_ENDPOINT_ENABLED = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"
 ENV_OIDC_PROVIDER_ARN = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN"
 ENV_OIDC_TOKEN_FILE = "ALIBABA_CLOUD_OIDC_TOKEN_FILE"
 
-#: Every environment variable ossign reads, with what it means (the CLI's
-#: ``--help`` and the README list these).
+#: Every environment variable ossign reads, with what it means (``--help`` lists them).
 ENVIRONMENT_VARIABLES = (
     (ENV_ACCESS_KEY_ID, "access key id (with the secret)"),
     (ENV_ACCESS_KEY_SECRET, "access key secret"),
@@ -147,14 +145,11 @@ _ECS_TOKEN_TTL = "21600"  #: seconds an IMDSv2 token lives (the maximum)
 _STS_ENDPOINT = "https://sts.aliyuncs.com"
 _STS_VERSION = "2015-04-01"
 
-#: Seconds for each HTTP call a provider makes: between the official
-#: library's 1 s metadata and 5 s STS connect timeouts, so that a host
-#: without a metadata service cannot stall a Lambda cold start.
+#: Seconds per provider HTTP call: between the official library's 1 s metadata
+#: and 5 s STS timeouts; a host without metadata service must not stall a cold start.
 _DEFAULT_TIMEOUT = 3.0
-#: Seconds an external credential command may run (a Lambda has 3 s to 15 min).
-_DEFAULT_PROCESS_TIMEOUT = 10.0
-#: Most bytes read from a file or an HTTP response: credentials are small.
-_MAX_READ = 1 << 20
+_DEFAULT_PROCESS_TIMEOUT = 10.0  #: seconds an external credential command may run
+_MAX_READ = 1 << 20  #: most bytes read from a file or an HTTP response
 
 _ADVISORY_REFRESH = 600  #: seconds before expiry: one caller refreshes
 _MANDATORY_REFRESH = 120  #: seconds before expiry: every caller waits
@@ -165,14 +160,10 @@ _BACKOFF_MAX = 60.0  #: most seconds between failed refreshes, Retry-After too
 _WAIT_TIMEOUTS = 4  #: a waiter waits this many context timeouts for a refresh
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
 _DEFAULT_EXPIRES = 3600  #: seconds a presigned URL or POST policy lives by default
-#: With credentials that end within _DEFAULT_EXPIRES, a default presigned URL
-#: ends this many seconds before they do (room for a request in flight).
-_EXPIRY_MARGIN = 60
+_EXPIRY_MARGIN = 60  #: a default expiry cut short by the credentials ends this much before them
 
 _V4_MAX_EXPIRES = 604800  #: 7 days, the V4 presign limit
-#: V1 and V2 presigned URLs and V1 POST policies: OSS sets no limit, so a
-#: typo (or 10**30) would make a URL that never ends; one year is the cap.
-_V1_MAX_EXPIRES = 365 * 86400
+_V1_MAX_EXPIRES = 365 * 86400  #: V1/V2: OSS sets no limit; a typo must not make a URL that never ends
 _V4_ALGORITHM = "OSS4-HMAC-SHA256"
 _V4_TERMINATOR = "aliyun_v4_request"
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -203,41 +194,22 @@ _SUBRESOURCES = frozenset(
     """.split()
 )
 
-#: Query parameters each version's presigning owns; an old value is removed
-#: before a URL is signed again (the official SDKs replace them).
+#: Query parameters each version's presigning owns: removed from a URL signed
+#: again (the official SDKs replace them).
 _AUTH_PARAMS = {
-    "v1": frozenset(("OSSAccessKeyId", "Expires", "Signature", "security-token")),
-    "v2": frozenset(
-        (
-            "x-oss-signature-version",
-            "x-oss-expires",
-            "x-oss-access-key-id",
-            "x-oss-additional-headers",
-            "x-oss-signature",
-            "security-token",
-        )
-    ),
-    "v4": frozenset(
-        (
-            "x-oss-signature-version",
-            "x-oss-credential",
-            "x-oss-date",
-            "x-oss-expires",
-            "x-oss-additional-headers",
-            "x-oss-security-token",
-            "x-oss-signature",
-        )
-    ),
-}
+    "v1": frozenset("OSSAccessKeyId Expires Signature security-token".split()),
+    "v2": frozenset("x-oss-signature-version x-oss-expires x-oss-access-key-id x-oss-additional-headers "
+                    "x-oss-signature security-token".split()),
+    "v4": frozenset("x-oss-signature-version x-oss-credential x-oss-date x-oss-expires x-oss-additional-headers "
+                    "x-oss-security-token x-oss-signature".split()),
+}  # fmt: skip
 
 #: Headers the signer sets in header mode, replacing a caller's value. V1
 #: and V2 keep a caller's x-oss-date and sign it (SPEC.md §11 row 16).
 _SIGNER_HEADERS = {
     "v1": frozenset(("date", "x-oss-security-token", "authorization")),
     "v2": frozenset(("date", "x-oss-security-token", "authorization")),
-    "v4": frozenset(
-        ("x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "authorization")
-    ),
+    "v4": frozenset(("x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "authorization")),
 }
 _CONTENT_SHA256 = frozenset(("x-oss-content-sha256",))
 #: Headers never listed as additional: each version signs them anyway.
@@ -246,14 +218,12 @@ _NOT_ADDITIONAL = frozenset(("content-type", "content-md5", "date", "authorizati
 _V2_DEFAULT_ADDITIONAL = ("if-modified-since", "range")
 _VERSIONS = ("v1", "v2", "v4")
 _PRODUCTS = ("oss", "oss-cloudbox", "oss-vectors", "oss-tables")
-#: The products whose requests name an account (SPEC.md §10; the official v2
-#: SDKs' vectors_v4 and tables_v4 signers): ossign's name -> (the V4 scope's
-#: product, the host's service label, the canonical URI's ARN head with a
-#: bucket, without one, the product's name for messages, the longest bucket
-#: name and the name prefixes OSS reserves). The key follows the head, so
-#: U/(head + "/" + key) is the canonical URI. Bucket names follow OSS's
-#: PutVectorBucket and CreateTableBucket pages (3-32 characters); the SDKs
-#: check only the general 3-63.
+#: Products whose requests name an account (SPEC.md §10; the v2 SDKs'
+#: vectors_v4 and tables_v4 signers): V4 scope product, host service label,
+#: canonical URI head with and without a bucket (U/(head + "/" + key) is the
+#: canonical URI), name for messages, longest bucket name (OSS's
+#: PutVectorBucket and CreateTableBucket pages; the SDKs check 3-63) and the
+#: bucket name prefixes OSS reserves.
 _ArnProduct = namedtuple("_ArnProduct", "scope label with_bucket without_bucket title max_bucket reserved")
 _ARN_PRODUCTS = {
     "oss-vectors": _ArnProduct("oss", "oss-vectors", "/acs:ossvector:{region}:{account}:{bucket}",
@@ -263,23 +233,20 @@ _ARN_PRODUCTS = {
                               ("oss", "acs", "aliyun", "alibaba", "aws")),
 }
 
-#: SPEC.md §10, the OSS host families, read in order by ``_infer_host``. A
-#: host under ``aliyuncs.com`` is split into labels; its last one, the
-#: service label (``oss-cn-hangzhou`` in ``b.oss-cn-hangzhou.aliyuncs.com``),
-#: must start with ``head`` and end with ``tail``, with between them nothing
-#: (``middle`` ""), a region id ("R") or anything ("*"). ``before`` names the
-#: labels the family puts before the service label: none (""), a region id
-#: ("R", dual-stack) or a ``cb-`` CloudBox id and a region label ("cb.R").
-#: ``region`` is where the region comes from: "" none (V4 needs region=),
-#: "middle" the service label's middle, "before" the region label before it,
-#: "cb" the CloudBox id (which stands in the region's place). ``status``:
-#: "ok" signs; "arn" is read by ``_infer_arn_host`` (OSS Vectors and Tables:
-#: ``[<bucket>-<account-id>.]<region>[-internal].`` before the label);
-#: "bad" is a SigningError (never signed as OSS or a custom domain);
-#: "none" is a host ossign does not know (a SigningError unless the Signer
-#: gives both bucket and region). What remains before is an optional bucket
-#: label; more labels, or a host no row reads, are "none" too. Host label
-#: and region id differ for the finance public-access hosts: they give none.
+#: SPEC.md §10, the OSS host families, read in order by ``_infer_host``. The
+#: last label under ``aliyuncs.com`` (``oss-cn-hangzhou`` in
+#: ``b.oss-cn-hangzhou.aliyuncs.com``) is ``head``, then nothing (``middle``
+#: ""), a region id ("R") or anything ("*"), then ``tail``. ``before``: the
+#: labels before it, none (""), a region id ("R", dual-stack) or a ``cb-``
+#: CloudBox id and a region ("cb.R"); an optional bucket label may precede
+#: them. ``region`` comes from: "" nowhere (V4 needs region=), "middle",
+#: "before" (the region label) or "cb" (the CloudBox id stands in for it).
+#: ``status``: "ok" signs; "arn" goes to ``_infer_arn_host`` (Vectors, Tables:
+#: ``[<bucket>-<account-id>.]<region>[-internal].`` before the label); "bad"
+#: is a SigningError; "none" a host ossign does not know (a SigningError
+#: unless the Signer gives bucket and region), as are more labels or a host
+#: no row reads. The finance public-access hosts give no region: their
+#: label's middle is not the region id.
 _HostFamily = namedtuple("_HostFamily", "head middle tail before region product name status")
 _HOST_FAMILIES = tuple(_HostFamily(*row) for row in (
     # head                      mid  tail             before  region    product         name                   status
@@ -311,26 +278,19 @@ _HOST_FAMILIES = tuple(_HostFamily(*row) for row in (
 #: What ``_infer_host`` says of a host under aliyuncs.com no row reads.
 _UNKNOWN_HOST = _HostFamily("", "*", "", "", "", "", "unknown", "none")
 
-# Percent-encoding. RFC 3986 unreserved characters stay; every other byte
-# becomes %XX with upper-case hex digits (OSS and the SDKs use upper case).
-_UNRESERVED = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
-)
-_QUOTE_BYTE = tuple(
-    chr(b) if chr(b) in _UNRESERVED else "%%%02X" % b for b in range(256)
-)
+# Percent-encoding: RFC 3986 unreserved characters stay, every other byte is
+# %XX with upper-case hex digits (as OSS and the SDKs write it).
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+_QUOTE_BYTE = tuple(chr(b) if chr(b) in _UNRESERVED else "%%%02X" % b for b in range(256))
 _QUOTE_BYTE_SLASH = tuple("/" if b == 0x2F else q for b, q in enumerate(_QUOTE_BYTE))
-# The same sets as bytes, for bytes.translate(None, delete): what survives the
-# deletion needs encoding. One C call, where a set test walks the string.
+# As bytes for bytes.translate(None, delete): what survives needs encoding
+# (one C call, where a set test walks the string).
 _UNRESERVED_BYTES = "".join(sorted(_UNRESERVED)).encode("ascii")
 _UNRESERVED_SLASH_BYTES = _UNRESERVED_BYTES + b"/"
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = (
-    "", "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TRUE = frozenset(("true", "1", "yes", "on"))
 _UTC = timezone.utc
 
@@ -345,10 +305,8 @@ class OssignError(Exception):
 class CredentialError(OssignError):
     """A credential source is configured but broken, or no source has any.
 
-    The message names the source (provider label, file path or URL without its
-    query) and the reason; it never holds a secret, a token or a full access
-    key id. ``source`` is that label; ``attempts`` is, for a chain, a tuple of
-    ``(source, reason)`` pairs, one per source tried.
+    The message names the source (provider, file path or URL without query)
+    and the reason, never a secret, a token or a full access key id.
     """
 
     _retry_after = None  # seconds a service asked us to wait (Retry-After)
@@ -392,10 +350,8 @@ def _mask(key_id):
 
 def _cred_error(source, what, detail=None, cls=CredentialError):
     """Build the one error shape: ``"{source}: {what} ({detail})"``."""
-    message = "%s: %s" % (source, what)
-    if detail:
-        message += " (%s)" % detail
-    return cls(message, source)
+    detail = " (%s)" % detail if detail else ""
+    return cls("%s: %s%s" % (source, what, detail), source)
 
 
 def _scrub(text, secrets):
@@ -428,10 +384,8 @@ def _b64(data):
 def _http_date(now):
     """RFC 7231 IMF-fixdate, locale-independent: ``Tue, 14 Nov 2023 22:13:20 GMT``."""
     t = time.gmtime(now)
-    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
-        _DAYS[t.tm_wday], t.tm_mday, _MONTHS[t.tm_mon], t.tm_year,
-        t.tm_hour, t.tm_min, t.tm_sec,
-    )  # fmt: skip
+    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (_DAYS[t.tm_wday], t.tm_mday, _MONTHS[t.tm_mon], t.tm_year,
+                                                    t.tm_hour, t.tm_min, t.tm_sec)  # fmt: skip
 
 
 def _iso_basic(now):
@@ -450,29 +404,22 @@ _EXPIRATION_RE = None
 
 
 def _parse_expiration(text, source):
-    """Parse an ``Expiration`` as the services send it into an aware UTC datetime.
-
-    Accepts ``YYYY-MM-DDTHH:MM:SS``, an optional fraction of any length, then
-    ``Z`` or ``±HH:MM`` (Python 3.9's ``fromisoformat`` rejects ``Z``).
-    """
+    """An ``Expiration`` as the services send it -> aware UTC datetime:
+    ``YYYY-MM-DDTHH:MM:SS``, a fraction of any length, ``Z`` or ``±HH:MM``
+    (Python 3.9's ``fromisoformat`` rejects ``Z``)."""
     global _EXPIRATION_RE
     if _EXPIRATION_RE is None:
         import re
 
-        _EXPIRATION_RE = re.compile(
-            r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
-            r"(?:([Zz])|([+-])(\d\d):?(\d\d))",
-            re.ASCII,  # \d would match Arabic-Indic and other digits
-        )
+        _EXPIRATION_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
+                                    r"(?:([Zz])|([+-])(\d\d):?(\d\d))", re.ASCII)  # not Arabic-Indic digits
     match = _EXPIRATION_RE.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None:
         raise _cred_error(source, "unparseable Expiration %r" % _excerpt(text, 40))
     year, month, day, hour, minute, second, fraction, _, sign, oh, om = match.groups()
     try:
-        value = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second),
-            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=_UTC,
-        )  # fmt: skip
+        value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                         int((fraction or "0")[:6].ljust(6, "0")), tzinfo=_UTC)  # fmt: skip
         if sign:
             offset = timedelta(hours=int(oh), minutes=int(om))
             value = value - offset if sign == "+" else value + offset
@@ -555,18 +502,13 @@ def _requote(text):
 
 def _split_query(query):
     """Raw query -> list of raw ``(key, value)``; empty items skipped."""
-    pairs = []
-    for item in query.split("&"):
-        if item:
-            key, _, value = item.partition("=")
-            pairs.append((key, value))
-    return pairs
+    parts = (item.partition("=") for item in query.split("&") if item)
+    return [(key, value) for key, _, value in parts]
 
 
 def _env(environ, name):
     """An environment variable, with ``""`` counted as unset."""
-    value = environ.get(name)
-    return value if value else None
+    return environ.get(name) or None
 
 
 def _env_flag(environ, name):
@@ -592,28 +534,20 @@ def _header_value(name, value):
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         else:
-            raise SigningError(
-                "header %r: value must be str, bytes or a number, got %s"
-                % (name, type(value).__name__)
-            )
+            raise SigningError("header %r: value must be str, bytes or a number, got %s"
+                               % (name, type(value).__name__))  # fmt: skip
     if "\n" in value or "\r" in value:
         raise SigningError("header %r: value contains a line break" % name)
     if _has_control(value):
         raise SigningError("header %r: value contains a control character" % name)
-    if not value.isascii():
-        try:
-            value.encode("latin-1")
-            return value
-        except UnicodeEncodeError:
-            pass  # raised below, so that the error's context is not the value
+    if not value.isascii() and max(value) > "\xff":  # latin-1 is the code points up to 255
         raise SigningError("header %r: value is not latin-1; percent-encode it" % name)
     return value
 
 
 def _check_header_name(name):
-    """A valid header name -> lower case. It must be printable ASCII without
-    spaces or ``:`` (as http.client requires): anything else could inject a
-    header or split one."""
+    """A header name -> lower case; printable ASCII without spaces or ``:``, as
+    http.client requires (anything else could inject a header or split one)."""
     if not isinstance(name, str):  # a str subclass such as aiohttp's istr passes
         if not isinstance(name, bytes):
             raise SigningError("header names must be str, got %s" % type(name).__name__)
@@ -624,12 +558,10 @@ def _check_header_name(name):
 
 
 def _lower_headers(headers, known):
-    """§1.5: caller headers -> {lower-case name: trimmed value}; checks every
-    name and value. ``known`` maps names found valid before to lower case (the
-    Signer's, bounded): a name is checked once, not at every signature. The
-    values are checked on their joined text, a few C calls for the request
-    rather than a few per header; only a request that fails that test has its
-    values looked at one by one."""
+    """§1.5: caller headers -> {lower-case name: trimmed value}, every name and
+    value checked. ``known`` (the Signer's, bounded) maps names found valid to
+    lower case. Values are checked on their joined text, a few C calls per
+    request; only a request that fails is looked at header by header."""
     lowered = {}
     items = headers.items() if hasattr(headers, "items") else list(headers)
     for name, value in items:
@@ -660,12 +592,9 @@ def _lower_headers(headers, known):
 
 
 def _hmac_key(key, digest):
-    """RFC 2104's two keyed hash states (inner and outer pad) of ``key``.
-
-    Kept with the key, they make each HMAC two copies and updates of C hash
-    objects instead of a key set-up: 11,500 instructions per HMAC-SHA1 of a
-    V1 string to sign against 19,900 for hmac.digest (callgrind).
-    """
+    """RFC 2104's inner and outer keyed hash states of ``key``: kept, they make
+    an HMAC two copies and updates (11,500 instructions per V1 HMAC-SHA1
+    against 19,900 for hmac.digest, callgrind)."""
     block = hashlib.new(digest).block_size
     if len(key) > block:
         key = hashlib.new(digest, key).digest()
@@ -762,11 +691,10 @@ class Credentials:
         # Epoch seconds for the cache's and the signer's fast comparisons.
         setter(self, "_expires_at", None if expiration is None else expiration.timestamp())
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name, *value):
         raise AttributeError("Credentials are immutable")
 
-    def __delattr__(self, name):
-        raise AttributeError("Credentials are immutable")
+    __delattr__ = __setattr__
 
     def _key(self):
         return (self.access_key_id, self.access_key_secret, self.security_token, self.expiration)
@@ -4952,22 +4880,16 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
                product: str = "oss", account_id: Optional[str] = None) -> str:  # fmt: skip
     """Build the URL of an object, quoting ``key`` once as the signers expect.
 
-    ``region`` is the plain id (``cn-hangzhou``; an ``oss-`` prefix is
-    dropped). The host is ``endpoint`` when given, else the public endpoint,
-    or ``internal`` (VPC), ``dualstack`` or ``accelerate`` ones. The bucket
-    goes into the host unless ``path_style``, the endpoint is an IP address or
-    ``localhost`` (always path-style), or the endpoint already starts with
-    ``<bucket>.``. ``cname=True`` is a custom domain bound to the bucket: the
-    host is ``endpoint`` as given, with no bucket label or path segment (sign
-    it with ``Signer(bucket, ...)`` naming the bucket). ``scheme`` defaults to
-    the endpoint's own (``http://...``), else ``https``. A key starting with
-    ``/`` is a SigningError (no OSS object key does).
-
-    ``product="oss-vectors"`` or ``"oss-tables"`` (with ``account_id``) builds
-    an OSS Vectors or OSS Tables URL: host
-    ``<bucket>-<account-id>.<region>[-internal].oss-vectors.aliyuncs.com``
-    (``oss-tables``), the path the key; a path-style URL (``path_style``, an IP
-    address or ``localhost``) keeps the bucket out of both, as the SDKs do.
+    ``region`` is the plain id (an ``oss-`` prefix is dropped). The host is
+    ``endpoint``, else the public, ``internal`` (VPC), ``dualstack`` or
+    ``accelerate`` endpoint; the bucket goes into it unless ``path_style``,
+    the endpoint is an IP address or ``localhost``, or it starts with
+    ``<bucket>.``. ``cname=True``: ``endpoint`` is a custom domain bound to
+    the bucket, used as given. ``scheme`` defaults to the endpoint's, else
+    ``https``. A key starting with ``/`` is a SigningError.
+    ``product="oss-vectors"`` or ``"oss-tables"`` with ``account_id``: host
+    ``<bucket>-<account-id>.<region>[-internal].oss-vectors.aliyuncs.com``,
+    the path the key (a path-style URL keeps the bucket out, as the SDKs do).
     """
     if not isinstance(bucket, str) or not _is_bucket_name(bucket):
         raise SigningError("invalid bucket name %r (3-63 lower-case letters, digits and '-')" % (bucket,))
@@ -5028,16 +4950,12 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     except UnicodeEncodeError:
         raise SigningError("key is not valid Unicode text") from None
     name = host.lower()
-    if cname:
-        return "%s://%s/%s" % (scheme, host, path)
-    plain = name.startswith("[") or _is_plain_host(name.partition(":")[0])
-    if path_style or plain:
-        if spec is not None:
-            return "%s://%s/%s" % (scheme, host, path)
-        return "%s://%s/%s/%s" % (scheme, host, bucket, path)
-    if name.startswith(label + "."):
-        return "%s://%s/%s" % (scheme, host, path)
-    return "%s://%s.%s/%s" % (scheme, label, host, path)
+    if not cname and (path_style or name.startswith("[") or _is_plain_host(name.partition(":")[0])):
+        if spec is None:
+            path = bucket + "/" + path
+    elif not cname and not name.startswith(label + "."):
+        host = label + "." + host
+    return "%s://%s/%s" % (scheme, host, path)
 
 
 class _Redirects(dict):
@@ -5053,14 +4971,12 @@ def _make_signing_handler():
     import weakref
 
     class SigningHandler(urllib.request.BaseHandler):
-        """A urllib handler that signs every HTTP(S) request of an opener.
-
+        """A urllib handler that signs every HTTP(S) request of an opener:
         ``urllib.request.build_opener(ossign.SigningHandler(signer)).open(url)``.
-        It runs after urllib has added its own headers (Host, Content-Type,
-        Content-Length), so what is signed is what is sent. A redirect to the
-        same origin (scheme, host and port) is signed again; one anywhere else
-        (another host or port, or http after https) is sent without the
-        signing headers.
+
+        It runs after urllib adds its own headers, so what is signed is what
+        is sent. A redirect to the same origin (scheme, host and port) is
+        signed again; one anywhere else goes without the signing headers.
         """
 
         handler_order = 900  # after AbstractHTTPHandler.do_request_ (500)
@@ -5080,20 +4996,16 @@ def _make_signing_handler():
                     _swap_signing_headers((request.headers, request.unredirected_hdrs),
                                           _SIGNER_HEADERS[self.signer.version])  # fmt: skip
                     return request
-                return self.signer.sign_request(request)
-            self.signer.sign_request(request)
-            # urllib hands this dict on to every redirect of the request: it
-            # carries the origin that was signed for.
-            request.redirect_dict = _Redirects()
-            request.redirect_dict.ossign_origin = origin
-            return request
+            else:  # urllib hands this dict on to each redirect of the request
+                request.redirect_dict = _Redirects()
+                request.redirect_dict.ossign_origin = origin
+            return self.signer.sign_request(request)
 
         https_request = http_request
 
         def http_error_403(self, request, response, code, msg, headers):
-            """On RequestTimeTooSkewed, follow OSS's clock and send the
-            request once more through this handler's opener. Any other 403,
-            and a second refusal, reach the caller with the body readable."""
+            """On RequestTimeTooSkewed, follow OSS's clock and send the request
+            once more; any other 403, or a second one, reaches the caller."""
             data = request.data
             if request in self._resent or not request.has_header("Authorization") or \
                     "xml" not in (headers.get("Content-Type") or "") or \
@@ -5106,11 +5018,8 @@ def _make_signing_handler():
             if not _is_skew_error(body):
                 raise urllib.error.HTTPError(request.full_url, code, msg, headers, io.BytesIO(body))
             self.signer.correct_clock(body)
-            retry = urllib.request.Request(request.full_url, data=data, method=request.get_method(),
-                                           origin_req_host=request.origin_req_host,
-                                           unverifiable=request.unverifiable)  # fmt: skip
-            for name, value in request.headers.items():
-                retry.add_header(name, value)
+            retry = urllib.request.Request(request.full_url, data, request.headers, request.origin_req_host,
+                                           request.unverifiable, request.get_method())  # fmt: skip
             for name, value in request.unredirected_hdrs.items():
                 retry.add_unredirected_header(name, value)
             self._resent.add(retry)
@@ -5142,18 +5051,14 @@ def _build_parser():
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message):
-            # A usage error is one line on stderr, exit status 2 (argparse
-            # would print the whole usage block first). Subparsers inherit this.
+            # One line on stderr, not the usage block first; subparsers inherit it.
             self.exit(_EXIT_USAGE, "%s: error: %s (see '%s --help')\n"
                       % (self.prog, " ".join(message.split()), self.prog))  # fmt: skip
 
     env_lines = "\n".join("  %-44s %s" % pair for pair in ENVIRONMENT_VARIABLES)
-    parser = _Parser(
-        prog="ossign",
-        description="Sign Alibaba Cloud OSS requests (V1, V2, V4) with credentials from the default chain.",
-        epilog="environment variables read:\n" + env_lines,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = _Parser(prog="ossign", epilog="environment variables read:\n" + env_lines,
+                     description="Sign Alibaba Cloud OSS requests (V1, V2, V4) with credentials from the default "
+                                 "chain.", formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--version", action="version", version="ossign " + __version__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="log credential resolution to stderr (no secrets)")
@@ -5166,14 +5071,15 @@ def _build_parser():
                          help="a header to sign (repeatable)")  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    target = argparse.ArgumentParser(add_help=False)  # oss://BUCKET/KEY, as presign and post-policy take it
+    target.add_argument("target", metavar="oss://BUCKET/KEY")
+    target.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
+                        "prepended unless the host starts with it or is an IP address)")  # fmt: skip
+    expiry = "stays valid (default 3600, or until shortly before the credentials expire when they end sooner)"
 
-    p = sub.add_parser("presign", parents=[common, signing], help="print a presigned URL",
+    p = sub.add_parser("presign", parents=[common, signing, target], help="print a presigned URL",
                        description="Print a presigned URL for oss://BUCKET/KEY.")  # fmt: skip
-    p.add_argument("target", metavar="oss://BUCKET/KEY")
-    p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
-                   "prepended unless the host starts with it or is an IP address)")  # fmt: skip
-    p.add_argument("--expires", type=int, help="seconds the URL stays valid (default 3600, or until shortly "
-                   "before the credentials expire when they end sooner)")  # fmt: skip
+    p.add_argument("--expires", type=int, help="seconds the URL " + expiry)
     p.add_argument("--method", default="GET", help="HTTP method the URL is for (default GET)")
 
     request = argparse.ArgumentParser(add_help=False)  # METHOD URL, as sign, explain and diagnose take them
@@ -5204,18 +5110,14 @@ def _build_parser():
     p.add_argument("--error", required=True, metavar="FILE", help="file holding the error body (- for stdin)")
     p.add_argument("--expires", type=int, help="the request was a presigned URL valid this many seconds")
 
-    p = sub.add_parser("credentials", parents=[common], help="show which source gives credentials",
-                       description="Resolve the default chain; print the source, the masked key id "
-                                   "and the expiration (never the secret).")  # fmt: skip
+    sub.add_parser("credentials", parents=[common], help="show which source gives credentials",
+                   description="Resolve the default chain; print the source, the masked key id "
+                               "and the expiration (never the secret).")  # fmt: skip
 
-    p = sub.add_parser("post-policy", parents=[common, signing], help="print a browser upload form's fields",
-                       description="Print the fields of a POST policy for oss://BUCKET/KEY "
-                                   "(a KEY ending in / allows any key under it).")  # fmt: skip
-    p.add_argument("target", metavar="oss://BUCKET/KEY")
-    p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
-                   "prepended unless the host starts with it or is an IP address)")  # fmt: skip
-    p.add_argument("--expires", type=int, help="seconds the policy stays valid (default 3600, or until shortly "
-                   "before the credentials expire when they end sooner)")  # fmt: skip
+    p = sub.add_parser("post-policy", parents=[common, signing, target], help="print a browser upload form's "
+                       "fields", description="Print the fields of a POST policy for oss://BUCKET/KEY "
+                                             "(a KEY ending in / allows any key under it).")  # fmt: skip
+    p.add_argument("--expires", type=int, help="seconds the policy " + expiry)
     p.add_argument("--max-size", type=int, help="largest upload in bytes (content-length-range)")
     p.add_argument("--any-key", action="store_true", help="allow oss://BUCKET/ (uploads to any key in the bucket)")
     p.add_argument("--html", action="store_true", help="print a minimal HTML upload form")
@@ -5243,22 +5145,21 @@ def _cli_target(target):
     return bucket, key
 
 
+def _cli_object(args, target):
+    """(signer, URL) for oss://BUCKET/KEY, the key encoded here."""
+    bucket, key = _cli_target(target)
+    signer = _cli_signer(args, bucket, args.endpoint)
+    return signer, object_url(bucket, key, signer.region, endpoint=args.endpoint)
+
+
 def _cli_request(args):
-    """(signer, URL) for the METHOD URL of sign, explain and diagnose: the
-    URL is oss://BUCKET/KEY (the key raw, encoded here as presign does) or a
-    full URL whose path and query are already percent-encoded."""
+    """(signer, URL) for the METHOD URL of sign, explain and diagnose (see _CLI_URL_HELP)."""
     if args.url.startswith("oss://"):
-        bucket, key = _cli_target(args.url)
-        signer = _cli_signer(args, bucket, args.endpoint)
-        return signer, object_url(bucket, key, signer.region, endpoint=args.endpoint)
+        return _cli_object(args, args.url)
     if args.endpoint:
         raise SigningError("--endpoint goes with oss://BUCKET/KEY; a full URL already names its host")
     _split_url(args.url)  # a bad URL says so, rather than "V4 needs a region"
     return _cli_signer(args, args.bucket, args.url.split("://", 1)[-1]), args.url
-
-
-def _cli_context(args):
-    return Context(environ=dict(os.environ))
 
 
 def _cli_provider(args):
@@ -5267,14 +5168,14 @@ def _cli_provider(args):
 
 
 def _cli_signer(args, bucket, endpoint=None):
-    ctx = _cli_context(args)
     region = args.region
     if region is None and endpoint:
         host = endpoint.split("://", 1)[-1].split("/")[0].split(":")[0].lower()
         region = _host_plan("https", host, host, (bucket, None, "oss", None)).region
     if args.version == "v4" and not region:
         raise SigningError("V4 needs a region: pass --region (e.g. --region cn-hangzhou)")
-    return Signer(bucket, _cli_provider(args), region=region, version=args.version, context=ctx)
+    return Signer(bucket, _cli_provider(args), region=region, version=args.version,
+                  context=Context(environ=dict(os.environ)))
 
 
 def _cli_expires(args, signer, what):
@@ -5290,9 +5191,7 @@ def _cli_expires(args, signer, what):
 
 
 def _cmd_presign(args, out):
-    bucket, key = _cli_target(args.target)
-    signer = _cli_signer(args, bucket, args.endpoint)
-    url = object_url(bucket, key, signer.region, endpoint=args.endpoint)
+    signer, url = _cli_object(args, args.target)
     expires = _cli_expires(args, signer, "the URL")
     print(signer.presign(url, method=args.method, expires=expires, headers=_cli_headers(args.header)), file=out)
 
@@ -5327,8 +5226,7 @@ def _cmd_explain(args, out):
 
 
 def _explain_text(details):
-    """What Signer.explain returned, for a person: the token masked, the
-    access key id cut to its last 4 characters."""
+    """Signer.explain's answer for a person, the token and key id masked."""
     key_id, token = _shown_secrets(details.request)
 
     def masked(text):
@@ -5379,13 +5277,10 @@ def _cmd_diagnose(args, out):
 
 
 def _cmd_credentials(args, out):
-    ctx = _cli_context(args)
-    source, creds = _cli_provider(args)._resolve(ctx)
+    source, creds = _cli_provider(args)._resolve(Context(environ=dict(os.environ)))
     expiration = creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ") if creds.expiration else "never"
-    print("source: %s" % source, file=out)
-    print("access_key_id: %s" % _mask(creds.access_key_id), file=out)
-    print("security_token: %s" % ("yes" if creds.security_token else "no"), file=out)
-    print("expiration: %s" % expiration, file=out)
+    print("source: %s\naccess_key_id: %s\nsecurity_token: %s\nexpiration: %s"
+          % (source, _mask(creds.access_key_id), "yes" if creds.security_token else "no", expiration), file=out)
 
 
 def _cmd_post_policy(args, out):
@@ -5420,17 +5315,10 @@ def _cmd_post_policy(args, out):
           % (html.escape(policy["url"]), inputs), file=out)  # fmt: skip
 
 
-_COMMANDS = {
-    "presign": _cmd_presign,
-    "sign": _cmd_sign,
-    "credentials": _cmd_credentials,
-    "post-policy": _cmd_post_policy,
-    "explain": _cmd_explain,
-    "diagnose": _cmd_diagnose,
-}
+_COMMANDS = {"presign": _cmd_presign, "sign": _cmd_sign, "credentials": _cmd_credentials,
+             "post-policy": _cmd_post_policy, "explain": _cmd_explain, "diagnose": _cmd_diagnose}
 
-#: The library's wording of some errors, and the CLI's: CLI errors speak of
-#: options, never of Python functions or arguments.
+#: Library wording -> the CLI's: CLI errors speak of options, not of Python.
 _CLI_WORDING = (
     ("object_url needs a region or an endpoint", "oss://BUCKET/KEY needs --region or --endpoint"),
     ("post_policy needs a region or an endpoint for the form's URL", "the form's URL needs --region or --endpoint"),
@@ -5457,8 +5345,8 @@ def _cli_wording(message):
 
 
 def _discard_stdout():
-    """After a failed write, point stdout at the null device: the interpreter
-    would otherwise flush it again at exit and print a traceback."""
+    """Point stdout at the null device after a failed write, or the interpreter
+    flushes it again at exit and prints a traceback."""
     try:
         fd = sys.stdout.fileno()
         null = os.open(os.devnull, os.O_WRONLY)
