@@ -502,8 +502,12 @@ def _requote(text):
 
 def _split_query(query):
     """Raw query -> list of raw ``(key, value)``; empty items skipped."""
-    parts = (item.partition("=") for item in query.split("&") if item)
-    return [(key, value) for key, _, value in parts]
+    pairs = []
+    for item in query.split("&"):
+        if item:
+            key, _, value = item.partition("=")
+            pairs.append((key, value))
+    return pairs
 
 
 def _env(environ, name):
@@ -4839,12 +4843,9 @@ _aiohttp_redirected = None  # ContextVar: (signer, origin the caller sent to) af
 
 
 async def _aiohttp_sign(signer, request, handler):
-    """Body of :meth:`Signer.aiohttp_middleware`.
-
-    aiohttp runs the middleware again for each redirect hop, in the same task
-    right after the 3xx answer, and tells it nothing else: the answer leaves
-    the origin first sent to in a context variable, and a hop elsewhere goes
-    unsigned."""
+    """Body of :meth:`Signer.aiohttp_middleware`. aiohttp runs it for each
+    redirect hop, in the same task right after the 3xx answer, and says no
+    more: that answer leaves the origin first sent to for the hop to match."""
     global _aiohttp_redirected
     if _aiohttp_redirected is None:
         import contextvars
@@ -5220,13 +5221,9 @@ def _cmd_sign(args, out):
 
 
 def _cmd_explain(args, out):
+    """Signer.explain's answer for a person, the token and key id masked."""
     signer, url = _cli_request(args)
     details = signer.explain(args.method, url, _cli_headers(args.header), expires=args.expires)
-    print(_explain_text(details), file=out)
-
-
-def _explain_text(details):
-    """Signer.explain's answer for a person, the token and key id masked."""
     key_id, token = _shown_secrets(details.request)
 
     def masked(text):
@@ -5244,7 +5241,7 @@ def _explain_text(details):
     lines.append("string to sign:")
     lines += ["  " + line for line in masked(details.string_to_sign).split("\n")]
     lines.append("signature: %s" % details.signature)
-    return "\n".join(lines)
+    print("\n".join(lines), file=out)
 
 
 def _cmd_diagnose(args, out):
