@@ -174,23 +174,20 @@ _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 #: ``SUBRESOURCES`` (itself from the Go SDK). Names are case-sensitive.
 _SUBRESOURCES = frozenset(
     """
-    accessPoint accessPointPolicy acl append asyncFetch bucketArchiveDirectRead
-    bucketInfo callback callback-var cloudboxes cname comp continuation-token cors
-    delete encryption endTime group httpsConfig img inventory inventoryId lifecycle
-    link live location logging metaQuery objectInfo objectMeta partNumber policy
-    position publicAccessBlock qos qosInfo qosRequester redundancyTransition referer
-    regionList replication replicationLocation replicationProgress requesterQosInfo
-    requestPayment resourceGroup resourcePool resourcePoolBuckets resourcePoolInfo
-    response-cache-control response-content-disposition response-content-encoding
-    response-content-language response-content-type response-expires restore
-    security-token sequential startTime stat status style styleName symlink tagging
-    transferAcceleration udf udfApplication udfApplicationLog udfId udfImage
-    udfImageDesc udfName uploadId uploads versionId versioning versions vod website
-    withHashContext worm wormExtend wormId x-oss-ac-forward-allow x-oss-ac-source-ip
-    x-oss-ac-subnet-mask x-oss-ac-vpc-id x-oss-access-point-name x-oss-async-process
-    x-oss-enable-md5 x-oss-enable-sha1 x-oss-enable-sha256 x-oss-hash-ctx x-oss-md5-ctx
-    x-oss-process x-oss-redundancy-transition-taskid x-oss-request-payer
-    x-oss-target-redundancy-type x-oss-traffic-limit x-oss-write-get-object-response
+    accessPoint accessPointPolicy acl append asyncFetch bucketArchiveDirectRead bucketInfo callback callback-var
+    cloudboxes cname comp continuation-token cors delete encryption endTime group httpsConfig img inventory
+    inventoryId lifecycle link live location logging metaQuery objectInfo objectMeta partNumber policy position
+    publicAccessBlock qos qosInfo qosRequester redundancyTransition referer regionList replication
+    replicationLocation replicationProgress requesterQosInfo requestPayment resourceGroup resourcePool
+    resourcePoolBuckets resourcePoolInfo response-cache-control response-content-disposition
+    response-content-encoding response-content-language response-content-type response-expires restore
+    security-token sequential startTime stat status style styleName symlink tagging transferAcceleration udf
+    udfApplication udfApplicationLog udfId udfImage udfImageDesc udfName uploadId uploads versionId versioning
+    versions vod website withHashContext worm wormExtend wormId x-oss-ac-forward-allow x-oss-ac-source-ip
+    x-oss-ac-subnet-mask x-oss-ac-vpc-id x-oss-access-point-name x-oss-async-process x-oss-enable-md5
+    x-oss-enable-sha1 x-oss-enable-sha256 x-oss-hash-ctx x-oss-md5-ctx x-oss-process
+    x-oss-redundancy-transition-taskid x-oss-request-payer x-oss-target-redundancy-type x-oss-traffic-limit
+    x-oss-write-get-object-response
     """.split()
 )
 
@@ -338,8 +335,7 @@ class SigningError(OssignError, ValueError):
 
 
 class CallbackError(OssignError):
-    """:func:`verify_callback` could not prove that a request is a callback
-    signed by OSS; the message says why."""
+    """:func:`verify_callback` could not prove a request is an OSS callback; the message says why."""
 
 
 def _mask(key_id):
@@ -5056,8 +5052,8 @@ def _build_parser():
             self.exit(_EXIT_USAGE, "%s: error: %s (see '%s --help')\n"
                       % (self.prog, " ".join(message.split()), self.prog))  # fmt: skip
 
-    env_lines = "\n".join("  %-44s %s" % pair for pair in ENVIRONMENT_VARIABLES)
-    parser = _Parser(prog="ossign", epilog="environment variables read:\n" + env_lines,
+    env_lines = "".join("\n  %-44s %s" % pair for pair in ENVIRONMENT_VARIABLES)
+    parser = _Parser(prog="ossign", epilog="environment variables read:" + env_lines,
                      description="Sign Alibaba Cloud OSS requests (V1, V2, V4) with credentials from the default "
                                  "chain.", formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--version", action="version", version="ossign " + __version__)
@@ -5235,11 +5231,9 @@ def _cmd_explain(args, out):
              "signed headers: %s" % (", ".join(details.signed_headers) or "(none)")]  # fmt: skip
     if details.scope:
         lines.append("scope: %s" % details.scope)
-    if details.canonical_request is not None:
-        lines.append("canonical request:")
-        lines += ["  " + line for line in masked(details.canonical_request).split("\n")]
-    lines.append("string to sign:")
-    lines += ["  " + line for line in masked(details.string_to_sign).split("\n")]
+    for title, text in (("canonical request", details.canonical_request), ("string to sign", details.string_to_sign)):
+        if text is not None:  # V1 and V2 have no canonical request
+            lines += [title + ":"] + ["  " + line for line in masked(text).split("\n")]
     lines.append("signature: %s" % details.signature)
     print("\n".join(lines), file=out)
 
@@ -5354,14 +5348,10 @@ def _discard_stdout():
 
 
 def main(argv: Optional[Iterable[str]] = None) -> int:
-    """Run the command line (``ossign --help``); returns the exit status.
-
-    0 on success, 1 for credential or signing errors, 2 for usage errors, with
-    a one-line message on stderr and no traceback.
-    """
-    parser = _build_parser()
+    """Run the command line (``ossign --help``) and return the exit status: 0, 1
+    for credential or signing errors, 2 for usage errors (one line on stderr)."""
     try:
-        args = parser.parse_args(argv)
+        args = _build_parser().parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else _EXIT_USAGE
     handler = None
