@@ -4835,20 +4835,20 @@ def _resend_skewed(signer, response, send_kwargs):
 #: none is given (ClientRequest.POST_METHODS); set before signing instead.
 _AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
 _AIOHTTP_REDIRECTS = frozenset((301, 302, 303, 307, 308))  #: with a Location, aiohttp follows these
-_aiohttp_redirected = None  # ContextVar: (signer, origin the caller sent to) after a redirect answer
+_AIOHTTP_REDIRECTED = None  # ContextVar: (signer, origin the caller sent to) after a redirect answer
 
 
 async def _aiohttp_sign(signer, request, handler):
     """Body of :meth:`Signer.aiohttp_middleware`. aiohttp runs it for each
     redirect hop, in the same task right after the 3xx answer, and says no
     more: that answer leaves the origin first sent to for the hop to match."""
-    global _aiohttp_redirected
-    if _aiohttp_redirected is None:
+    global _AIOHTTP_REDIRECTED
+    if _AIOHTTP_REDIRECTED is None:
         import contextvars
 
-        _aiohttp_redirected = contextvars.ContextVar("ossign_aiohttp_redirected", default=None)
-    redirected = _aiohttp_redirected.get()
-    _aiohttp_redirected.set(None)
+        _AIOHTTP_REDIRECTED = contextvars.ContextVar("ossign_aiohttp_redirected", default=None)
+    redirected = _AIOHTTP_REDIRECTED.get()
+    _AIOHTTP_REDIRECTED.set(None)
     origin = _url_origin(str(request.url))
     first = redirected[1] if redirected is not None and redirected[0] is signer else origin
     headers = request.headers
@@ -4867,7 +4867,7 @@ async def _aiohttp_sign(signer, request, handler):
     response = await handler(request)
     if getattr(response, "status", None) in _AIOHTTP_REDIRECTS and \
             ("Location" in response.headers or "URI" in response.headers):  # fmt: skip
-        _aiohttp_redirected.set((signer, first))
+        _AIOHTTP_REDIRECTED.set((signer, first))
     return response
 
 

@@ -11542,7 +11542,7 @@ class TestNewcomerAsync:
         assert asyncio.run(run()) == (200, 200, 200, b"payload")
         assert [v.ok for v in verifier.verdicts] == [True] * 3, verifier.verdicts
 
-    def test_aiohttp_middleware_signs_no_hop_after_a_redirect_answer_to_another_origin(self, clock):
+    def test_aiohttp_middleware_signs_a_redirect_hop_only_to_the_origin_first_sent_to(self, clock):
         signer = _nc_signer(static(token=TOKEN), clock)
         other = "https://elsewhere.example.com/k.txt"
         sent = []
