@@ -1375,9 +1375,8 @@ def _home_path(ctx, relative):
 
 
 class _Provider:
-    """Shared label and repr; a repr never shows a secret (chains log them).
-    ``_shown``: attribute names, or ``(name, view)`` with ``view(provider)``
-    a safe form of the value."""
+    """Shared label and repr. ``_shown``: attribute names, or ``(name, view)``
+    with ``view(provider)`` a safe form (chains log reprs: never a secret)."""
 
     _source = "provider"
     _shown: tuple = ()
@@ -1438,10 +1437,9 @@ def _make_credentials(source, access_key_id, secret, token=None, expiration=None
 
 
 class EnvCredentialProvider(_Provider):
-    """Credentials from ``ALIBABA_CLOUD_ACCESS_KEY_ID``/``_SECRET`` (with
-    ``ALIBABA_CLOUD_SECURITY_TOKEN``), else ``OSS_ACCESS_KEY_ID``/``_SECRET``
-    (with ``OSS_SESSION_TOKEN``); the families never mix. A half-set pair is a
-    CredentialError naming the missing variable: a deployment mistake."""
+    """Credentials from ``ALIBABA_CLOUD_ACCESS_KEY_ID``/``_SECRET``/``_SECURITY_TOKEN``, else
+    ``OSS_ACCESS_KEY_ID``/``_SECRET``/``OSS_SESSION_TOKEN`` (never mixed); a half-set
+    pair is a CredentialError naming the missing variable (a deployment mistake)."""
 
     _source = "env"
     _FAMILIES = (
@@ -1562,9 +1560,7 @@ class _FileProvider(_Provider):
 
 
 class OssProfileCredentialProvider(_FileProvider):
-    """Credentials from the OSS profile file ``~/.oss/credentials`` (INI): the
-    path is the argument, else ``OSS_CREDENTIAL_PROFILES_FILE``, else the
-    default; the profile the argument, else ``OSS_PROFILE``, else ``default``."""
+    """Credentials from ``~/.oss/credentials`` (INI); ``OSS_CREDENTIAL_PROFILES_FILE``, ``OSS_PROFILE``."""
 
     _source = "oss_profile"
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_OSS_PROFILES_FILE, ENV_OSS_PROFILE, (_OSS_PROFILE_PATH,)
@@ -1583,13 +1579,9 @@ class OssProfileCredentialProvider(_FileProvider):
 
 
 class CredentialsFileCredentialProvider(_FileProvider):
-    """Credentials from ``credentials.ini``, the Alibaba Cloud shared file: the
-    path is the argument, else ``ALIBABA_CLOUD_CREDENTIALS_FILE``, else
-    ``~/.alibabacloud/credentials.ini`` then ``~/.aliyun/credentials.ini``; the
-    profile the argument, else ``ALIBABA_CLOUD_PROFILE``, else ``default``.
-    Types: ``access_key``, ``sts_token`` (or ``sts``), ``ram_role_arn``,
-    ``oidc_role_arn`` and ``ecs_ram_role``. ``enable = false`` skips a profile.
-    """
+    """Credentials from ``credentials.ini`` (``~/.alibabacloud/``, then ``~/.aliyun/``);
+    ``ALIBABA_CLOUD_CREDENTIALS_FILE``, ``ALIBABA_CLOUD_PROFILE``. Types ``access_key``, ``sts_token``,
+    ``ram_role_arn``, ``oidc_role_arn``, ``ecs_ram_role``; ``enable = false`` skips a profile."""
 
     _source = "credentials_file"
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_CREDENTIALS_FILE, ENV_PROFILE, _CREDENTIALS_INI_PATHS
@@ -1600,14 +1592,10 @@ class CredentialsFileCredentialProvider(_FileProvider):
 
 
 class ConfigFileCredentialProvider(_FileProvider):
-    """Credentials from the Alibaba Cloud CLI's ``~/.aliyun/config.json``: the
-    path is the argument, else ``ALIBABA_CLOUD_CONFIG_FILE``, else the default;
-    the profile the argument, else ``ALIBABA_CLOUD_PROFILE``, else the file's
-    ``current``, else ``default``. Modes: ``AK``, ``StsToken``, ``RamRoleArn``,
-    ``ChainableRamRoleArn``, ``EcsRamRole``, ``OIDC``, ``External``,
-    ``CloudSSO`` and ``OAuth``; the file is never written.
-    ``ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`` turns it off.
-    """
+    """Credentials from the Alibaba Cloud CLI's ``~/.aliyun/config.json`` (never written); the
+    profile is the argument, else ``ALIBABA_CLOUD_PROFILE``, else the file's ``current``, else
+    ``default``. Modes ``AK``, ``StsToken``, ``RamRoleArn``, ``ChainableRamRoleArn``,
+    ``EcsRamRole``, ``OIDC``, ``External``, ``CloudSSO``, ``OAuth``."""
 
     _source = "config_file"
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_CONFIG_FILE, ENV_PROFILE, (_CLI_CONFIG_PATH,)
@@ -1690,37 +1678,24 @@ def _chained_role_mode(p):
     return _assume_role_from(p, p.parent(name))
 
 
-def _int_field(source, where, value, name):
-    if value is None or value == "":
-        return None
-    try:
-        if isinstance(value, str) and not value.isascii():
-            raise ValueError("not ASCII digits")
-        return int(value)
-    except (TypeError, ValueError):
-        raise _cred_error(source, "%s: %s must be a whole number of seconds" % (where, name)) from None
-
-
-def _flag_field(value):
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in _TRUE
-
-
 def _sts_from_profile(p, cls, session_key, **arguments):
-    """Build the STS provider ``cls`` with the options every STS mode passes
-    on, and call it. ``ALIBABA_CLOUD_STS_ENDPOINT`` wins over the profile's
-    ``sts_region``: the environment beats the files, as everywhere else."""
-    fields, duration = p.fields, p.keys.duration
+    """Call the STS provider ``cls`` with the options every STS mode passes on.
+    ``ALIBABA_CLOUD_STS_ENDPOINT`` beats ``sts_region``: the environment beats files."""
+    fields, duration, vpc = p.fields, p.fields.get(p.keys.duration), p.fields.get("enable_vpc")
+    try:
+        if isinstance(duration, str) and not duration.isascii():
+            raise ValueError("not ASCII digits")
+        duration = None if duration in (None, "") else int(duration)
+    except (TypeError, ValueError):
+        raise _cred_error(p.source, "%s: %s must be a whole number of seconds" % (p.where, p.keys.duration)) from None
+    if vpc is not None and not isinstance(vpc, bool):
+        vpc = str(vpc).strip().lower() in _TRUE if vpc != "" else None
     try:
         provider = cls(
-            role_session_name=fields.get(session_key) or None,
-            duration_seconds=_int_field(p.source, p.where, fields.get(duration), duration),
-            policy=fields.get("policy") or None,
+            role_session_name=fields.get(session_key) or None, duration_seconds=duration,
+            policy=fields.get("policy") or None, enable_vpc=vpc,
             sts_region=None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None,
-            enable_vpc=_flag_field(fields.get("enable_vpc")), **arguments,
+            **arguments,
         )  # fmt: skip
     except ValueError as exc:
         raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
@@ -1731,7 +1706,8 @@ def _assume_role_from(p, base):
     role_arn = p.fields.get(p.keys.role_arn)
     if not role_arn:
         raise _cred_error(p.source, "%s has no %s" % (p.where, p.keys.role_arn))
-    return _sts_from_profile(p, AssumeRoleCredentialProvider, p.keys.session, base_provider=_Fixed(base),
+    base_provider = StaticCredentialProvider(base.access_key_id, base.access_key_secret, base.security_token)
+    return _sts_from_profile(p, AssumeRoleCredentialProvider, p.keys.session, base_provider=base_provider,
                              role_arn=role_arn, external_id=p.fields.get("external_id") or None)  # fmt: skip
 
 
@@ -1854,16 +1830,6 @@ _PROFILE_MODES = (
 )
 
 
-class _Fixed(_Provider):
-    """Already-resolved credentials as a provider (a role's base)."""
-
-    def __init__(self, credentials):
-        self._credentials = credentials
-
-    def provide(self, context: Context) -> Optional[Credentials]:
-        return self._credentials
-
-
 def _credentials_from_response(body, source, what, now, wrapper=None, token_keys=("SecurityToken",)):
     """A service's JSON answer (its ``wrapper`` object, if given) -> the four
     fields every temporary-credential service returns, as Credentials."""
@@ -1889,9 +1855,7 @@ def _credentials_from_response(body, source, what, now, wrapper=None, token_keys
 
 
 class CredentialsUriCredentialProvider(_Provider):
-    """Credentials from a URL (the argument, else ``ALIBABA_CLOUD_CREDENTIALS_URI``)
-    that serves ``AccessKeyId``, ``AccessKeySecret``, ``SecurityToken`` and
-    ``Expiration`` as JSON (and, when present, ``Code: Success``)."""
+    """Credentials served as JSON by a URL (the argument, else ``ALIBABA_CLOUD_CREDENTIALS_URI``)."""
 
     _source = "credentials_uri"
     _shown = (("uri", lambda p: _strip_userinfo(_strip_query(p.uri)) if p.uri else None),)
@@ -1917,16 +1881,10 @@ class CredentialsUriCredentialProvider(_Provider):
 
 
 class EcsRamRoleCredentialProvider(_Provider):
-    """Credentials of the ECS instance's RAM role, from the metadata service.
-
-    Asks for an IMDSv2 token first and falls back to IMDSv1 unless
-    ``imdsv1_disabled`` (or ``ALIBABA_CLOUD_IMDSV1_DISABLED``): when the token
-    is refused, and when a request with it is answered 401 or 403 (repeated
-    once without it). The role name is discovered unless given (or
-    ``ALIBABA_CLOUD_ECS_METADATA``); ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true``
-    turns it off. A metadata address that does not answer at all means ``None``
-    (not an ECS instance) when nothing ECS-specific is set, else an error.
-    """
+    """Credentials of the ECS instance's RAM role: IMDSv2 token first, IMDSv1 unless disabled
+    (also when a request with the token is answered 401 or 403); the role is discovered
+    unless given. No answer at all from the metadata address, with nothing ECS-specific
+    configured, is ``None`` (not an ECS instance), else a CredentialError."""
 
     _source = "ecs_ram_role"
     _shown = ("role_name", "endpoint")
@@ -1946,8 +1904,7 @@ class EcsRamRoleCredentialProvider(_Provider):
         endpoint = self.endpoint or _env(environ, ENV_ECS_ENDPOINT)
         role = self.role_name or _env(environ, ENV_ECS_ROLE_NAME)
         v1_disabled = self.imdsv1_disabled
-        if v1_disabled is None:
-            v1_disabled = _env_flag(environ, ENV_IMDSV1_DISABLED)
+        v1_disabled = _env_flag(environ, ENV_IMDSV1_DISABLED) if v1_disabled is None else v1_disabled
         base = (endpoint or _ECS_ENDPOINT).strip().rstrip("/")
         if "://" not in base:
             base = "http://" + base
@@ -1992,8 +1949,7 @@ class EcsRamRoleCredentialProvider(_Provider):
 
 
 def _rpc_signature(method, params, secret):
-    """Alibaba RPC signature (HMAC-SHA1, keyed with ``secret + "&"``) of
-    ``METHOD&%2F&`` + U(sorted canonical parameters) -> (signature, canonical)."""
+    """Alibaba RPC signature: HMAC-SHA1(secret + "&", METHOD&%2F&U(canonical)) -> (signature, canonical)."""
     canonical = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
     string_to_sign = method + "&%2F&" + _quote(canonical)
     digest = hmac.digest((secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), "sha1")
@@ -2022,39 +1978,8 @@ def _sts_endpoint(environ, explicit, sts_region, enable_vpc, source="sts"):
     return endpoint
 
 
-def _call_sts(ctx, source, endpoint, params, base=None):
-    """Call STS (signed with ``base`` unless anonymous) -> Credentials. A POST
-    form: the token, the policy, the OIDC token and the signature stay out of
-    the URL, which proxies and access logs keep."""
-    import uuid
-
-    now = ctx.clock()
-    params = dict(params, Format="JSON", Version=_STS_VERSION, Timestamp=_iso_zulu(now))
-    if base is not None:
-        params.update(AccessKeyId=base.access_key_id, SignatureMethod="HMAC-SHA1",
-                      SignatureVersion="1.0", SignatureNonce=str(uuid.uuid4()))  # fmt: skip
-        if base.security_token:
-            params["SecurityToken"] = base.security_token
-        signature, form = _rpc_signature("POST", params, base.access_key_secret)
-        form += "&Signature=" + _quote(signature)
-    else:
-        form = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
-    action = params["Action"]
-    status, body = _fetch(ctx, "POST", endpoint + "/", source, {"Content-Type": _FORM_TYPE}, form.encode("utf-8"))
-    if status != 200:
-        # STS echoes its string to sign on SignatureDoesNotMatch: it holds the
-        # key id and the token, percent-encoded once or twice. Mask them
-        # before anything is excerpted.
-        secrets = (base.access_key_id, base.security_token) if base is not None else ()
-        secrets += (params.get("OIDCToken"),)
-        body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
-        raise _http_error(source, action + " POST", endpoint + "/", status, body)
-    return _credentials_from_response(body, source, "%s %s" % (action, endpoint), now, "Credentials")
-
-
 class _StsProvider(_Provider):
-    """What AssumeRole and AssumeRoleWithOIDC share: the role, the session,
-    the endpoint and the call itself."""
+    """What AssumeRole and AssumeRoleWithOIDC share: role, session, endpoint, the call."""
 
     def __init__(self, role_arn, role_session_name, sts_endpoint, duration_seconds, policy, sts_region, enable_vpc):
         if duration_seconds is not None:
@@ -2073,26 +1998,46 @@ class _StsProvider(_Provider):
     def _endpoint(self, environ):
         return _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
 
-    def _assume(self, context, endpoint, params, base=None):
-        """Add the common parameters and call STS (signed with ``base``)."""
-        params["RoleSessionName"] = (self.role_session_name or _env(context.environ, ENV_ROLE_SESSION_NAME)
-                                     or "ossign-%d" % int(context.clock()))  # fmt: skip
+    def _assume(self, ctx, endpoint, params, base=None):
+        """Call STS (signed with ``base`` unless anonymous) -> Credentials. A POST
+        form: the token, the policy, the OIDC token and the signature stay out
+        of the URL, which proxies and access logs keep."""
+        import uuid
+
+        source, now = self._source, ctx.clock()
+        params = dict(params, Format="JSON", Version=_STS_VERSION, Timestamp=_iso_zulu(now))
+        params["RoleSessionName"] = (self.role_session_name or _env(ctx.environ, ENV_ROLE_SESSION_NAME)
+                                     or "ossign-%d" % int(now))  # fmt: skip
         if self.duration_seconds is not None:
             params["DurationSeconds"] = str(self.duration_seconds)
         if self.policy:
             params["Policy"] = self.policy
-        return _call_sts(context, self._source, endpoint, params, base)
+        if base is not None:
+            params.update(AccessKeyId=base.access_key_id, SignatureMethod="HMAC-SHA1",
+                          SignatureVersion="1.0", SignatureNonce=str(uuid.uuid4()))  # fmt: skip
+            if base.security_token:
+                params["SecurityToken"] = base.security_token
+            signature, form = _rpc_signature("POST", params, base.access_key_secret)
+            form += "&Signature=" + _quote(signature)
+        else:
+            form = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
+        action = params["Action"]
+        status, body = _fetch(ctx, "POST", endpoint + "/", source, {"Content-Type": _FORM_TYPE}, form.encode("utf-8"))
+        if status != 200:
+            # STS echoes its string to sign on SignatureDoesNotMatch: it holds the
+            # key id and the token, percent-encoded once or twice. Mask them
+            # before anything is excerpted.
+            secrets = (base.access_key_id, base.security_token) if base is not None else ()
+            secrets += (params.get("OIDCToken"),)
+            body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
+            raise _http_error(source, action + " POST", endpoint + "/", status, body)
+        return _credentials_from_response(body, source, "%s %s" % (action, endpoint), now, "Credentials")
 
 
 class AssumeRoleCredentialProvider(_StsProvider):
-    """Temporary credentials from STS ``AssumeRole``, signed (Alibaba RPC,
-    HMAC-SHA1) with the credentials of ``base_provider``, by default the chain
-    env, OSS profile, credentials file, config file. The role is the argument,
-    else ``ALIBABA_CLOUD_ROLE_ARN``; without one this source is not configured.
-    ``sts_region`` and ``enable_vpc`` choose a regional (or VPC) endpoint when
-    ``sts_endpoint`` is not given. The call is a POST form: nothing secret
-    stands in the URL.
-    """
+    """Temporary credentials from STS ``AssumeRole``, signed with ``base_provider``'s credentials
+    (default: env, OSS profile, credentials file, config file); no role ARN: not configured.
+    ``sts_region`` and ``enable_vpc`` choose a regional (or VPC) endpoint."""
 
     _source = "assume_role"
     _shown = ("role_arn", "role_session_name", "sts_endpoint", "sts_region")
@@ -2137,13 +2082,9 @@ class AssumeRoleCredentialProvider(_StsProvider):
 
 
 class AssumeRoleWithOidcCredentialProvider(_StsProvider):
-    """Temporary credentials from STS ``AssumeRoleWithOIDC`` (ACK RRSA), when
-    the role ARN, the OIDC provider ARN and the token are all known (arguments,
-    else ``ALIBABA_CLOUD_ROLE_ARN``, ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``,
-    ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``). The token is ``oidc_token`` (a string,
-    or a callable returning one, asked at every call), else the token file,
-    read again at every call: the kubelet rotates it.
-    """
+    """Temporary credentials from STS ``AssumeRoleWithOIDC`` (ACK RRSA) once the role ARN, the
+    OIDC provider ARN and the token are known. The token (``oidc_token``: a string or a callable,
+    else the token file) is asked for again at every call: the kubelet rotates the file."""
 
     _source = "oidc"
     _shown = ("role_arn", "oidc_provider_arn", "oidc_token_file", "sts_endpoint", "sts_region")
@@ -2200,15 +2141,10 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
 
 
 class ProcessCredentialProvider(_Provider):
-    """Credentials printed by an external command (the CLI's ``External`` mode).
-
-    ``command`` is an argv list, or a string split as a POSIX shell would split
-    it; it runs without a shell, through ``Context.run_command``, and is killed
-    after ``timeout`` seconds (default 10). It prints JSON:
-    ``{"mode": "AK" | "StsToken", "access_key_id": ..., "access_key_secret":
-    ..., "sts_token": ..., "expiration": "2026-01-01T00:00:00Z"}``. Errors show
-    the command's name and the first line of its stderr, never its stdout.
-    """
+    """Credentials printed as JSON by a command (the CLI's ``External`` mode): an argv list, or a
+    string split as a POSIX shell would, run without a shell through ``Context.run_command``
+    and killed after ``timeout`` seconds (default 10). Errors show its name and the first line
+    of its stderr, never its stdout."""
 
     _source = "process"
     _shown = (("command", lambda p: os.path.basename(p.argv[0])), "timeout")
@@ -2275,10 +2211,8 @@ _Attempt = namedtuple("_Attempt", "source reason")
 
 
 class ChainCredentialProvider(_Provider):
-    """The first of several providers that yields credentials. A provider
-    that returns ``None`` is recorded as "not configured", one that raises
-    with its reason, and the chain goes on; when none yields credentials, one
-    CredentialError lists every source and its outcome."""
+    """The first of several providers that yields credentials; when none does, one
+    CredentialError lists every source: "not configured", or why it failed."""
 
     _source = "chain"
     _fixes = ""  # what to do, appended to the "no credentials found" message
@@ -2359,16 +2293,10 @@ class _NamedProfile(_Provider):
 
 
 class DefaultCredentialProvider(ChainCredentialProvider):
-    """The default chain: assume_role, env, oss_profile, credentials_file,
-    config_file, credentials_uri, oidc, ecs_ram_role.
-
-    ECS comes last because it is the only source that needs no configuration:
-    on an ACK node with RRSA the node's role must not shadow the pod's OIDC
-    role. A keyword given a provider replaces that slot, ``None`` drops it,
-    omitted keeps the default. The default AssumeRole's base credentials come
-    from this chain's own env, oss_profile, credentials_file and config_file
-    slots.
-    """
+    """The default chain: assume_role, env, oss_profile, credentials_file, config_file,
+    credentials_uri, oidc, ecs_ram_role (last: on an ACK node with RRSA the node's role must
+    not shadow the pod's). A keyword given a provider replaces its slot, ``None`` drops it; the
+    default AssumeRole's base is this chain's env, oss_profile, credentials_file, config_file."""
 
     _source = "default"
     # The simplest fixes, for someone who has configured nothing yet.
