@@ -1368,10 +1368,9 @@ def _home_path(ctx, relative):
 # ==== Credential providers ==================================================
 #
 # ``provide(context)`` returns Credentials, or ``None`` when the source is not
-# configured here (no variable, no file at its default path, no role); a
-# configured but broken source raises CredentialError. Constructor argument >
-# environment variable > default, everywhere. A provider's label (its
-# DefaultCredentialProvider keyword) names it in errors, logs and the CLI.
+# configured here (no variable, no file at its default path, no role); a broken
+# one raises CredentialError. Argument > environment variable > default. A
+# provider's label (its DefaultCredentialProvider keyword) names it in errors.
 
 
 class _Provider:
@@ -1414,8 +1413,7 @@ class StaticCredentialProvider(_Provider):
 
 
 def _refuse_control(source, creds):
-    # A control character would go into a header (split, or cut short by the
-    # server): refuse it, without saying more about the value.
+    # A control character would split a header or be cut short: refused without saying more.
     for name, value in (("access key id", creds.access_key_id), ("access key secret", creds.access_key_secret),
                         ("security token", creds.security_token)):  # fmt: skip
         if isinstance(value, str) and _has_control(value):
@@ -1463,9 +1461,8 @@ class EnvCredentialProvider(_Provider):
 
 # ---- Profile files: pure parsers -------------------------------------------
 #
-# A parser takes a file's text and returns ``(profiles, current)``: profile
-# name -> its fields (lower-case keys; ``None`` when disabled), and the name
-# the file itself selects, if any. ``_FileProvider`` reads and resolves.
+# Text -> ``(profiles, current)``: name -> fields (lower-case keys; ``None``:
+# disabled), and the profile the file itself selects, if any.
 
 
 def _parse_ini(text, path, source):
@@ -1473,10 +1470,8 @@ def _parse_ini(text, path, source):
     ``%``), no DEFAULT merged into others, inline comments after white space."""
     import configparser
 
-    parser = configparser.RawConfigParser(
-        strict=False, default_section="\x00ossign-no-default",
-        inline_comment_prefixes=("#", ";"), interpolation=None,
-    )  # fmt: skip
+    parser = configparser.RawConfigParser(strict=False, default_section="\x00ossign-no-default",
+                                          inline_comment_prefixes=("#", ";"), interpolation=None)  # fmt: skip
     reason = None
     try:
         parser.read_string(text, source=path)
@@ -1691,12 +1686,9 @@ def _sts_from_profile(p, cls, session_key, **arguments):
     if vpc is not None and not isinstance(vpc, bool):
         vpc = str(vpc).strip().lower() in _TRUE if vpc != "" else None
     try:
-        provider = cls(
-            role_session_name=fields.get(session_key) or None, duration_seconds=duration,
-            policy=fields.get("policy") or None, enable_vpc=vpc,
-            sts_region=None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None,
-            **arguments,
-        )  # fmt: skip
+        region = None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None
+        provider = cls(role_session_name=fields.get(session_key) or None, duration_seconds=duration,
+                       policy=fields.get("policy") or None, sts_region=region, enable_vpc=vpc, **arguments)
     except ValueError as exc:
         raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
     return provider.provide(p.ctx)
@@ -1727,8 +1719,7 @@ def _ecs_mode(p):
     if not role_name:
         raise _cred_error(p.source, "%s has no ECS role name" % p.where)
     if _env_flag(p.ctx.environ, ENV_ECS_METADATA_DISABLED):
-        # The profile asks for the instance role by name: saying "not
-        # configured" would hide why it cannot work.
+        # The profile names the instance role: "not configured" would hide why it cannot work.
         raise _cred_error(p.source, "%s uses the ECS instance role but %s is set"
                           % (p.where, ENV_ECS_METADATA_DISABLED))  # fmt: skip
     return EcsRamRoleCredentialProvider(role_name=role_name).provide(p.ctx)
@@ -1928,8 +1919,7 @@ class EcsRamRoleCredentialProvider(_Provider):
         def get(url, not_found):
             status, body = _fetch(context, "GET", url, source, headers, direct=True)
             if headers and status in (401, 403) and not v1_disabled:
-                # The token was issued but not accepted (some private clouds):
-                # once more without it, as alibabacloud-credentials does.
+                # Token issued, not accepted (private clouds): once more without, as alibabacloud-credentials.
                 status, body = _fetch(context, "GET", url, source, direct=True)
             if status == 404:
                 raise _cred_error(source, "GET %s returned HTTP 404: %s" % (url, not_found))
@@ -2024,9 +2014,8 @@ class _StsProvider(_Provider):
         action = params["Action"]
         status, body = _fetch(ctx, "POST", endpoint + "/", source, {"Content-Type": _FORM_TYPE}, form.encode("utf-8"))
         if status != 200:
-            # STS echoes its string to sign on SignatureDoesNotMatch: it holds the
-            # key id and the token, percent-encoded once or twice. Mask them
-            # before anything is excerpted.
+            # STS echoes its string to sign on SignatureDoesNotMatch: it holds the key id and
+            # the token, percent-encoded once or twice. Mask them before anything is excerpted.
             secrets = (base.access_key_id, base.security_token) if base is not None else ()
             secrets += (params.get("OIDCToken"),)
             body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
@@ -2067,8 +2056,7 @@ class AssumeRoleCredentialProvider(_StsProvider):
         except CredentialError as exc:
             if exc.source != "chain" or not exc.attempts:
                 raise
-            # The base chain found nothing: say so once, with where it looked,
-            # rather than nesting its "no credentials found (tried ...)".
+            # The base chain found nothing: say so once, not nesting its "no credentials found".
             base, tried = None, "; ".join(a.reason for a in exc.attempts)
         if base is None:
             origin = "role ARN %s" % role_arn if self.role_arn else "%s (%s)" % (ENV_ROLE_ARN, role_arn)
@@ -2169,8 +2157,7 @@ class ProcessCredentialProvider(_Provider):
 
         source = self._source
         what = "command %s" % os.path.basename(self.argv[0])
-        # Errors are raised outside the except block: TimeoutExpired holds the
-        # command's partial output, which would stay the error's context.
+        # Raised outside the except block: TimeoutExpired holds the output, the error's context.
         failure = None
         try:
             code, out, err = context.run_command(list(self.argv), self.timeout)
