@@ -1919,7 +1919,7 @@ class EcsRamRoleCredentialProvider(_Provider):
         def get(url, not_found):
             status, body = _fetch(context, "GET", url, source, headers, direct=True)
             if headers and status in (401, 403) and not v1_disabled:
-                # Token issued, not accepted (private clouds): once more without, as alibabacloud-credentials.
+                # Token issued but refused (private clouds): once more without it, as alibabacloud-credentials does.
                 status, body = _fetch(context, "GET", url, source, direct=True)
             if status == 404:
                 raise _cred_error(source, "GET %s returned HTTP 404: %s" % (url, not_found))
