@@ -4155,9 +4155,8 @@ def _first_difference(kind, theirs, ours):
         name_b = what_b[1] if isinstance(what_b, tuple) else None
         if name_a == name_b:
             return index, ("changed", name_a), seen, mine
-        if name_b is None or (name_a is not None and name_a < name_b):
-            return index, ("added", name_a), seen, mine
-        return index, ("dropped", name_b), seen, mine
+        first = min(name for name in (name_a, name_b) if name is not None)
+        return index, ("added" if first == name_a else "dropped", first), seen, mine
     return None
 
 
@@ -4303,10 +4302,8 @@ def _signed_at(fields, expires=None):
     if len(lines) > 1 and lines[0] == _V4_ALGORITHM:
         canonical = (_server_text(fields, "CanonicalRequest") or "").split("\n")
         if expires is None and len(canonical) > 2:
-            for item in canonical[2].split("&"):
-                name, _, value = item.partition("=")
-                if name == "x-oss-expires" and value.isdigit():
-                    expires = int(value)
+            expires = next((int(value) for name, value in reversed(_split_query(canonical[2]))
+                            if name == "x-oss-expires" and value.isdigit()), None)
         return _parse_oss_time(lines[1]), expires
     if len(lines) > 4 and lines[3].isdigit():
         if not expires:
@@ -4510,11 +4507,9 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
         raw = b""
     if not raw:
         raise CallbackError("verify_callback: the Authorization header is not base64")
-    if body.__class__ is not bytes:
-        if not isinstance(body, (bytes, bytearray, memoryview)):
-            raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
-        body = bytes(body)
-    _rsa_md5_verify(key, raw, _callback_signed_bytes(path) + body)
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
+    _rsa_md5_verify(key, raw, _callback_signed_bytes(path) + body)  # bytes + any buffer is bytes
 
 
 def _callback_signed_bytes(path):
@@ -4574,15 +4569,11 @@ _CALLBACK_KEY_WRITE = threading.Lock()
 
 
 def _callback_key(header, ctx):
-    """The public key an ``x-oss-pub-key-url`` header names, cached.
-
-    Keys fetched through the default opener (no context, or one without an
-    opener) are shared, so that a warm Function Compute or Lambda instance
-    keeps its key; those of a given opener are kept for it alone. A hit is
-    one dict lookup without a lock; threads missing the same key wait for one
-    fetch, while a fetch of another URL does not hold them up. The oldest key
-    goes first; failures are not kept.
-    """
+    """The public key an ``x-oss-pub-key-url`` header names, cached per opener
+    (the default one's shared, so a warm Function Compute or Lambda instance
+    keeps its key). A hit takes no lock; threads missing the same key wait
+    for one fetch, and a fetch of another URL does not hold them up. The
+    oldest key goes first; failures are not kept."""
     opener = ctx._opener if ctx is not None else None
     slot = (header, id(opener))
     found = _CALLBACK_KEYS.get(slot)
