@@ -3964,8 +3964,10 @@ def _compare_report(fields, details, secrets):
         elif what == "resource" and seen is not None and mine is not None and \
                 seen.partition("?")[0] == mine.partition("?")[0]:  # fmt: skip
             what = "query"  # V1 and V2 end the resource with the sub-resources or query
-        header = (what[1],) if isinstance(what, tuple) else ()  # for the "%s" of a header's entry
-        name, cause = (text % header for text in _LINE_CAUSES[what[0] if header else what])
+        if isinstance(what, tuple):  # ("added", name): the entry's "%s" is the header's name
+            name, cause = (text % what[1] for text in _LINE_CAUSES[what[0]])
+        else:
+            name, cause = _LINE_CAUSES[what]
         return [
             "First difference: line %d of the %s (%s):" % (index + 1, label, name),
             "  OSS computed:  %s" % _shown_line(seen, secrets),
