@@ -2526,8 +2526,8 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 #
 # Theory of operation.
 #
-# The cache holds one immutable _Entry: the credentials and three instants
-# derived from their expiration E when they were fetched:
+# The cache holds one immutable _Entry: the credentials, their expiry E and
+# two instants derived from it when they were fetched:
 #
 #     advisory_at  = E - advisory window     (default 600 s)
 #     mandatory_at = E - mandatory window    (default 120 s)
@@ -2559,18 +2559,12 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 _Entry = namedtuple("_Entry", "credentials expires_at advisory_at mandatory_at")
 
 
+def _covers(entry, need):
+    return entry is not None and (entry.expires_at is None or need < entry.expires_at)
+
+
 class _ShortCredentials(CredentialError):
     """Credentials exist but expire before the caller's deadline."""
-
-
-def _fresh_copy(error):
-    """The same error as a new object, without traceback or context (its
-    cause kept: a provider's own exception, for its author)."""
-    import copy
-
-    fresh = copy.copy(error)
-    fresh.__cause__ = error.__cause__
-    return fresh
 
 
 def _seconds(value, name):
@@ -2607,7 +2601,7 @@ class CredentialCache:
         self._cond = threading.Condition(threading.Lock())
         self._refreshing = False
         self._generation = 0  # counts finished refreshes
-        self._outcome = None  # (credentials, error) of the last refresh
+        self._outcome = None  # (entry, error) of the last refresh
         self._retry_at = float("-inf")
         # After a refresh that left a caller without credentials (an error,
         # or credentials too short for its deadline), callers that the entry
@@ -2634,13 +2628,13 @@ class CredentialCache:
         ctx = self._ctx()
         now = ctx.clock()
         need = now if valid_until is None else _to_epoch(valid_until, "valid_until")
-        return self._get(need, now, ctx)
+        return self.get_for_signing(need, now, ctx)
 
     def provide(self, context: Optional[Context] = None) -> Credentials:
         """The provider interface: credentials valid now."""
         ctx = self._ctx(context)
         now = ctx.clock()
-        return self._get(now, now, ctx)
+        return self.get_for_signing(now, now, ctx)
 
     def get_for_signing(self, valid_until: float, now: float, context: Optional[Context] = None) -> Credentials:
         """:meth:`get` for a caller that has read the clock already, as a
@@ -2648,8 +2642,14 @@ class CredentialCache:
         ``valid_until``, judged at ``now`` (both epoch seconds). ``context``
         serves a refresh when the cache was made without one.
         """
-        creds = self.peek(valid_until, now)
-        return creds if creds is not None else self._get(valid_until, now, self._ctx(context))
+        entry = self._entry  # one read: no lock on the fast path
+        if entry is not None:
+            expires_at = entry.expires_at
+            if expires_at is None or (now < entry.advisory_at and valid_until < expires_at):
+                return entry.credentials
+            if now < entry.mandatory_at and valid_until < expires_at:
+                return self._advisory(entry, valid_until, now, self._ctx(context))
+        return self._mandatory(valid_until, self._ctx(context))
 
     def peek(self, valid_until: float, now: float) -> Optional[Credentials]:
         """The cached credentials when they serve until ``valid_until`` with
@@ -2671,32 +2671,18 @@ class CredentialCache:
             self._backoff_until = float("-inf")
             self._failures = 0
 
-    def _get(self, need, now, ctx):
-        entry = self._entry  # one read: no lock on the fast path
-        if entry is not None:
-            expires_at = entry.expires_at
-            if expires_at is None:
-                return entry.credentials
-            if need < expires_at:
-                if now < entry.advisory_at:
-                    return entry.credentials
-                if now < entry.mandatory_at:
-                    return self._advisory(entry, need, now, ctx)
-        return self._mandatory(need, ctx)
-
     def _advisory(self, entry, need, now, ctx):
         with self._cond:
             if self._refreshing or now < self._retry_at or self._entry is not entry:
                 return entry.credentials  # someone else refreshes, or backing off
             self._refreshing = True
-        creds, error = self._refresh(ctx)
+        fresh, error = self._refresh(ctx)
         if error is not None:
             _logger().warning("%s: advisory credential refresh failed, keeping the current credentials: %s",
                               _source_of(self.provider), error)  # fmt: skip
             with self._cond:
                 self._retry_at = now + _ADVISORY_RETRY
-            return entry.credentials
-        return creds if creds._expires_at is None or need < creds._expires_at else entry.credentials
+        return fresh.credentials if _covers(fresh, need) else entry.credentials
 
     def _mandatory(self, need, ctx):
         with self._cond:
@@ -2709,26 +2695,24 @@ class CredentialCache:
                 while self._refreshing and self._generation == generation:
                     left = end - time.monotonic()
                     if left <= 0:
+                        source = _source_of(self.provider)
                         return self._settle(None, CredentialError(
                             "%s: gave up after %g s waiting for the credential refresh under way in "
-                            "another thread" % (_source_of(self.provider), limit), _source_of(self.provider)), need)
+                            "another thread" % (source, limit), source), need)  # fmt: skip
                     self._cond.wait(left)
-                creds, error = self._outcome
-                return self._settle(creds, error, need)
+                return self._settle(*self._outcome, need)
             entry = self._entry
             now = ctx.clock()
-            if entry is not None and (entry.expires_at is None or (
-                    need < entry.expires_at and now < entry.mandatory_at)):  # fmt: skip
+            if _covers(entry, need) and (entry.expires_at is None or now < entry.mandatory_at):
                 return entry.credentials  # refreshed while we took the lock
             if now < self._backoff_until:
-                creds, error = self._outcome
-                return self._settle(creds, error, need)  # a recent failure: not asked again yet
+                return self._settle(*self._outcome, need)  # a recent failure: not asked again yet
             self._refreshing = True
-        creds, error = self._refresh(ctx)
+        fresh, error = self._refresh(ctx)
         with self._cond:
-            if error is not None or not (creds._expires_at is None or need < creds._expires_at):
+            if not _covers(fresh, need):
                 self._back_off(ctx.clock(), error)
-            return self._settle(creds, error, need)
+            return self._settle(fresh, error, need)
 
     def _back_off(self, now, error):
         """Wait before the next refresh: 1, 2, 4 ... 60 s with jitter, or the
@@ -2744,73 +2728,69 @@ class CredentialCache:
             delay *= random.uniform(0.5, 1.0)
         self._backoff_until = now + delay
 
-    def _settle(self, creds, error, need):
-        """Outcome of a refresh -> this caller's credentials or error (lock held)."""
-        if error is None and (creds._expires_at is None or need < creds._expires_at):
-            return creds
-        entry = self._entry
-        if entry is not None and (entry.expires_at is None or need < entry.expires_at):
-            return entry.credentials  # still good for this caller's deadline
+    def _settle(self, fresh, error, need):
+        """A refresh's ``(entry, error)`` -> this caller's credentials or error (lock held)."""
+        for entry in (fresh, self._entry):  # the current entry may still cover this deadline
+            if _covers(entry, need):
+                return entry.credentials
         if error is not None:
-            # A copy for each caller: raising the one stored error again and
-            # again would grow its traceback, and it carries no chain.
-            raise _fresh_copy(error)
-        creds = creds if creds is not None else entry.credentials
-        short = _ShortCredentials(
-            "%s: credentials expire at %s, before they are needed (%s)"
-            % (_source_of(self.provider), creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
-               datetime.fromtimestamp(need, _UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
-            _source_of(self.provider),
-        )  # fmt: skip
-        short.expires_at = creds._expires_at
+            import copy
+
+            # A copy for each caller, without traceback or context (its cause
+            # kept: a provider's own exception, for its author): raising the
+            # one stored error again and again would grow its traceback.
+            copied = copy.copy(error)
+            copied.__cause__ = error.__cause__
+            raise copied
+        source = _source_of(self.provider)
+        short = _ShortCredentials("%s: credentials expire at %s, before they are needed (%s)"
+                                  % (source, _iso_zulu(fresh.expires_at), _iso_zulu(need)), source)  # fmt: skip
+        short.expires_at = fresh.expires_at
         raise short
 
     def _refresh(self, ctx):
-        """Call the provider once (lock not held) and publish the outcome."""
-        creds = error = None
+        """Call the provider once (lock not held); publish and return ``(entry, error)``."""
         source = _source_of(self.provider)
+        fresh = None
+        # Published if the provider never returns: a KeyboardInterrupt or
+        # SystemExit goes on up, but the waiters are released and the next
+        # call refreshes.
+        error = CredentialError("%s: the credential refresh was interrupted" % source, source)
         try:
             creds = self.provider.provide(ctx)
-            if creds is None:
-                error = CredentialError("%s: no credentials found" % source, source)
-            elif not isinstance(creds, Credentials):
-                error = CredentialError("%s: provider returned %s, not Credentials"
-                                        % (source, type(creds).__name__), source)  # fmt: skip
+            if not isinstance(creds, Credentials):
+                raise CredentialError("%s: %s" % (source, "no credentials found" if creds is None else
+                                                  "provider returned %s, not Credentials" % type(creds).__name__),
+                                      source)  # fmt: skip
+            now = ctx.clock()
+            fresh = self._make_entry(creds, now)
+            if fresh.expires_at is not None and fresh.expires_at <= now:
+                fresh = None
+                raise CredentialError("%s: provider returned credentials that already expired at %s"
+                                      % (source, _iso_zulu(creds.expiration.timestamp())), source)  # fmt: skip
+            error = None
         except CredentialError as exc:
             error = exc
         except Exception as exc:  # a provider's bug must not wedge the cache
             error = CredentialError("%s: provider raised %s" % (source, type(exc).__name__), source)
             error.__cause__ = exc
         finally:
-            if creds is None and error is None:
-                # KeyboardInterrupt, SystemExit, GeneratorExit: it goes on up,
-                # but the waiters are released and the next call refreshes.
-                with self._cond:
-                    self._outcome = (None, CredentialError("%s: the credential refresh was interrupted"
-                                                           % source, source))  # fmt: skip
-                    self._refreshing = False
-                    self._generation += 1
-                    self._cond.notify_all()
-        now = ctx.clock()
-        if error is None and creds._expires_at is not None and creds._expires_at <= now:
-            error = CredentialError("%s: provider returned credentials that already expired at %s"
-                                    % (source, creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")), source)  # fmt: skip
-        with self._cond:
-            if error is None:
-                self._entry = self._make_entry(creds, now)
-                self._retry_at = float("-inf")
-                if creds._expires_at is None or creds._expires_at > now + self.mandatory_refresh:
-                    self._failures = 0
-            self._outcome = (None, error) if error is not None else (creds, None)
-            self._refreshing = False
-            self._generation += 1
-            self._cond.notify_all()
-        return (None, error) if error is not None else (creds, None)
+            with self._cond:
+                if fresh is not None:
+                    self._entry = fresh
+                    self._retry_at = float("-inf")
+                    if fresh.expires_at is None or fresh.expires_at > now + self.mandatory_refresh:
+                        self._failures = 0
+                self._outcome = (fresh, error)
+                self._refreshing = False
+                self._generation += 1
+                self._cond.notify_all()
+        return fresh, error
 
     def _make_entry(self, creds, now):
-        expires_at = creds._expires_at
-        if expires_at is None:
+        if creds.expiration is None:
             return _Entry(creds, None, None, None)
+        expires_at = creds.expiration.timestamp()
         life = expires_at - now
         advisory = min(self.advisory_refresh, life / 2)
         mandatory = min(self.mandatory_refresh, life / 4)
