@@ -2539,18 +2539,14 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 # A caller needs credentials valid until a deadline (now + 10 s for a header
 # signature, the expiry of a presigned URL). With the entry E and the clock:
 #
-#   fresh       now < advisory_at, deadline < E   return the entry, no lock
-#   advisory    now < mandatory_at, deadline < E  one caller refreshes while
-#                                                 the others return the entry;
-#                                                 a failure keeps the entry and
-#                                                 waits _ADVISORY_RETRY seconds
-#                                                 before the next attempt
-#   mandatory   otherwise (or no entry)           callers wait for one refresh
-#                                                 (single flight) and all get
-#                                                 its result; on failure they
-#                                                 keep the entry if it still
-#                                                 covers their deadline, else
-#                                                 they raise its error
+#   fresh      now < advisory_at, deadline < E: return the entry, no lock.
+#   advisory   now < mandatory_at, deadline < E: one caller refreshes while
+#              the others return the entry; a failure keeps the entry and
+#              waits _ADVISORY_RETRY seconds before the next attempt.
+#   mandatory  otherwise (or no entry): callers wait for one refresh (single
+#              flight) and all get its result; on failure they keep the
+#              entry if it still covers their deadline, else they raise its
+#              error, and the next refresh waits (_back_off).
 #
 # Entries are replaced as a whole by one assignment, so a reader on the fast
 # path sees either the old or the new credentials, never a mix, and takes no
@@ -2578,11 +2574,9 @@ def _seconds(value, name):
 class CredentialCache:
     """A thread-safe cache in front of a provider; itself a provider.
 
-    Credentials without expiration are kept until :meth:`invalidate`. Inside
-    ``advisory_refresh`` seconds before expiry one thread refreshes while the
-    others keep signing with the current credentials (a failed refresh keeps
-    them); inside ``mandatory_refresh`` seconds, or once expired, callers wait
-    for a single refresh and all get its result. Share one cache between
+    Inside ``advisory_refresh`` seconds before expiry one thread refreshes
+    while the others keep signing; inside ``mandatory_refresh`` seconds, or
+    once expired, callers wait for a single refresh. Share one cache between
     signers to share the credentials.
     """
 
@@ -2637,11 +2631,9 @@ class CredentialCache:
         return self.get_for_signing(now, now, ctx)
 
     def get_for_signing(self, valid_until: float, now: float, context: Optional[Context] = None) -> Credentials:
-        """:meth:`get` for a caller that has read the clock already, as a
-        signer does once per signature: credentials valid until
-        ``valid_until``, judged at ``now`` (both epoch seconds). ``context``
-        serves a refresh when the cache was made without one.
-        """
+        """:meth:`get` for a caller that has read the clock already (epoch
+        seconds); ``context`` serves a refresh when the cache has none."""
+        # peek()'s test written out again: the signing hot path makes one call.
         entry = self._entry  # one read: no lock on the fast path
         if entry is not None:
             expires_at = entry.expires_at
@@ -2653,9 +2645,8 @@ class CredentialCache:
 
     def peek(self, valid_until: float, now: float) -> Optional[Credentials]:
         """The cached credentials when they serve until ``valid_until`` with
-        no refresh due at ``now`` (epoch seconds), else ``None``. Never calls
-        the provider and never waits: an event loop asks this before it
-        decides to move a refresh to a worker thread.
+        no refresh due at ``now``, else ``None``; never calls the provider or
+        waits (an event loop asks this before moving a refresh to a thread).
         """
         entry = self._entry  # one read: no lock
         if entry is not None and (entry.expires_at is None or (
