@@ -808,24 +808,14 @@ class Credentials:
 
 
 class Context:
-    """The hooks through which ossign touches the outside world.
-
-    Every argument is optional; ``None`` means the real thing:
-
-    - ``opener``: an object with ``open(request, timeout=...)`` such as a
-      :class:`urllib.request.OpenerDirector`. The default speaks only HTTP and
-      HTTPS and never sends metadata requests through a proxy.
-    - ``read_file(path) -> bytes``: raises :class:`OSError` when it cannot.
-    - ``environ``: a mapping; the default is :data:`os.environ`, read at each
-      resolution.
-    - ``home_dir``: what ``~`` means.
-    - ``clock() -> float``: epoch seconds, for signing time and cache expiry.
-      A given clock also measures how long an HTTP call has taken (so a fake
-      clock drives timeouts); the default measures that with
-      :func:`time.monotonic`, which a change of the system time cannot move.
-    - ``timeout``: seconds for each HTTP call a provider makes (default 3).
-    - ``run_command(argv, timeout) -> (returncode, stdout, stderr)``: runs an
-      external command without a shell and kills it at the timeout.
+    """The hooks through which ossign touches the outside world, each one
+    optional, ``None`` meaning the real thing (docs/credentials.md): ``opener``
+    (``open(request, timeout=...)``), ``read_file(path) -> bytes``,
+    ``environ``, ``home_dir`` (what ``~`` means), ``clock() -> float`` (epoch
+    seconds; a given clock also times HTTP calls, so a fake one drives
+    timeouts; the default times them with :func:`time.monotonic`), ``timeout``
+    (seconds for each HTTP call, default 3) and ``run_command(argv, timeout)
+    -> (returncode, stdout, stderr)``.
     """
 
     __slots__ = ("_opener", "_read_file", "_environ", "_home_dir", "clock", "timeout", "_run_command", "_monotonic")
@@ -841,8 +831,7 @@ class Context:
         self._environ = environ
         self._home_dir = home_dir
         self.clock = clock or time.time
-        # The clock deadlines are measured with (see the class docstring).
-        self._monotonic = clock or time.monotonic
+        self._monotonic = clock or time.monotonic  # what HTTP deadlines are measured with
         self.timeout = float(timeout) if timeout is not None else _DEFAULT_TIMEOUT
         self._run_command = run_command
 
@@ -885,11 +874,9 @@ class Context:
 
 
 def _read_real_file(path):
-    """Read at most ``_MAX_READ + 1`` bytes: a huge file is an error, not a hang.
-
-    Opened without blocking and refused unless it is a regular file: opening
-    a FIFO would wait for a writer for ever, and a device never ends.
-    """
+    """At most ``_MAX_READ + 1`` bytes of a regular file (a huge file is an
+    error, not a hang), opened without blocking: a FIFO would wait for a
+    writer for ever, and a device never ends."""
     import stat
 
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -900,13 +887,13 @@ def _read_real_file(path):
 
 
 class _OutputTooLarge(Exception):
-    """An external command printed more than ``_MAX_READ`` bytes; the
-    argument names the stream."""
+    """A command printed more than ``_MAX_READ`` bytes on the stream named."""
 
 
 def _run_real_command(argv, timeout):
     """Run ``argv`` without a shell; kill its whole process group at the timeout
     or when it prints more than ``_MAX_READ`` bytes on stdout or stderr."""
+    import signal
     import subprocess
 
     posix = os.name == "posix"
@@ -925,8 +912,6 @@ def _run_real_command(argv, timeout):
     except BaseException:
         # The command's own children would keep the pipes open: kill the group.
         if posix:
-            import signal
-
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
@@ -948,8 +933,7 @@ def _collect_output(proc, timeout):
     import subprocess
 
     deadline = time.monotonic() + timeout
-    streams = {proc.stdout.fileno(): ("stdout", []), proc.stderr.fileno(): ("stderr", [])}
-    sizes = dict.fromkeys(streams, 0)
+    streams = {proc.stdout.fileno(): ("stdout", bytearray()), proc.stderr.fileno(): ("stderr", bytearray())}
     with selectors.DefaultSelector() as selector:
         for fd in streams:
             selector.register(fd, selectors.EVENT_READ)
@@ -959,29 +943,27 @@ def _collect_output(proc, timeout):
                 raise subprocess.TimeoutExpired(proc.args, timeout)
             for key, _ in selector.select(remaining):
                 data = os.read(key.fd, 65536)
+                name, output = streams[key.fd]
+                output.extend(data)
                 if not data:
                     selector.unregister(key.fd)
-                    continue
-                sizes[key.fd] += len(data)
-                name, chunks = streams[key.fd]
-                if sizes[key.fd] > _MAX_READ:
+                elif len(output) > _MAX_READ:
                     raise _OutputTooLarge(name)
-                chunks.append(data)
     proc.wait(max(deadline - time.monotonic(), 0.001))
     proc.stdout.close()
     proc.stderr.close()
-    out, err = (b"".join(chunks) for _, chunks in streams.values())
-    return out, err
+    return tuple(bytes(output) for _, output in streams.values())
 
 
 def _default_opener():
-    """An opener for HTTP and HTTPS only (no file:, ftp:, data:), HTTP alone
-    on a Python built without :mod:`ssl`.
+    """An opener for HTTP and HTTPS only (HTTP alone without :mod:`ssl`).
 
-    A request that ``_fetch`` marks with a deadline has every read of its
-    answer, status line and headers included, bounded by that one deadline
-    (a per-read socket timeout lets a server that sends a byte every 0.3 s
-    hold a call for ever); one marked direct never goes through a proxy.
+    Every read of the answer to a request that ``_fetch`` marks with a
+    deadline, status line and headers included, is bounded by that one
+    deadline (a per-read socket timeout lets a server that sends a byte every
+    0.3 s hold a call for ever); one marked direct never goes through a proxy.
+    No redirect handler: a 3xx comes back as its status, as a redirect to
+    another host or scheme could carry a token elsewhere.
     """
     import functools
     import http.client
@@ -991,15 +973,12 @@ def _default_opener():
 
     class _DeadlineReader(io.RawIOBase):
         # The socket's reads, each with what is left of the deadline as its timeout.
-        def __init__(self, sock, deadline):
+        def __init__(self, sock, raw, deadline):
             super().__init__()
-            self._sock, self._raw, self._deadline = sock, sock.makefile("rb", buffering=0), deadline
+            self._sock, self._raw, self._deadline = sock, raw, deadline
 
         def readable(self):
             return True
-
-        def fileno(self):
-            return self._raw.fileno()
 
         def readinto(self, buffer):
             remaining = self._deadline - time.monotonic()
@@ -1012,72 +991,49 @@ def _default_opener():
             self._raw.close()
             super().close()
 
-    class _DeadlineSocket:
-        # What HTTPResponse asks of its socket: makefile("rb").
-        def __init__(self, sock, deadline):
-            self._sock, self._deadline = sock, deadline
-
-        def makefile(self, mode, *args, **kwargs):
-            return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
-
     class _DeadlineResponse(http.client.HTTPResponse):
         def __init__(self, sock, *args, deadline, **kwargs):
-            super().__init__(_DeadlineSocket(sock, deadline), *args, **kwargs)
+            super().__init__(sock, *args, **kwargs)
+            # The reads of the sock.makefile("rb") it made, through the deadline.
+            self.fp = io.BufferedReader(_DeadlineReader(sock, self.fp.detach(), deadline))
 
-    def connection(cls, req):
-        deadline = getattr(req, "_ossign_deadline", None)
-        if deadline is None:
-            return cls
+    class _Deadlines:
+        # Mixed into the HTTP(S) handlers: a request that _fetch marked with
+        # a deadline connects, and reads its answer, within it.
+        def do_open(self, http_class, req, **kwargs):
+            deadline = getattr(req, "_ossign_deadline", None)
 
-        def connect(host, **kwargs):
-            kwargs["timeout"] = max(min(kwargs.get("timeout") or 1e9, deadline - time.monotonic()), 0.001)
-            conn = cls(host, **kwargs)
-            conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
-            return conn
+            def connect(host, **options):
+                options["timeout"] = max(min(options.get("timeout") or 1e9, deadline - time.monotonic()), 0.001)
+                conn = http_class(host, **options)
+                conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
+                return conn
 
-        return connect
+            return super().do_open(http_class if deadline is None else connect, req, **kwargs)
 
-    class _HTTP(urllib.request.HTTPHandler):
-        def http_open(self, req):
-            return self.do_open(connection(http.client.HTTPConnection, req), req)
-
-    class _Redirect(urllib.request.HTTPRedirectHandler):
-        # Credential services never redirect; a redirect to another host or
-        # scheme could carry a token elsewhere, so none is followed.
-        def redirect_request(self, req, fp, code, msg, headers, newurl):
-            return None
+    class _HTTP(_Deadlines, urllib.request.HTTPHandler):
+        pass
 
     class _Proxy(urllib.request.ProxyHandler):
         # Metadata requests (marked direct) and loopback ones never go
         # through a proxy.
         def proxy_open(self, req, proxy, type):  # noqa: A002 (urllib's name)
-            host = req.host
-            host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
-            if getattr(req, "_ossign_direct", False) or host.lower() in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
+            host = _hostname(req.host).lower()
+            if getattr(req, "_ossign_direct", False) or host in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
                 return None
             return super().proxy_open(req, proxy, type)
 
-    handlers = [_Proxy(), _HTTP()]
+    handlers = [_Proxy(), _HTTP(), urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()]
     if hasattr(urllib.request, "HTTPSHandler"):  # missing when Python has no ssl
 
-        class _HTTPS(urllib.request.HTTPSHandler):
-            def https_open(self, req):
-                return self.do_open(connection(http.client.HTTPSConnection, req), req, context=self._context)
+        class _HTTPS(_Deadlines, urllib.request.HTTPSHandler):
+            pass
 
         handlers.append(_HTTPS())
     opener = urllib.request.OpenerDirector()
-    for handler in handlers + [urllib.request.HTTPDefaultErrorHandler(), _Redirect(),
-                               urllib.request.HTTPErrorProcessor()]:  # fmt: skip
+    for handler in handlers:
         opener.add_handler(handler)
     return opener
-
-
-def _has_ssl():
-    try:
-        import ssl  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _strip_query(url):
@@ -1094,58 +1050,54 @@ def _strip_userinfo(url):
     return scheme + sep + "****@" + netloc.rpartition("@")[2] + slash + path
 
 
-def _is_local_host(host):
-    """True for a loopback or link-local address, or ``localhost``."""
-    import ipaddress
-
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_link_local
+def _hostname(netloc):
+    """The host of ``[userinfo@]host[:port]``; an IPv6 literal keeps its brackets."""
+    host = netloc.rpartition("@")[2]
+    return host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
 
 
 def _require_https(url, source, what):
     """Credentials travel over https, except to loopback and link-local hosts
-    (botocore's rule for container credentials)."""
-    if url[:7].lower() == "http://":
-        host = url[7:].split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
-        host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
-        if not _is_local_host(host):
-            raise _cred_error(source, "%s %s is plain http to a host that is not loopback or link-local; "
-                              "use https" % (what, _strip_query(url)))  # fmt: skip
+    and ``localhost`` (botocore's rule for container credentials)."""
+    import ipaddress
+
+    if url[:7].lower() != "http://":
+        return
+    host = _hostname(url[7:].split("/", 1)[0].split("?", 1)[0]).strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        address = None
+    if address is None or not (address.is_loopback or address.is_link_local):
+        raise _cred_error(source, "%s %s is plain http to a host that is not loopback or link-local; "
+                          "use https" % (what, _strip_query(url)))  # fmt: skip
 
 
 _RETRY_AFTER = threading.local()  #: Retry-After of this thread's last _fetch
 
 
 def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
-    """One HTTP call through ``ctx.opener`` -> ``(status, body)``; ``data``:
-    the request body (bytes).
-
-    HTTP errors (raised or returned) come back as a status; no answer at all
-    raises :class:`_TransportError`. One deadline, the context's timeout from
-    now, covers the whole call with the default opener (connect, status line,
-    headers, body); the body is read at most ``_MAX_READ`` bytes. ``direct``:
-    never through a proxy (the metadata service). Nothing is chained to the
-    errors raised (an ``http.client`` error can quote the whole URL).
-    """
+    """One HTTP call through ``ctx.opener`` -> ``(status, body)``, an HTTP
+    error being a status and no answer a :class:`_TransportError`; at most
+    ``_MAX_READ`` bytes of body, all within the context's timeout with the
+    default opener. ``direct``: never through a proxy. Nothing is chained to the errors raised (an
+    ``http.client`` error can quote the URL)."""
     import http.client
     import urllib.error
     import urllib.request
 
     safe_url = _strip_query(url)
+    failed = "%s %s failed" % (method, safe_url)
     lowered = url[:8].lower()
     if not lowered.startswith(("http://", "https://")):
         # Credential services speak HTTP(S) only: never read a file: or ftp: URL.
         scheme = url.split(":", 1)[0] if ":" in url else ""
         raise _cred_error(source, "only http:// and https:// URLs are fetched, not %s:" % _excerpt(scheme, 16))
-    if lowered.startswith("https://") and not _has_ssl():
-        raise _cred_error(source, "%s %s failed" % (method, safe_url),
-                          "this Python has no ssl module, so https:// URLs cannot be fetched", _TransportError)
+    if lowered.startswith("https://") and not hasattr(http.client, "HTTPSConnection"):  # no ssl module
+        raise _cred_error(source, failed, "this Python has no ssl module, so https:// URLs cannot be fetched",
+                          _TransportError)  # fmt: skip
     deadline = ctx._monotonic() + ctx.timeout
     _RETRY_AFTER.value = None
     _logger().debug("%s: %s %s", source, method, safe_url)
@@ -1160,12 +1112,12 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
         except urllib.error.HTTPError as exc:
             response = exc
         if response is None:  # an OpenerDirector with no handler for the scheme
-            raise _cred_error(source, "%s %s failed" % (method, safe_url), "the opener returned no response",
-                              _TransportError)  # fmt: skip
+            raise _cred_error(source, failed, "the opener returned no response", _TransportError)
         status = getattr(response, "status", None) or response.getcode()
         try:
             body = _read_bounded(response, ctx._monotonic, deadline, source, method, safe_url)
-            _RETRY_AFTER.value = _retry_after(response) if isinstance(status, int) and status >= 400 else None
+            if isinstance(status, int) and status >= 400:
+                _RETRY_AFTER.value = _retry_after(response)
         finally:
             close = getattr(response, "close", None)
             if close is not None:
@@ -1178,8 +1130,7 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
         text = _scrub(str(reason), [url.partition("?")[2]] + list((headers or {}).values()))
         if isinstance(exc, http.client.HTTPException) or isinstance(reason, http.client.HTTPException):
             text = type(reason).__name__  # BadStatusLine, InvalidURL, ...: their text quotes what they got
-        failure = _cred_error(source, "%s %s failed" % (method, safe_url),
-                              "%s: %s" % (type(exc).__name__, _excerpt(text, 120)), _TransportError)  # fmt: skip
+        failure = _cred_error(source, failed, "%s: %s" % (type(exc).__name__, _excerpt(text, 120)), _TransportError)
     if failure is not None:
         failure.__context__ = None  # nothing from the opener stays attached
         raise failure
@@ -1198,42 +1149,44 @@ def _retry_after(response):
 
 def _read_bounded(response, monotonic, deadline, source, method, url):
     """At most ``_MAX_READ`` bytes of a response, in chunks while the deadline
-    holds. A ``read`` without ``read1`` is called once, with a size if it
-    takes one: a stand-in may ignore the size, or take none."""
+    holds. A stand-in without ``read1`` is read once, with a size if its
+    ``read`` takes one."""
     read1 = getattr(response, "read1", None)
-    if read1 is None:
-        try:
-            body = response.read(_MAX_READ + 1)
-        except TypeError:
-            body = response.read()
-        body = body or b""
-        if len(body) > _MAX_READ:
-            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
-        return bytes(body)
     chunks, size = [], 0
     while True:
-        if monotonic() > deadline:
-            raise _cred_error(source, "%s %s timed out reading the response" % (method, url),
-                              cls=_TransportError)  # fmt: skip
-        chunk = read1(65536)
-        if not chunk:
+        if read1 is None:
+            try:
+                chunk = response.read(_MAX_READ + 1)
+            except TypeError:
+                chunk = response.read()
+            chunk = bytes(chunk or b"")
+        elif monotonic() > deadline:
+            raise _cred_error(source, "%s %s timed out reading the response" % (method, url), cls=_TransportError)
+        else:
+            chunk = read1(65536)
+        size += len(chunk)
+        if size > _MAX_READ:
+            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
+        if not chunk and read1 is not None:
             missing = getattr(response, "length", None)  # http.client's count of body bytes still due
             if isinstance(missing, int) and missing > 0:
                 raise _cred_error(source, "%s %s failed" % (method, url),
                                   "IncompleteRead: the response ended %d bytes short" % missing, _TransportError)
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > _MAX_READ:
-            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
         chunks.append(chunk)
-        if len(chunk) > 65536:  # a read1 that ignores its size returned everything
+        # The end: the stand-in's one read, an empty read, or a read1 that ignored its size.
+        if read1 is None or not chunk or len(chunk) > 65536:
             return b"".join(chunks)
 
 
 def _http_error(source, method, url, status, body):
     """A non-2xx answer as a CredentialError with a short excerpt of the body."""
+    import json
+
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        data = None
     detail = "HTTP %s" % status
-    data = _loads(body)
     if isinstance(data, dict) and (data.get("Code") or data.get("Message")):
         detail += ", Code=%s, Message=%s" % (
             _excerpt(data.get("Code", ""), 60), _excerpt(data.get("Message", ""), 160),
@@ -1245,16 +1198,6 @@ def _http_error(source, method, url, status, body):
     error = _cred_error(source, "%s %s returned %s" % (method, _strip_query(url), detail))
     error._retry_after = getattr(_RETRY_AFTER, "value", None)  # the cache backs off at least this long
     return error
-
-
-def _loads(body):
-    """JSON from bytes, or ``None`` when it is not JSON."""
-    import json
-
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
 
 
 _NOT_JSON = object()
@@ -1290,11 +1233,9 @@ def _json_object(body, source, what, noun="response"):
 
 
 def _read_text(ctx, path, source, required, warn_shared=True):
-    """Read a UTF-8 file through ``ctx.read_file``.
-
-    Returns ``None`` when the file is missing and not ``required`` (a default
-    path); every other failure is a CredentialError naming the path.
-    """
+    """A UTF-8 file (a BOM dropped) read through ``ctx.read_file``; ``None``
+    when it is missing and not ``required`` (a default path). Any other
+    failure is a CredentialError naming the path."""
     try:
         data = ctx.read_file(path)
     except FileNotFoundError:
@@ -1306,10 +1247,8 @@ def _read_text(ctx, path, source, required, warn_shared=True):
                           exc.strerror or exc)) from exc  # fmt: skip
     if len(data) > _MAX_READ:
         raise _cred_error(source, "%s is larger than %d bytes" % (path, _MAX_READ))
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # a BOM, as Windows editors write
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None  # raised below: the error's context would hold the file
     if text is None:
@@ -1351,18 +1290,15 @@ def _refuse_if_others_can_write(path, source):
 
 
 def _expand_home(ctx, path):
-    """Expand a leading ``~`` with ``ctx.home_dir``."""
-    if path == "~" or path.startswith("~/") or path.startswith("~\\"):
-        home = ctx.home_dir
-        if home is None:
-            return None
-        return os.path.join(home, path[2:]) if len(path) > 1 else home
-    return path
+    """Expand a leading ``~`` with ``ctx.home_dir``; ``None`` without a home."""
+    if path != "~" and not path.startswith(("~/", "~\\")):
+        return path
+    home = ctx.home_dir
+    return home if home is None or path == "~" else os.path.join(home, path[2:])
 
 
 def _home_path(ctx, relative):
-    home = ctx.home_dir
-    return None if home is None else os.path.join(home, relative)
+    return _expand_home(ctx, "~/" + relative)
 
 
 # ==== Credential providers ==================================================
