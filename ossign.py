@@ -897,10 +897,8 @@ def _run_real_command(argv, timeout):
     import subprocess
 
     posix = os.name == "posix"
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=posix,
-    )  # fmt: skip
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=posix)  # fmt: skip
     try:
         if posix:
             out, err = _collect_output(proc, timeout)
@@ -1082,8 +1080,8 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
     """One HTTP call through ``ctx.opener`` -> ``(status, body)``, an HTTP
     error being a status and no answer a :class:`_TransportError`; at most
     ``_MAX_READ`` bytes of body, all within the context's timeout with the
-    default opener. ``direct``: never through a proxy. Nothing is chained to the errors raised (an
-    ``http.client`` error can quote the URL)."""
+    default opener. ``direct``: never through a proxy. Nothing is chained to
+    the errors raised (an ``http.client`` error can quote the URL)."""
     import http.client
     import urllib.error
     import urllib.request
@@ -1141,10 +1139,9 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
 def _retry_after(response):
     """A response's ``Retry-After`` in seconds (the delta form), or ``None``."""
     headers = getattr(response, "headers", None)
-    value = headers.get("Retry-After") if headers is not None and hasattr(headers, "get") else None
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return float(value.strip())
-    return None
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    value = value.strip() if isinstance(value, str) else ""
+    return float(value) if value.isdigit() and value.isascii() else None
 
 
 def _read_bounded(response, monotonic, deadline, source, method, url):
@@ -2685,17 +2682,17 @@ class CredentialCache:
         error = CredentialError("%s: the credential refresh was interrupted" % source, source)
         try:
             creds = self.provider.provide(ctx)
+            if creds is None:
+                raise CredentialError("%s: no credentials found" % source, source)
             if not isinstance(creds, Credentials):
-                raise CredentialError("%s: %s" % (source, "no credentials found" if creds is None else
-                                                  "provider returned %s, not Credentials" % type(creds).__name__),
+                raise CredentialError("%s: provider returned %s, not Credentials" % (source, type(creds).__name__),
                                       source)  # fmt: skip
             now = ctx.clock()
-            fresh = self._make_entry(creds, now)
-            if fresh.expires_at is not None and fresh.expires_at <= now:
-                fresh = None
+            entry = self._make_entry(creds, now)
+            if entry.expires_at is not None and entry.expires_at <= now:
                 raise CredentialError("%s: provider returned credentials that already expired at %s"
-                                      % (source, _iso_zulu(creds.expiration.timestamp())), source)  # fmt: skip
-            error = None
+                                      % (source, _iso_zulu(entry.expires_at)), source)  # fmt: skip
+            fresh, error = entry, None
         except CredentialError as exc:
             error = exc
         except Exception as exc:  # a provider's bug must not wedge the cache
