@@ -954,14 +954,12 @@ def _collect_output(proc, timeout):
 
 
 def _default_opener():
-    """An opener for HTTP and HTTPS only (HTTP alone without :mod:`ssl`).
-
-    Every read of the answer to a request that ``_fetch`` marks with a
-    deadline, status line and headers included, is bounded by that one
+    """An opener for HTTP and HTTPS only (HTTP alone without :mod:`ssl`) that
+    follows no redirect (one to another host or scheme could carry a token
+    elsewhere: a 3xx comes back as its status). A request that ``_fetch``
+    marks with a deadline has every read of its answer bounded by that one
     deadline (a per-read socket timeout lets a server that sends a byte every
     0.3 s hold a call for ever); one marked direct never goes through a proxy.
-    No redirect handler: a 3xx comes back as its status, as a redirect to
-    another host or scheme could carry a token elsewhere.
     """
     import functools
     import http.client
@@ -1185,9 +1183,8 @@ def _http_error(source, method, url, status, body):
         data = None
     detail = "HTTP %s" % status
     if isinstance(data, dict) and (data.get("Code") or data.get("Message")):
-        detail += ", Code=%s, Message=%s" % (
-            _excerpt(data.get("Code", ""), 60), _excerpt(data.get("Message", ""), 160),
-        )  # fmt: skip
+        detail += ", Code=%s, Message=%s" % (_excerpt(data.get("Code", ""), 60),
+                                             _excerpt(data.get("Message", ""), 160))  # fmt: skip
         if data.get("RequestId"):
             detail += ", RequestId=%s" % _excerpt(data["RequestId"], 60)
     elif body:
@@ -1195,9 +1192,6 @@ def _http_error(source, method, url, status, body):
     error = _cred_error(source, "%s %s returned %s" % (method, _strip_query(url), detail))
     error._retry_after = getattr(_RETRY_AFTER, "value", None)  # the cache backs off at least this long
     return error
-
-
-_NOT_JSON = object()
 
 
 def _json_object(body, source, what, noun="response"):
@@ -1215,11 +1209,12 @@ def _json_object(body, source, what, noun="response"):
         raise _cred_error(source, "%s: %s is not UTF-8" % (what, noun))
     if not text.strip():
         raise _cred_error(source, "%s: empty %s" % (what, noun))
+    line = None
     try:
-        data, line = json.loads(text), None
+        data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        data, line = _NOT_JSON, getattr(exc, "lineno", "?")
-    if data is _NOT_JSON:
+        line = getattr(exc, "lineno", "?")
+    if line is not None:
         kind = "HTML" if text.lstrip()[:1] == "<" else "not valid JSON"
         detail = None if noun == "response" else "line %s" % line
         raise _cred_error(source, "%s: %s is %s" % (what, noun, kind), detail)
