@@ -1011,8 +1011,7 @@ def _default_opener():
         pass
 
     class _Proxy(urllib.request.ProxyHandler):
-        # Metadata requests (marked direct) and loopback ones never go
-        # through a proxy.
+        # Metadata requests (marked direct) and loopback ones never go through a proxy.
         def proxy_open(self, req, proxy, type):  # noqa: A002 (urllib's name)
             host = _hostname(req.host).lower()
             if getattr(req, "_ossign_direct", False) or host in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
