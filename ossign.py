@@ -1294,20 +1294,15 @@ def _home_path(ctx, relative):
 
 # ==== Credential providers ==================================================
 #
-# Every provider has ``provide(context) -> Credentials | None``. ``None`` means
-# "not configured here" (no variable, no file at its default path, no role);
-# a source that is configured but broken raises CredentialError. Precedence is
-# the same everywhere: constructor argument > environment variable > default.
-# Each provider's label (its DefaultCredentialProvider keyword) names it in
-# errors, logs and ``ossign credentials``.
+# ``provide(context)`` returns Credentials, or ``None`` when the source is not
+# configured here (no variable, no file at its default path, no role); a broken
+# one raises CredentialError. Argument > environment variable > default. A
+# provider's label (its DefaultCredentialProvider keyword) names it in errors.
 
 
 class _Provider:
-    """Shared repr and label; a repr never shows a secret (chains log them).
-
-    ``_shown`` lists what repr shows: attribute names, or ``(name, view)``
-    pairs where ``view(provider)`` gives a safe form of the value.
-    """
+    """Shared label and repr. ``_shown``: attribute names, or ``(name, view)``
+    with ``view(provider)`` a safe form (chains log reprs: never a secret)."""
 
     _source = "provider"
     _shown: tuple = ()
@@ -1320,9 +1315,6 @@ class _Provider:
             if value is not None:
                 parts.append("%s=%r" % (name, value))
         return "%s(%s)" % (type(self).__name__, ", ".join(parts))
-
-    def provide(self, context):  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
 
 
 def _source_of(provider):
@@ -1348,9 +1340,7 @@ class StaticCredentialProvider(_Provider):
 
 
 def _refuse_control(source, creds):
-    """A CR, LF, NUL or other control character in a field would go into a
-    header (a split header, or one the server cuts short): refuse it, without
-    saying more about the value."""
+    # A control character would split a header or be cut short: refused without saying more.
     for name, value in (("access key id", creds.access_key_id), ("access key secret", creds.access_key_secret),
                         ("security token", creds.security_token)):  # fmt: skip
         if isinstance(value, str) and _has_control(value):
@@ -1372,15 +1362,9 @@ def _make_credentials(source, access_key_id, secret, token=None, expiration=None
 
 
 class EnvCredentialProvider(_Provider):
-    """Credentials from environment variables.
-
-    ``ALIBABA_CLOUD_ACCESS_KEY_ID`` and ``ALIBABA_CLOUD_ACCESS_KEY_SECRET`` (with
-    ``ALIBABA_CLOUD_SECURITY_TOKEN``) first, else ``OSS_ACCESS_KEY_ID`` and
-    ``OSS_ACCESS_KEY_SECRET`` (with ``OSS_SESSION_TOKEN``); the two families
-    never mix. A half-set pair (an id without its secret, or the reverse) is a
-    CredentialError naming the missing variable rather than a silent ``None``:
-    it is almost always a deployment mistake.
-    """
+    """Credentials from ``ALIBABA_CLOUD_ACCESS_KEY_ID``/``_SECRET``/``_SECURITY_TOKEN``, else
+    ``OSS_ACCESS_KEY_ID``/``_SECRET``/``OSS_SESSION_TOKEN`` (never mixed); a half-set
+    pair is a CredentialError naming the missing variable (a deployment mistake)."""
 
     _source = "env"
     _FAMILIES = (
@@ -1404,24 +1388,17 @@ class EnvCredentialProvider(_Provider):
 
 # ---- Profile files: pure parsers -------------------------------------------
 #
-# A parser takes the file's text and returns ``(profiles, current)``: a dict
-# from profile name to its fields (lower-case keys; ``None`` for a profile
-# that is present but disabled) and the name the file itself selects, if any.
-# Reading, choosing and resolving a profile happen in ``_FileProvider``.
+# Text -> ``(profiles, current)``: name -> fields (lower-case keys; ``None``:
+# disabled), and the profile the file itself selects, if any.
 
 
 def _parse_ini(text, path, source):
-    """INI text -> {section: {lower-case key: value}}.
-
-    No interpolation (a secret may hold ``%`` or ``$``), no DEFAULT section
-    merged into others, inline comments only after white space.
-    """
+    """INI text -> (sections, None). No interpolation (a secret may hold
+    ``%``), no DEFAULT merged into others, inline comments after white space."""
     import configparser
 
-    parser = configparser.RawConfigParser(
-        strict=False, default_section="\x00ossign-no-default",
-        inline_comment_prefixes=("#", ";"), interpolation=None,
-    )  # fmt: skip
+    parser = configparser.RawConfigParser(strict=False, default_section="\x00ossign-no-default",
+                                          inline_comment_prefixes=("#", ";"), interpolation=None)  # fmt: skip
     reason = None
     try:
         parser.read_string(text, source=path)
@@ -1429,30 +1406,19 @@ def _parse_ini(text, path, source):
         reason = str(exc).splitlines()[0]  # later lines quote the file's lines
     if reason is not None:  # raised here: the parser's error (its context) holds lines of the file
         raise _cred_error(source, "%s is not a valid INI file" % path, _excerpt(reason, 120))
-    return {name: {k.lower(): v.strip() for k, v in parser.items(name)} for name in parser.sections()}
-
-
-def _parse_oss_profiles(text, path, source):
-    """``~/.oss/credentials`` -> (profiles, None)."""
-    return _parse_ini(text, path, source), None
+    return {name: {k.lower(): v.strip() for k, v in parser.items(name)} for name in parser.sections()}, None
 
 
 def _parse_credentials_ini(text, path, source):
     """``credentials.ini`` -> (profiles, None); ``enable = false`` disables one."""
-    profiles = {}
-    for name, section in _parse_ini(text, path, source).items():
-        enable = section.get("enable")
-        profiles[name] = None if enable is not None and enable.lower() not in _TRUE else section
-    return profiles, None
+    sections = _parse_ini(text, path, source)[0]
+    return {name: fields if fields.get("enable", "true").lower() in _TRUE else None
+            for name, fields in sections.items()}, None  # fmt: skip
 
 
 def _parse_cli_config(text, path, source):
-    """The CLI's ``config.json`` -> (profiles, current).
-
-    Only the shape of the file is checked here; a profile's own fields are
-    checked when that profile is used (a broken profile nobody asks for must
-    not break the others).
-    """
+    """The CLI's ``config.json`` -> (profiles, current). Only the file's shape
+    is checked: a broken profile nobody asks for must not break the others."""
     config = _json_object(text.encode("utf-8"), source, path, "file")
     entries = config.get("profiles", [])
     if not isinstance(entries, list):
@@ -1466,39 +1432,20 @@ def _parse_cli_config(text, path, source):
 
 
 def _first_key(section, names):
-    for name in names:
-        value = section.get(name)
-        if value:
-            return value
-    return None
-
-
-def _resolve_path(ctx, explicit, env_name, defaults):
-    """(paths to try, required): argument > env variable > default paths."""
-    path = explicit or _env(ctx.environ, env_name)
-    if path:
-        expanded = _expand_home(ctx, path)
-        if expanded is None:
-            return [], False
-        return [expanded], True
-    paths = [p for p in (_home_path(ctx, d) for d in defaults) if p]
-    return paths, False
+    return next((section[name] for name in names if section.get(name)), None)
 
 
 class _FileProvider(_Provider):
-    """A profile in a file: path and profile chosen, read, parsed, resolved.
-
-    One rule for a missing profile in all three files: when the profile was
-    asked for (argument, environment variable, the file's ``current``) or the
-    file was given explicitly, a profile absent from every file read is a
-    CredentialError; otherwise this source is not configured. A disabled
-    profile is not configured.
-    """
+    """A profile in a file. One rule for a missing profile in all three files:
+    a profile asked for (argument, environment, the file's ``current``), or in
+    a file given explicitly, that no file read has is a CredentialError; else
+    the source is not configured. A disabled profile is not configured."""
 
     _shown = ("path", "profile")
     _ENV_PATH = _ENV_PROFILE = ""
     _DEFAULT_PATHS: tuple = ()
     _parse: Callable[[str, str, str], Any]
+    _resolve: Callable[..., Credentials]  # (ctx, path, profiles, name)
 
     def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
         self.path = path
@@ -1506,99 +1453,80 @@ class _FileProvider(_Provider):
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Return the profile's credentials, or ``None`` when not configured."""
-        found, searched, name, asked = self._search(context)
-        if found is not None:
-            return self._resolve(context, *found)
-        if searched and asked:
-            raise _cred_error(self._source, "profile %r not found in %s" % (name, " or ".join(searched)))
-        return None
+        creds, searched, missing = self._find(context)
+        if missing:
+            raise _cred_error(self._source, "profile %r not found in %s" % (missing, " or ".join(searched)))
+        return creds
 
-    def _search(self, context):
-        """-> ``(found, searched, name, asked)``: ``found`` is ``(path,
-        profiles, name)`` when a file has the profile enabled, else ``None``;
-        ``searched`` the files read; ``asked`` whether it had to be there."""
-        source = self._source
-        paths, required = _resolve_path(context, self.path, self._ENV_PATH, self._DEFAULT_PATHS)
-        named = self.profile or _env(context.environ, self._ENV_PROFILE)
+    def _find(self, context):
+        """-> (credentials or None, the files read, the profile that had to be
+        there and is not); ``_NamedProfile`` asks each file this."""
+        source, environ = self._source, context.environ
+        given = self.path or _env(environ, self._ENV_PATH)
+        paths = [_expand_home(context, given)] if given else [_home_path(context, d) for d in self._DEFAULT_PATHS]
+        named = self.profile or _env(environ, self._ENV_PROFILE)
         searched, disabled, name = [], False, named or "default"
-        for path in paths:
-            text = _read_text(context, path, source, required)
+        for path in filter(None, paths):  # None: no home directory
+            text = _read_text(context, path, source, bool(given))
             if text is None:
                 continue
             searched.append(path)
             profiles, current = self._parse(text, path, source)
             name = named or current or "default"
             if profiles.get(name) is not None:
-                return (path, profiles, name), searched, name, True
+                return self._resolve(context, path, profiles, name), searched, None
             disabled = disabled or name in profiles
             named = named or current
-        return None, searched, name, bool(named or required) and not disabled
-
-    def _resolve(self, ctx, path, profiles, name):  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+        asked = searched and (named or given) and not disabled
+        return None, searched, name if asked else None
 
 
 class OssProfileCredentialProvider(_FileProvider):
-    """Credentials from the OSS profile file ``~/.oss/credentials`` (INI).
-
-    The path is the argument, else ``OSS_CREDENTIAL_PROFILES_FILE``, else the
-    default; the profile the argument, else ``OSS_PROFILE``, else ``default``.
-    """
+    """Credentials from ``~/.oss/credentials`` (INI); ``OSS_CREDENTIAL_PROFILES_FILE``, ``OSS_PROFILE``."""
 
     _source = "oss_profile"
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_OSS_PROFILES_FILE, ENV_OSS_PROFILE, (_OSS_PROFILE_PATH,)
-    _parse = staticmethod(_parse_oss_profiles)
+    _parse = staticmethod(_parse_ini)
     _ID_KEYS = ("access_key_id", "accesskeyid")
     _SECRET_KEYS = ("access_key_secret", "accesskeysecret")
     _TOKEN_KEYS = ("session_token", "security_token", "sts_token", "token")
 
     def _resolve(self, ctx, path, profiles, name):
-        section, where = profiles[name], "%s [%s]" % (path, name)
-        key_id = _first_key(section, self._ID_KEYS)
-        secret = _first_key(section, self._SECRET_KEYS)
+        section = profiles[name]
+        key_id, secret = _first_key(section, self._ID_KEYS), _first_key(section, self._SECRET_KEYS)
         if not key_id or not secret:
-            raise _cred_error(self._source, "%s has no %s" % (where, "access key id" if not key_id else "secret"))
+            missing = "access key id" if not key_id else "secret"
+            raise _cred_error(self._source, "%s [%s] has no %s" % (path, name, missing))
         return _make_credentials(self._source, key_id, secret, _first_key(section, self._TOKEN_KEYS))
 
 
 class CredentialsFileCredentialProvider(_FileProvider):
-    """Credentials from ``credentials.ini``, the Alibaba Cloud shared file.
-
-    The path is the argument, else ``ALIBABA_CLOUD_CREDENTIALS_FILE``, else
-    ``~/.alibabacloud/credentials.ini`` and then ``~/.aliyun/credentials.ini``;
-    the profile the argument, else ``ALIBABA_CLOUD_PROFILE``, else ``default``.
-    Types: ``access_key``, ``sts_token`` (or ``sts``), ``ram_role_arn``,
-    ``oidc_role_arn`` and ``ecs_ram_role``. ``enable = false`` skips a profile.
-    """
+    """Credentials from ``credentials.ini`` (``~/.alibabacloud/``, then ``~/.aliyun/``);
+    ``ALIBABA_CLOUD_CREDENTIALS_FILE``, ``ALIBABA_CLOUD_PROFILE``. Types ``access_key``, ``sts_token``,
+    ``ram_role_arn``, ``oidc_role_arn``, ``ecs_ram_role``; ``enable = false`` skips a profile."""
 
     _source = "credentials_file"
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_CREDENTIALS_FILE, ENV_PROFILE, _CREDENTIALS_INI_PATHS
     _parse = staticmethod(_parse_credentials_ini)
 
     def _resolve(self, ctx, path, profiles, name):
-        fields = profiles[name]
-        return _from_profile(ctx, self._source, path, "%s [%s]" % (path, name), fields, _INI)
+        return _from_profile(ctx, self._source, path, "%s [%s]" % (path, name), profiles[name], _INI)
 
 
 class ConfigFileCredentialProvider(_FileProvider):
-    """Credentials from the Alibaba Cloud CLI's ``~/.aliyun/config.json``.
-
-    The path is the argument, else ``ALIBABA_CLOUD_CONFIG_FILE``, else the
-    default; the profile the argument, else ``ALIBABA_CLOUD_PROFILE``, else the
-    file's ``current``, else ``default``. Modes: ``AK``, ``StsToken``,
-    ``RamRoleArn``, ``ChainableRamRoleArn``, ``EcsRamRole``, ``OIDC``,
-    ``External``, ``CloudSSO`` and ``OAuth``; the file is never written.
-    ``ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`` turns it off.
-    """
+    """Credentials from the Alibaba Cloud CLI's ``~/.aliyun/config.json`` (never written); the
+    profile is the argument, else ``ALIBABA_CLOUD_PROFILE``, else the file's ``current``, else
+    ``default``. Modes ``AK``, ``StsToken``, ``RamRoleArn``, ``ChainableRamRoleArn``,
+    ``EcsRamRole``, ``OIDC``, ``External``, ``CloudSSO``, ``OAuth``."""
 
     _source = "config_file"
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_CONFIG_FILE, ENV_PROFILE, (_CLI_CONFIG_PATH,)
     _parse = staticmethod(_parse_cli_config)
 
-    def _search(self, context):
+    def _find(self, context):
         if _env_flag(context.environ, ENV_CLI_PROFILE_DISABLED):
-            return None, [], None, False  # this source is turned off
-        return super()._search(context)
+            return None, [], None  # this source is turned off
+        return super()._find(context)
 
     def _resolve(self, ctx, path, profiles, name, seen=()):
         source = self._source
@@ -1646,7 +1574,7 @@ def _from_profile(ctx, source, path, where, fields, keys, parent=None):
     raise _cred_error(source, "%s: unsupported %s %r (supported: %s)" % (where, keys.noun, wanted, supported))
 
 
-def _from_fields(p, token=None):
+def _static_mode(p, token=None):
     key_id, secret = p.fields.get("access_key_id"), p.fields.get("access_key_secret")
     if not key_id or not secret:
         missing = "access_key_id" if not key_id else "access_key_secret"
@@ -1654,19 +1582,15 @@ def _from_fields(p, token=None):
     return _make_credentials(p.source, key_id, secret, token)
 
 
-def _static_mode(p):
-    return _from_fields(p)
-
-
 def _sts_mode(p):
     token = _first_key(p.fields, p.keys.tokens)
     if not token:
         raise _cred_error(p.source, "%s: %s %s needs sts_token" % (p.where, p.keys.noun, p.mode))
-    return _from_fields(p, token)
+    return _static_mode(p, token)
 
 
 def _role_mode(p):
-    return _assume_role_from(p, _from_fields(p))
+    return _assume_role_from(p, _static_mode(p))
 
 
 def _chained_role_mode(p):
@@ -1676,54 +1600,34 @@ def _chained_role_mode(p):
     return _assume_role_from(p, p.parent(name))
 
 
-def _int_field(source, where, value, name):
-    if value is None or value == "":
-        return None
+def _sts_from_profile(p, cls, session_key, **arguments):
+    """Call the STS provider ``cls`` with the options every STS mode passes on.
+    ``ALIBABA_CLOUD_STS_ENDPOINT`` beats ``sts_region``: the environment beats files."""
+    fields, duration, vpc = p.fields, p.fields.get(p.keys.duration), p.fields.get("enable_vpc")
     try:
-        if isinstance(value, str) and not value.isascii():
+        if isinstance(duration, str) and not duration.isascii():
             raise ValueError("not ASCII digits")
-        return int(value)
+        duration = None if duration in (None, "") else int(duration)
     except (TypeError, ValueError):
-        raise _cred_error(source, "%s: %s must be a whole number of seconds" % (where, name)) from None
-
-
-def _flag_field(value):
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in _TRUE
-
-
-def _sts_options(p, session_key):
-    """The keyword arguments every STS profile mode passes on.
-
-    ``ALIBABA_CLOUD_STS_ENDPOINT`` wins over the profile's ``sts_region``:
-    the environment beats the files, as everywhere else.
-    """
-    fields, duration = p.fields, p.keys.duration
-    return dict(
-        role_session_name=fields.get(session_key) or None,
-        duration_seconds=_int_field(p.source, p.where, fields.get(duration), duration),
-        policy=fields.get("policy") or None,
-        sts_region=None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None,
-        enable_vpc=_flag_field(fields.get("enable_vpc")),
-    )  # fmt: skip
-
-
-def _assume_role_from(p, base):
-    """Profile modes that assume a role with the given base credentials."""
-    role_arn = p.fields.get(p.keys.role_arn)
-    if not role_arn:
-        raise _cred_error(p.source, "%s has no %s" % (p.where, p.keys.role_arn))
+        raise _cred_error(p.source, "%s: %s must be a whole number of seconds" % (p.where, p.keys.duration)) from None
+    if vpc is not None and not isinstance(vpc, bool):
+        vpc = str(vpc).strip().lower() in _TRUE if vpc != "" else None
     try:
-        provider = AssumeRoleCredentialProvider(
-            base_provider=_Fixed(base), role_arn=role_arn, external_id=p.fields.get("external_id") or None,
-            **_sts_options(p, p.keys.session),
-        )  # fmt: skip
+        region = None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None
+        provider = cls(role_session_name=fields.get(session_key) or None, duration_seconds=duration,
+                       policy=fields.get("policy") or None, sts_region=region, enable_vpc=vpc, **arguments)
     except ValueError as exc:
         raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
     return provider.provide(p.ctx)
+
+
+def _assume_role_from(p, base):
+    role_arn = p.fields.get(p.keys.role_arn)
+    if not role_arn:
+        raise _cred_error(p.source, "%s has no %s" % (p.where, p.keys.role_arn))
+    base_provider = StaticCredentialProvider(base.access_key_id, base.access_key_secret, base.security_token)
+    return _sts_from_profile(p, AssumeRoleCredentialProvider, p.keys.session, base_provider=base_provider,
+                             role_arn=role_arn, external_id=p.fields.get("external_id") or None)  # fmt: skip
 
 
 def _oidc_mode(p):
@@ -1732,14 +1636,9 @@ def _oidc_mode(p):
     for key in (arn_key, "oidc_provider_arn", p.keys.token_file):
         if not fields.get(key):
             raise _cred_error(p.source, "%s has no %s" % (p.where, key))
-    try:
-        provider = AssumeRoleWithOidcCredentialProvider(
-            role_arn=fields[arn_key], oidc_provider_arn=fields["oidc_provider_arn"],
-            oidc_token_file=fields[p.keys.token_file], **_sts_options(p, p.keys.oidc_session),
-        )  # fmt: skip
-    except ValueError as exc:
-        raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
-    return provider.provide(p.ctx)
+    return _sts_from_profile(p, AssumeRoleWithOidcCredentialProvider, p.keys.oidc_session, role_arn=fields[arn_key],
+                             oidc_provider_arn=fields["oidc_provider_arn"],
+                             oidc_token_file=fields[p.keys.token_file])  # fmt: skip
 
 
 def _ecs_mode(p):
@@ -1747,8 +1646,7 @@ def _ecs_mode(p):
     if not role_name:
         raise _cred_error(p.source, "%s has no ECS role name" % p.where)
     if _env_flag(p.ctx.environ, ENV_ECS_METADATA_DISABLED):
-        # The profile asks for the instance role by name: saying "not
-        # configured" would hide why it cannot work.
+        # The profile names the instance role: "not configured" would hide why it cannot work.
         raise _cred_error(p.source, "%s uses the ECS instance role but %s is set"
                           % (p.where, ENV_ECS_METADATA_DISABLED))  # fmt: skip
     return EcsRamRoleCredentialProvider(role_name=role_name).provide(p.ctx)
@@ -1767,24 +1665,19 @@ def _process_mode(p):
     return process.provide(p.ctx)
 
 
-def _text_field(p, name):
-    """A field the mode needs: a non-empty string, else a CredentialError naming it."""
+def _needed_field(p, name, epoch=False):
+    """A field the mode needs: a non-empty string (``epoch``: whole epoch
+    seconds, as the CLI stores them), else a CredentialError naming it."""
     value = p.fields.get(name)
     if value is None or value == "":
         raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
+    if epoch:
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+            raise _cred_error(p.source, "%s: %s must be epoch seconds (a whole number)" % (p.where, name))
+        return int(value)
     if not isinstance(value, str):
         raise _cred_error(p.source, "%s: %s must be a string, not %s" % (p.where, name, type(value).__name__))
     return value
-
-
-def _epoch_field(p, name):
-    """Epoch seconds as the CLI stores them (a whole number)."""
-    value = p.fields.get(name)
-    if value is None or value == "":
-        raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise _cred_error(p.source, "%s: %s must be epoch seconds (a whole number)" % (p.where, name))
-    return int(value)
 
 
 def _url_origin(url):
@@ -1803,19 +1696,19 @@ def _url_origin(url):
 
 
 def _cloud_sso_mode(p):
-    """STS credentials from the CloudSSO service with the access token the CLI
-    stored (``aliyun configure --mode CloudSSO``); the file is not written."""
+    # STS credentials from the CloudSSO service with the access token the CLI
+    # stored (``aliyun configure --mode CloudSSO``); the file is not written.
     import json
 
     source, ctx = p.source, p.ctx
-    token = _text_field(p, "access_token")
-    expires = _epoch_field(p, "cloud_sso_access_token_expire")
+    token = _needed_field(p, "access_token")
+    expires = _needed_field(p, "cloud_sso_access_token_expire", epoch=True)
     if expires <= ctx.clock():
         raise _cred_error(source, "%s: the CloudSSO access token expired at %s; sign in again with the CLI "
                           "(aliyun configure --mode CloudSSO)" % (p.where, _iso_zulu(expires)))  # fmt: skip
-    origin = _url_origin(_text_field(p, "cloud_sso_sign_in_url"))
-    body = json.dumps({"AccountId": _text_field(p, "cloud_sso_account_id"),
-                       "AccessConfigurationId": _text_field(p, "cloud_sso_access_config")})  # fmt: skip
+    origin = _url_origin(_needed_field(p, "cloud_sso_sign_in_url"))
+    body = json.dumps({"AccountId": _needed_field(p, "cloud_sso_account_id"),
+                       "AccessConfigurationId": _needed_field(p, "cloud_sso_access_config")})  # fmt: skip
     if origin is None:
         raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % p.where)
     url = origin + "/cloud-credentials"  # only the scheme, host and port count, as in the CLI
@@ -1825,18 +1718,14 @@ def _cloud_sso_mode(p):
     if status != 200:
         answer = _scrub(answer.decode("utf-8", "replace"), (token,)).encode("utf-8")
         raise _http_error(source, "CloudSSO POST", url, status, answer)
-    what = "CloudSSO POST " + url
-    creds = _json_object(answer, source, what).get("CloudCredential")
-    if not isinstance(creds, dict):
-        raise _cred_error(source, "%s: response has no CloudCredential object" % what)
-    return _credentials_from_response(creds, source, what, ctx.clock())
+    return _credentials_from_response(answer, source, "CloudSSO POST " + url, ctx.clock(), "CloudCredential")
 
 
 def _oauth_mode(p):
-    """The STS credentials the CLI stored after an OAuth login, while they are
-    valid; refreshing them (and writing the file) is the CLI's job."""
-    key_id, secret = _text_field(p, "access_key_id"), _text_field(p, "access_key_secret")
-    token, expires = _text_field(p, "sts_token"), _epoch_field(p, "sts_expiration")
+    # The STS credentials the CLI stored after an OAuth login, while they are
+    # valid; refreshing them (and writing the file) is the CLI's job.
+    key_id, secret = _needed_field(p, "access_key_id"), _needed_field(p, "access_key_secret")
+    token, expires = _needed_field(p, "sts_token"), _needed_field(p, "sts_expiration", epoch=True)
     if expires <= p.ctx.clock():
         raise _cred_error(p.source, "%s: the STS credentials of the OAuth login expired at %s; log in again "
                           "with the CLI (aliyun configure --mode OAuth)" % (p.where, _iso_zulu(expires)))  # fmt: skip
@@ -1859,27 +1748,19 @@ _PROFILE_MODES = (
 )
 
 
-class _Fixed(_Provider):
-    """Already-resolved credentials as a provider (a role's base)."""
-
-    def __init__(self, credentials):
-        self._credentials = credentials
-
-    def provide(self, context: Context) -> Optional[Credentials]:
-        return self._credentials
-
-
-def _credentials_from_response(data, source, what, now, token_keys=("SecurityToken",)):
-    """The four fields every temporary-credential service returns."""
+def _credentials_from_response(body, source, what, now, wrapper=None, token_keys=("SecurityToken",)):
+    """A service's JSON answer (its ``wrapper`` object, if given) -> the four
+    fields every temporary-credential service returns, as Credentials."""
+    data = _json_object(body, source, what)
+    if wrapper is not None:
+        data = data.get(wrapper)
+        if not isinstance(data, dict):
+            raise _cred_error(source, "%s: response has no %s object" % (what, wrapper))
     code = data.get("Code")
     if code not in (None, "", "Success"):
         raise _cred_error(source, "%s returned Code=%s" % (what, _excerpt(code, 60)),
                           _excerpt(data.get("Message", ""), 160))  # fmt: skip
-    token = None
-    for key in token_keys:
-        if data.get(key):
-            token = data[key]
-            break
+    token = _first_key(data, token_keys)
     fields = (("AccessKeyId", data.get("AccessKeyId")), ("AccessKeySecret", data.get("AccessKeySecret")),
               (token_keys[0], token), ("Expiration", data.get("Expiration")))  # fmt: skip
     for name, value in fields:
@@ -1892,12 +1773,7 @@ def _credentials_from_response(data, source, what, now, token_keys=("SecurityTok
 
 
 class CredentialsUriCredentialProvider(_Provider):
-    """Credentials from a URL that serves them as JSON.
-
-    The URL is the argument, else ``ALIBABA_CLOUD_CREDENTIALS_URI``. The answer
-    has ``AccessKeyId``, ``AccessKeySecret``, ``SecurityToken`` and
-    ``Expiration`` (and, when present, ``Code: Success``).
-    """
+    """Credentials served as JSON by a URL (the argument, else ``ALIBABA_CLOUD_CREDENTIALS_URI``)."""
 
     _source = "credentials_uri"
     _shown = (("uri", lambda p: _strip_userinfo(_strip_query(p.uri)) if p.uri else None),)
@@ -1915,27 +1791,18 @@ class CredentialsUriCredentialProvider(_Provider):
             # urllib would send it as Basic auth; it would show in errors and logs.
             raise _cred_error(self._source, "credentials URI %s must not contain user info" % shown)
         _require_https(uri, self._source, "credentials URI")
-        what = "GET " + shown
         status, body = _fetch(context, "GET", uri, self._source)
         if status != 200:
             raise _http_error(self._source, "GET", uri, status, body)
-        data = _json_object(body, self._source, what)
-        return _credentials_from_response(data, self._source, what, context.clock(), ("SecurityToken", "SessionToken"))
+        return _credentials_from_response(body, self._source, "GET " + shown, context.clock(),
+                                          token_keys=("SecurityToken", "SessionToken"))  # fmt: skip
 
 
 class EcsRamRoleCredentialProvider(_Provider):
-    """Credentials of the ECS instance's RAM role, from the metadata service.
-
-    Asks for an IMDSv2 token first and falls back to IMDSv1 unless
-    ``imdsv1_disabled`` (or ``ALIBABA_CLOUD_IMDSV1_DISABLED``): when the token
-    is refused, and when a request with the token is answered 401 or 403
-    (private clouds; that request is repeated once without it). Discovers the
-    role name unless given (or ``ALIBABA_CLOUD_ECS_METADATA``).
-    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`` turns it off. When the
-    metadata address does not answer at all, no further call is made: with
-    nothing ECS-specific configured this is not an ECS instance (``None``,
-    after one short attempt), else a CredentialError.
-    """
+    """Credentials of the ECS instance's RAM role: IMDSv2 token first, IMDSv1 unless disabled
+    (also when a request with the token is answered 401 or 403); the role is discovered
+    unless given. No answer at all from the metadata address, with nothing ECS-specific
+    configured, is ``None`` (not an ECS instance), else a CredentialError."""
 
     _source = "ecs_ram_role"
     _shown = ("role_name", "endpoint")
@@ -1955,9 +1822,7 @@ class EcsRamRoleCredentialProvider(_Provider):
         endpoint = self.endpoint or _env(environ, ENV_ECS_ENDPOINT)
         role = self.role_name or _env(environ, ENV_ECS_ROLE_NAME)
         v1_disabled = self.imdsv1_disabled
-        if v1_disabled is None:
-            v1_disabled = _env_flag(environ, ENV_IMDSV1_DISABLED)
-        configured = bool(endpoint or role or v1_disabled)
+        v1_disabled = _env_flag(environ, ENV_IMDSV1_DISABLED) if v1_disabled is None else v1_disabled
         base = (endpoint or _ECS_ENDPOINT).strip().rstrip("/")
         if "://" not in base:
             base = "http://" + base
@@ -1967,7 +1832,7 @@ class EcsRamRoleCredentialProvider(_Provider):
             status, body = _fetch(context, "PUT", token_url, source,
                                   {"X-aliyun-ecs-metadata-token-ttl-seconds": _ECS_TOKEN_TTL}, direct=True)  # fmt: skip
         except _TransportError:
-            if not configured:
+            if not (endpoint or role or v1_disabled):
                 return None  # no metadata service: not an ECS instance
             raise  # the same host would not answer an IMDSv1 request either
         if status == 200 and body.strip():
@@ -1978,41 +1843,30 @@ class EcsRamRoleCredentialProvider(_Provider):
         elif v1_disabled:
             raise _cred_error(source, "PUT %s returned HTTP %s and IMDSv1 is disabled" % (token_url, status))
 
-        def get(url):
+        def get(url, not_found):
             status, body = _fetch(context, "GET", url, source, headers, direct=True)
             if headers and status in (401, 403) and not v1_disabled:
-                # The token was issued but not accepted (some private clouds):
-                # once more without it, as alibabacloud-credentials does.
+                # Token issued but refused (private clouds): once more without it, as alibabacloud-credentials does.
                 status, body = _fetch(context, "GET", url, source, direct=True)
-            return status, body
+            if status == 404:
+                raise _cred_error(source, "GET %s returned HTTP 404: %s" % (url, not_found))
+            if status != 200:
+                raise _http_error(source, "GET", url, status, body)
+            return body
 
         list_url = base + "/latest/meta-data/ram/security-credentials/"
         if not role:
-            status, body = get(list_url)
-            if status == 404:
-                raise _cred_error(source, "GET %s returned HTTP 404: the instance has no RAM role" % list_url)
-            if status != 200:
-                raise _http_error(source, "GET", list_url, status, body)
-            lines = body.decode("utf-8", "replace").strip().splitlines()
+            lines = get(list_url, "the instance has no RAM role").decode("utf-8", "replace").strip().splitlines()
             role = lines[0].strip() if lines else ""
             if not role:
                 raise _cred_error(source, "GET %s returned no role name" % list_url)
         role_url = list_url + _quote(role)
-        status, body = get(role_url)
-        if status == 404:
-            raise _cred_error(source, "GET %s returned HTTP 404: role %r not found" % (role_url, role))
-        if status != 200:
-            raise _http_error(source, "GET", role_url, status, body)
-        what = "GET " + role_url
-        data = _json_object(body, source, what)
-        return _credentials_from_response(data, source, what, context.clock())
+        body = get(role_url, "role %r not found" % role)
+        return _credentials_from_response(body, source, "GET " + role_url, context.clock())
 
 
 def _rpc_signature(method, params, secret):
-    """Alibaba RPC signature (HMAC-SHA1) of the sorted parameters -> (signature, canonical).
-
-    ``METHOD&%2F&`` + U(canonical parameters), keyed with ``secret + "&"``.
-    """
+    """Alibaba RPC signature: HMAC-SHA1(secret + "&", METHOD&%2F&U(canonical)) -> (signature, canonical)."""
     canonical = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
     string_to_sign = method + "&%2F&" + _quote(canonical)
     digest = hmac.digest((secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), "sha1")
@@ -2020,12 +1874,9 @@ def _rpc_signature(method, params, secret):
 
 
 def _sts_endpoint(environ, explicit, sts_region, enable_vpc, source="sts"):
-    """STS endpoint: argument > region argument > env endpoint > env region > default.
-
-    A region must be a region id (``cn-hangzhou``): anything else would make
-    another host (``evil.example/`` -> ``sts.evil.example``) receive the
-    signed call or the OIDC token. Plain http only to loopback or link-local.
-    """
+    """STS endpoint: argument > region argument > env endpoint > env region >
+    default. A region must be a region id: another host (``evil.example/`` ->
+    ``sts.evil.example``) would receive the signed call or the OIDC token."""
     endpoint = (explicit or "").strip()
     region = (sts_region or "").strip()
     if not endpoint and not region:
@@ -2040,65 +1891,23 @@ def _sts_endpoint(environ, explicit, sts_region, enable_vpc, source="sts"):
     endpoint = (endpoint or _STS_ENDPOINT).rstrip("/")
     if not endpoint.startswith(("http://", "https://")):
         endpoint = "https://" + endpoint
-    _require_https(endpoint, source, "STS endpoint")
+    _require_https(endpoint, source, "STS endpoint")  # plain http only to loopback or link-local
     return endpoint
 
 
-def _call_sts(ctx, source, endpoint, params, base=None):
-    """Call STS (signed with ``base`` unless anonymous) -> Credentials.
-
-    A POST form: the token, the policy, the OIDC token and the signature stay
-    out of the URL, which proxies and access logs keep.
-    """
-    import uuid
-
-    now = ctx.clock()
-    params = dict(params, Format="JSON", Version=_STS_VERSION, Timestamp=_iso_zulu(now))
-    if base is not None:
-        params.update(AccessKeyId=base.access_key_id, SignatureMethod="HMAC-SHA1",
-                      SignatureVersion="1.0", SignatureNonce=str(uuid.uuid4()))  # fmt: skip
-        if base.security_token:
-            params["SecurityToken"] = base.security_token
-        signature, form = _rpc_signature("POST", params, base.access_key_secret)
-        form += "&Signature=" + _quote(signature)
-    else:
-        form = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
-    action = params["Action"]
-    status, body = _fetch(ctx, "POST", endpoint + "/", source, {"Content-Type": _FORM_TYPE}, form.encode("utf-8"))
-    if status != 200:
-        # STS echoes its string to sign on SignatureDoesNotMatch: it holds the
-        # key id and the token, percent-encoded once or twice. Mask them
-        # before anything is excerpted.
-        secrets = (base.access_key_id, base.security_token) if base is not None else ()
-        secrets += (params.get("OIDCToken"),)
-        body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
-        raise _http_error(source, action + " POST", endpoint + "/", status, body)
-    what = "%s %s" % (action, endpoint)
-    data = _json_object(body, source, what)
-    creds = data.get("Credentials")
-    if not isinstance(creds, dict):
-        raise _cred_error(source, "%s: response has no Credentials object" % what)
-    return _credentials_from_response(creds, source, what, now)
-
-
-def _check_duration(duration_seconds):
-    if duration_seconds is not None:
-        if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int):
-            raise ValueError("duration_seconds must be an int")
-        if duration_seconds < 900:
-            raise ValueError("duration_seconds must be at least 900, got %d" % duration_seconds)
-    return duration_seconds
-
-
 class _StsProvider(_Provider):
-    """What AssumeRole and AssumeRoleWithOIDC share: the role, the session,
-    the endpoint and the call itself."""
+    """What AssumeRole and AssumeRoleWithOIDC share: role, session, endpoint, the call."""
 
     def __init__(self, role_arn, role_session_name, sts_endpoint, duration_seconds, policy, sts_region, enable_vpc):
+        if duration_seconds is not None:
+            if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int):
+                raise ValueError("duration_seconds must be an int")
+            if duration_seconds < 900:
+                raise ValueError("duration_seconds must be at least 900, got %d" % duration_seconds)
         self.role_arn = role_arn
         self.role_session_name = role_session_name
         self.sts_endpoint = sts_endpoint
-        self.duration_seconds = _check_duration(duration_seconds)
+        self.duration_seconds = duration_seconds
         self.policy = policy
         self.sts_region = sts_region
         self.enable_vpc = enable_vpc
@@ -2106,28 +1915,45 @@ class _StsProvider(_Provider):
     def _endpoint(self, environ):
         return _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
 
-    def _assume(self, context, endpoint, params, base=None):
-        """Add the common parameters and call STS (signed with ``base``)."""
-        params["RoleSessionName"] = (self.role_session_name or _env(context.environ, ENV_ROLE_SESSION_NAME)
-                                     or "ossign-%d" % int(context.clock()))  # fmt: skip
+    def _assume(self, ctx, endpoint, params, base=None):
+        """Call STS (signed with ``base`` unless anonymous) -> Credentials. A POST
+        form: the token, the policy, the OIDC token and the signature stay out
+        of the URL, which proxies and access logs keep."""
+        import uuid
+
+        source, now = self._source, ctx.clock()
+        params = dict(params, Format="JSON", Version=_STS_VERSION, Timestamp=_iso_zulu(now))
+        params["RoleSessionName"] = (self.role_session_name or _env(ctx.environ, ENV_ROLE_SESSION_NAME)
+                                     or "ossign-%d" % int(now))  # fmt: skip
         if self.duration_seconds is not None:
             params["DurationSeconds"] = str(self.duration_seconds)
         if self.policy:
             params["Policy"] = self.policy
-        return _call_sts(context, self._source, endpoint, params, base)
+        if base is not None:
+            params.update(AccessKeyId=base.access_key_id, SignatureMethod="HMAC-SHA1",
+                          SignatureVersion="1.0", SignatureNonce=str(uuid.uuid4()))  # fmt: skip
+            if base.security_token:
+                params["SecurityToken"] = base.security_token
+            signature, form = _rpc_signature("POST", params, base.access_key_secret)
+            form += "&Signature=" + _quote(signature)
+        else:
+            form = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
+        action = params["Action"]
+        status, body = _fetch(ctx, "POST", endpoint + "/", source, {"Content-Type": _FORM_TYPE}, form.encode("utf-8"))
+        if status != 200:
+            # STS echoes its string to sign on SignatureDoesNotMatch: it holds the key id and
+            # the token, percent-encoded once or twice. Mask them before anything is excerpted.
+            secrets = (base.access_key_id, base.security_token) if base is not None else ()
+            secrets += (params.get("OIDCToken"),)
+            body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
+            raise _http_error(source, action + " POST", endpoint + "/", status, body)
+        return _credentials_from_response(body, source, "%s %s" % (action, endpoint), now, "Credentials")
 
 
 class AssumeRoleCredentialProvider(_StsProvider):
-    """Temporary credentials from STS ``AssumeRole``.
-
-    The call is signed (Alibaba RPC, HMAC-SHA1) with the credentials of
-    ``base_provider``, by default the chain environment, OSS profile,
-    credentials file, config file. The role is the argument, else
-    ``ALIBABA_CLOUD_ROLE_ARN``; without one this source is not configured.
-    ``sts_region`` and ``enable_vpc`` choose a regional (or VPC) endpoint
-    when ``sts_endpoint`` is not given. The call is a POST form: nothing
-    secret stands in the URL.
-    """
+    """Temporary credentials from STS ``AssumeRole``, signed with ``base_provider``'s credentials
+    (default: env, OSS profile, credentials file, config file); no role ARN: not configured.
+    ``sts_region`` and ``enable_vpc`` choose a regional (or VPC) endpoint."""
 
     _source = "assume_role"
     _shown = ("role_arn", "role_session_name", "sts_endpoint", "sts_region")
@@ -2150,14 +1976,14 @@ class AssumeRoleCredentialProvider(_StsProvider):
             # With the OIDC variables set, that ARN is the OIDC provider's.
             if not role_arn or (_env(environ, ENV_OIDC_PROVIDER_ARN) and _env(environ, ENV_OIDC_TOKEN_FILE)):
                 return None
+        base_provider = self.base_provider or ChainCredentialProvider(*(_SLOT_DEFAULTS[s]() for s in _BASE_SLOTS))
         tried = None
         try:
-            base = (self.base_provider or _base_chain()).provide(context)
+            base = base_provider.provide(context)
         except CredentialError as exc:
             if exc.source != "chain" or not exc.attempts:
                 raise
-            # The base chain found nothing: say so once, with where it looked,
-            # rather than nesting its "no credentials found (tried ...)".
+            # The base chain found nothing: say so once, not nesting its "no credentials found".
             base, tried = None, "; ".join(a.reason for a in exc.attempts)
         if base is None:
             origin = "role ARN %s" % role_arn if self.role_arn else "%s (%s)" % (ENV_ROLE_ARN, role_arn)
@@ -2171,15 +1997,9 @@ class AssumeRoleCredentialProvider(_StsProvider):
 
 
 class AssumeRoleWithOidcCredentialProvider(_StsProvider):
-    """Temporary credentials from STS ``AssumeRoleWithOIDC`` (ACK RRSA).
-
-    Configured when the role ARN, the OIDC provider ARN and the token are all
-    known (arguments, else ``ALIBABA_CLOUD_ROLE_ARN``,
-    ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``, ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``).
-    The token is ``oidc_token`` (a string, or a callable returning one, asked
-    at every call: CI systems hand tokens over an API), else the token file,
-    read again at every call: the kubelet rotates it.
-    """
+    """Temporary credentials from STS ``AssumeRoleWithOIDC`` (ACK RRSA) once the role ARN, the
+    OIDC provider ARN and the token are known. The token (``oidc_token``: a string or a callable,
+    else the token file) is asked for again at every call: the kubelet rotates the file."""
 
     _source = "oidc"
     _shown = ("role_arn", "oidc_provider_arn", "oidc_token_file", "sts_endpoint", "sts_region")
@@ -2236,15 +2056,10 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
 
 
 class ProcessCredentialProvider(_Provider):
-    """Credentials printed by an external command (the CLI's ``External`` mode).
-
-    ``command`` is an argv list, or a string split as a POSIX shell would split
-    it; it runs without a shell, through ``Context.run_command``, and is killed
-    after ``timeout`` seconds (default 10). It prints JSON:
-    ``{"mode": "AK" | "StsToken", "access_key_id": ..., "access_key_secret":
-    ..., "sts_token": ..., "expiration": "2026-01-01T00:00:00Z"}``. Errors show
-    the command's name and the first line of its stderr, never its stdout.
-    """
+    """Credentials printed as JSON by a command (the CLI's ``External`` mode): an argv list, or a
+    string split as a POSIX shell would, run without a shell through ``Context.run_command``
+    and killed after ``timeout`` seconds (default 10). Errors show its name and the first line
+    of its stderr, never its stdout."""
 
     _source = "process"
     _shown = (("command", lambda p: os.path.basename(p.argv[0])), "timeout")
@@ -2268,27 +2083,25 @@ class ProcessCredentialProvider(_Provider):
         import subprocess
 
         source = self._source
-        name = os.path.basename(self.argv[0])
-        # Errors are raised outside the except block: TimeoutExpired holds the
-        # command's partial output, which would stay the error's context.
+        what = "command %s" % os.path.basename(self.argv[0])
+        # Raised outside the except block: TimeoutExpired holds the output, the error's context.
         failure = None
         try:
             code, out, err = context.run_command(list(self.argv), self.timeout)
         except subprocess.TimeoutExpired:
-            failure = _cred_error(source, "command %s timed out after %g s" % (name, self.timeout))
+            failure = _cred_error(source, "%s timed out after %g s" % (what, self.timeout))
         except _OutputTooLarge as exc:
-            failure = _cred_error(source, "command %s printed more than %d bytes on %s" % (name, _MAX_READ, exc))
+            failure = _cred_error(source, "%s printed more than %d bytes on %s" % (what, _MAX_READ, exc))
         except OSError as exc:
-            failure = _cred_error(source, "cannot run command %s" % name, exc.strerror or type(exc).__name__)
+            failure = _cred_error(source, "cannot run %s" % what, exc.strerror or type(exc).__name__)
         if failure is None and max(len(out or b""), len(err or b"")) > _MAX_READ:
-            failure = _cred_error(source, "command %s printed more than %d bytes" % (name, _MAX_READ))
+            failure = _cred_error(source, "%s printed more than %d bytes" % (what, _MAX_READ))
         if failure is not None:
             raise failure
         if code != 0:
             first = (err or b"").decode("utf-8", "replace").strip().splitlines()
-            raise _cred_error(source, "command %s exited with status %s" % (name, code),
+            raise _cred_error(source, "%s exited with status %s" % (what, code),
                               _excerpt(first[0], 200) if first else None)  # fmt: skip
-        what = "command %s" % name
         data = _json_object(out or b"", source, what)
         mode = data.get("mode", "AK")
         if mode not in ("AK", "StsToken"):
@@ -2297,29 +2110,23 @@ class ProcessCredentialProvider(_Provider):
         token = data.get("sts_token")
         if mode == "StsToken" and not token:
             raise _cred_error(source, "%s printed mode StsToken without sts_token" % what)
-        if token is not None and not isinstance(token, str):
-            raise _cred_error(source, "%s: sts_token is not a string" % what)
         expiration = data.get("expiration")
         if expiration is not None and not isinstance(expiration, str):
-            raise _cred_error(source, "%s: expiration is not a string" % what)
+            raise _cred_error(source, "%s: expiration is not a string" % what)  # not quoted: it is stdout
         expiration = _parse_expiration(expiration, source) if expiration else None
         for key in ("access_key_id", "access_key_secret"):
             if not data.get(key):
                 raise _cred_error(source, "%s printed no %s" % (what, key))
-        return _make_credentials(source, data["access_key_id"], data["access_key_secret"], token or None,
-                                 expiration, context.clock())  # fmt: skip
+        return _make_credentials(source, data["access_key_id"], data["access_key_secret"], token, expiration,
+                                 context.clock())  # fmt: skip
 
 
 _Attempt = namedtuple("_Attempt", "source reason")
 
 
 class ChainCredentialProvider(_Provider):
-    """The first of several providers that yields credentials.
-
-    A provider that returns ``None`` is recorded as "not configured"; one that
-    raises is recorded with its reason and the chain goes on. When none yields
-    credentials, one CredentialError lists every source and its outcome.
-    """
+    """The first of several providers that yields credentials; when none does, one
+    CredentialError lists every source: "not configured", or why it failed."""
 
     _source = "chain"
     _fixes = ""  # what to do, appended to the "no credentials found" message
@@ -2341,21 +2148,18 @@ class ChainCredentialProvider(_Provider):
             try:
                 creds = provider.provide(context)
             except CredentialError as exc:
-                log.debug("%s: failed: %s", source, exc)
-                attempts.append(_Attempt(source, str(exc)))
+                reason = str(exc)
                 if exc._retry_after is not None:
                     retry_after = max(retry_after or 0.0, exc._retry_after)
-                continue
             except Exception as exc:  # a user provider's bug: record and go on
-                log.debug("%s: raised %s", source, type(exc).__name__)
-                attempts.append(_Attempt(source, "%s: raised %s" % (source, type(exc).__name__)))
-                continue
-            if creds is None:
-                log.debug("%s: not configured", source)
-                attempts.append(_Attempt(source, "%s: not configured" % source))
-                continue
-            log.debug("%s: resolved %r", source, creds)
-            return source, creds
+                reason = "%s: raised %s" % (source, type(exc).__name__)
+            else:
+                if creds is not None:
+                    log.debug("%s: resolved %r", source, creds)
+                    return source, creds
+                reason = "%s: not configured" % source
+            log.debug("%s", reason)
+            attempts.append(_Attempt(source, reason))
         lines = "; ".join(a.reason for a in attempts) or "no providers"
         error = CredentialError("no credentials found (tried %s)%s" % (lines, self._fixes), "chain", attempts)
         error._retry_after = retry_after
@@ -2364,9 +2168,7 @@ class ChainCredentialProvider(_Provider):
 
 _UNSET = object()
 _FIX_IN_CODE = ", or pass credentials to Signer: Signer(bucket, (access_key_id, access_key_secret))"
-_SLOTS = ("assume_role", "env", "oss_profile", "credentials_file", "config_file", "credentials_uri",
-          "oidc", "ecs_ram_role")  # fmt: skip
-_SLOT_DEFAULTS = {
+_SLOT_DEFAULTS = {  # DefaultCredentialProvider's slots after assume_role, in order
     "env": EnvCredentialProvider,
     "oss_profile": OssProfileCredentialProvider,
     "credentials_file": CredentialsFileCredentialProvider,
@@ -2385,7 +2187,6 @@ class _NamedProfile(_Provider):
 
     _source = "profile"
     _shown = ("profile",)
-    _FILES = ("oss_profile", "credentials_file", "config_file")
 
     def __init__(self, profile):
         self.profile = profile
@@ -2395,32 +2196,21 @@ class _NamedProfile(_Provider):
 
     def _resolve(self, context):
         tried = []
-        for slot in self._FILES:
-            provider = _SLOT_DEFAULTS[slot](profile=self.profile)
-            found, searched, _, _ = provider._search(context)
-            if found is not None:
-                return provider._source, provider._resolve(context, *found)
+        for cls in (OssProfileCredentialProvider, CredentialsFileCredentialProvider, ConfigFileCredentialProvider):
+            provider = cls(profile=self.profile)
+            creds, searched, _ = provider._find(context)
+            if creds is not None:
+                return provider._source, creds
             tried += searched
         raise _cred_error(self._source, "profile %r not found in %s"
                           % (self.profile, " or ".join(tried) or "any profile file (none exists)"))  # fmt: skip
 
 
-def _base_chain():
-    """AssumeRole's default base: env, OSS profile, credentials file, config file."""
-    return ChainCredentialProvider(*(_SLOT_DEFAULTS[s]() for s in _BASE_SLOTS))
-
-
 class DefaultCredentialProvider(ChainCredentialProvider):
-    """The default chain: assume_role, env, oss_profile, credentials_file,
-    config_file, credentials_uri, oidc, ecs_ram_role.
-
-    ECS comes last because it is the only source that needs no configuration:
-    on an ACK node with RRSA the node's role must not shadow the pod's OIDC
-    role. A keyword given a provider replaces that slot, ``None`` drops it,
-    omitted keeps the default. The default AssumeRole's base credentials come
-    from this chain's own env, oss_profile, credentials_file and config_file
-    slots.
-    """
+    """The default chain: assume_role, env, oss_profile, credentials_file, config_file,
+    credentials_uri, oidc, ecs_ram_role (last: on an ACK node with RRSA the node's role must
+    not shadow the pod's). A keyword given a provider replaces its slot, ``None`` drops it; the
+    default AssumeRole's base is this chain's env, oss_profile, credentials_file, config_file."""
 
     _source = "default"
     # The simplest fixes, for someone who has configured nothing yet.
@@ -2429,18 +2219,13 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 
     def __init__(self, *, assume_role=_UNSET, env=_UNSET, oss_profile=_UNSET, credentials_file=_UNSET,
                  config_file=_UNSET, credentials_uri=_UNSET, oidc=_UNSET, ecs_ram_role=_UNSET):  # fmt: skip
-        given = dict(assume_role=assume_role, env=env, oss_profile=oss_profile, credentials_file=credentials_file,
-                     config_file=config_file, credentials_uri=credentials_uri, oidc=oidc,
-                     ecs_ram_role=ecs_ram_role)  # fmt: skip
-        slots = {}
-        for name in _SLOTS[1:]:
-            value = given[name]
-            slots[name] = _SLOT_DEFAULTS[name]() if value is _UNSET else value
+        given = dict(env=env, oss_profile=oss_profile, credentials_file=credentials_file, config_file=config_file,
+                     credentials_uri=credentials_uri, oidc=oidc, ecs_ram_role=ecs_ram_role)  # fmt: skip
+        slots = {name: cls() if given[name] is _UNSET else given[name] for name, cls in _SLOT_DEFAULTS.items()}
         if assume_role is _UNSET:
             base = [slots[s] for s in _BASE_SLOTS if slots[s] is not None]
             assume_role = AssumeRoleCredentialProvider(base_provider=ChainCredentialProvider(*base))
-        slots["assume_role"] = assume_role
-        super().__init__(*[slots[s] for s in _SLOTS if slots[s] is not None])
+        super().__init__(*[p for p in [assume_role, *slots.values()] if p is not None])
 
     def push_front(self, provider: Any) -> DefaultCredentialProvider:
         """A new chain that tries ``provider`` before every other source."""
