@@ -3658,20 +3658,15 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
 
 # ==== Diagnostics ===========================================================
 #
-# OSS refuses a request with an XML <Error> document. For SignatureDoesNotMatch
-# it includes the string it computed (StringToSign, the exact bytes in
-# StringToSignBytes, and for V4 the CanonicalRequest), and Alibaba's guide
-# ("Troubleshoot signature errors", help/doc-detail/108790) says to compare it
-# with the client's. diagnose() makes that comparison line by line and names
-# the first line that differs by what it means. Everything here is pure: the
-# body and what ossign signed come in, a few lines of text go out.
-#
-# The body comes from the network (or a file a person pasted), so it is read
-# defensively: at most 1 MiB, UTF-8, and any "<!" markup other than a comment
-# or CDATA (a DTD, an entity declaration) is refused before the parser runs,
-# which rules out entity expansion ("billion laughs") and external entities.
-# OSS error documents have no DTD. The parser (xml.etree) is imported here
-# only, on first use.
+# For SignatureDoesNotMatch, OSS's <Error> document holds the string it
+# computed (StringToSign, its exact bytes in StringToSignBytes, for V4 the
+# CanonicalRequest); Alibaba's guide ("Troubleshoot signature errors",
+# help/doc-detail/108790) says to compare it with the client's, and diagnose()
+# does, naming the first differing line by what it means. The body comes from
+# the network or a paste: at most 1 MiB of UTF-8, and any "<!" markup but a
+# comment or CDATA (a DTD, an entity declaration: never in OSS's documents) is
+# refused before the parser (xml.etree, imported on first use) sees it, which
+# rules out entity expansion ("billion laughs") and external entities.
 
 _ERROR_BODY_LIMIT = 1 << 20  #: diagnose() and correct_clock() read at most 1 MiB
 
@@ -3686,86 +3681,70 @@ _ERROR_CAUSES = {
     "AccessDenied": "the credentials are valid but not allowed to do this: check the RAM policy, the bucket "
                     "policy and that the bucket is the one meant.",
 }  # fmt: skip
-_EXPIRED_CAUSE = "the presigned URL has expired (or the clock that signed it is behind OSS's)."
-_REGION_CAUSE = ("the region in the V4 credential scope is not the bucket's: pass the bucket's region "
-                 "(Signer(region=...), --region) or use the bucket's own endpoint.")  # fmt: skip
-_PRODUCT_CAUSE = "the product in the V4 credential scope is not the endpoint's (oss, oss-cloudbox, ...)."
+#: The cause a word in the message names, whatever the code.
+_MESSAGE_CAUSES = {
+    "expired": "the presigned URL has expired (or the clock that signed it is behind OSS's).",
+    "region": "the region in the V4 credential scope is not the bucket's: pass the bucket's region "
+              "(Signer(region=...), --region) or use the bucket's own endpoint.",
+    "product": "the product in the V4 credential scope is not the endpoint's (oss, oss-cloudbox, ...).",
+}  # fmt: skip
 
-#: Likely cause of a difference in each kind of line of a string to sign.
+#: Each kind of line of a string to sign: (its name, the likely cause of a
+#: difference in it); "%s" is the header's name.
 _LINE_CAUSES = {
-    "method": "the request was sent with another method than was signed (a redirect can turn it into GET; "
-              "a presigned URL is for one method).",
-    "content-md5": "the Content-MD5 sent is not the one that was signed.",
-    "content-type": "the HTTP client sent another Content-Type than was signed (clients add one to a "
-                    "request with a body: sign the type it sends, or set the header yourself).",
-    "date": "the time OSS read is not the one signed: the request was signed at another time (the clock "
-            "differs), or a proxy rewrote the header.",
-    "resource": "a proxy or client re-encoded the path, or the bucket or key differs (virtual-hosted or "
-                "path-style, or a key encoded twice or not at all).",
-    "query": "the query differs: a client or proxy re-encoded or reordered it, or a parameter was added "
-             "after signing.",
-    "additional": "the list of additional signed headers differs.",
-    "payload": "the payload hash differs (OSS V4 signs UNSIGNED-PAYLOAD).",
-    "algorithm": "the signature version differs from the one OSS checked.",
-    "scope": "the credential scope differs: the date, region or product signed is not the one OSS expects "
-             "(pass the bucket's region).",
-    "hash": "the canonical requests differ.",
-    "added": "header %s reached OSS but was not signed: it was added after signing (by the HTTP client or "
-             "a proxy). Sign it, or do not send it.",
-    "dropped": "header %s was signed but did not reach OSS: the HTTP client or a proxy dropped it.",
-    "changed": "header %s was changed after signing (a client or proxy rewrote or re-encoded its value).",
+    "method": ("the method", "the request was sent with another method than was signed (a redirect can turn "
+               "it into GET; a presigned URL is for one method)."),
+    "content-md5": ("the Content-MD5", "the Content-MD5 sent is not the one that was signed."),
+    "content-type": ("the Content-Type", "the HTTP client sent another Content-Type than was signed (clients "
+                     "add one to a request with a body: sign the type it sends, or set the header yourself)."),
+    "date": ("the date", "the time OSS read is not the one signed: the request was signed at another time "
+             "(the clock differs), or a proxy rewrote the header."),
+    "resource": ("the resource (bucket and key)", "a proxy or client re-encoded the path, or the bucket or key "
+                 "differs (virtual-hosted or path-style, or a key encoded twice or not at all)."),
+    "query": ("the query (sub-resources and parameters)", "the query differs: a client or proxy re-encoded or "
+              "reordered it, or a parameter was added after signing."),
+    "additional": ("the list of additional headers", "the list of additional signed headers differs."),
+    "payload": ("the payload hash", "the payload hash differs (OSS V4 signs UNSIGNED-PAYLOAD)."),
+    "algorithm": ("the algorithm", "the signature version differs from the one OSS checked."),
+    "scope": ("the credential scope", "the credential scope differs: the date, region or product signed is "
+              "not the one OSS expects (pass the bucket's region)."),
+    "hash": ("the canonical request's hash", "the canonical requests differ."),
+    "added": ("header %s", "header %s reached OSS but was not signed: it was added after signing (by the HTTP "
+              "client or a proxy). Sign it, or do not send it."),
+    "dropped": ("header %s", "header %s was signed but did not reach OSS: the HTTP client or a proxy dropped it."),
+    "changed": ("header %s", "header %s was changed after signing (a client or proxy rewrote or re-encoded its "
+                "value)."),
 }  # fmt: skip
-
-_LINE_NAMES = {
-    "method": "the method", "content-md5": "the Content-MD5", "content-type": "the Content-Type",
-    "date": "the date", "resource": "the resource (bucket and key)",
-    "query": "the query (sub-resources and parameters)", "additional": "the list of additional headers",
-    "payload": "the payload hash", "algorithm": "the algorithm", "scope": "the credential scope",
-    "hash": "the canonical request's hash",
-}  # fmt: skip
-
-_MONTH_NUMBERS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-_TOKEN_RE = None
 
 
 def _parse_error(body):
-    """The child elements of an OSS ``<Error>`` document, as ``{tag: text}``.
-
-    Raises ValueError for a body over 1 MiB, one that is not UTF-8, HTML, any
-    DTD or entity declaration (refused before parsing), XML that is not well
-    formed, and XML whose root is not ``<Error>`` with a ``<Code>``.
-    """
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        body = bytes(body)
-        if len(body) > _ERROR_BODY_LIMIT:
-            raise ValueError("the error body is %d bytes, more than an OSS error document (1 MiB at most)"
-                             % len(body))  # fmt: skip
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError("the error body is not UTF-8 text, so not an OSS error document") from None
-    elif isinstance(body, str):
-        text = body
-        if len(text) > _ERROR_BODY_LIMIT or len(text.encode("utf-8", "replace")) > _ERROR_BODY_LIMIT:
-            raise ValueError("the error body is more than 1 MiB, more than an OSS error document")
-    else:
+    """The child elements of an OSS ``<Error>`` document, as ``{tag: text}``;
+    a ValueError for anything else (see the banner), a TypeError for a body
+    neither bytes nor str."""
+    if isinstance(body, str):
+        body = body[:_ERROR_BODY_LIMIT + 1].encode("utf-8", "surrogatepass")  # over 1 MiB stays over
+    elif not isinstance(body, (bytes, bytearray, memoryview)):
         raise TypeError("the error body must be bytes or str, got %s" % type(body).__name__)
+    body = bytes(body)
+    if len(body) > _ERROR_BODY_LIMIT:
+        raise ValueError("the error body is more than 1 MiB, more than an OSS error document")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the error body is not UTF-8 text, so not an OSS error document") from None
     text = text.lstrip("\ufeff")
     if text.lstrip()[:14].lower().startswith(("<!doctype html", "<html")):
         raise ValueError("the body is an HTML page, not an OSS error document (a proxy, a portal or a web "
                          "server answered instead of OSS)")  # fmt: skip
-    at = text.find("<!")
-    while at != -1:
-        if not text.startswith(("<!--", "<![CDATA["), at):
-            raise ValueError("the body holds a DTD or entity declaration, which OSS error documents never "
-                             "have; refused without parsing it")  # fmt: skip
-        at = text.find("<!", at + 2)
+    import re
+
+    if re.search(r"<!(?!--|\[CDATA\[)", text):
+        raise ValueError("the body holds a DTD or entity declaration, which OSS error documents never "
+                         "have; refused without parsing it")  # fmt: skip
     import xml.etree.ElementTree as ElementTree
 
-    parser = ElementTree.XMLParser(encoding="utf-8")  # the text was decoded above, whatever it declares
     try:
-        parser.feed(text.encode("utf-8"))
-        root = parser.close()
+        root = ElementTree.fromstring(text)  # a str is read as decoded above, whatever encoding it declares
     except ElementTree.ParseError as exc:
         raise ValueError("the body is not well-formed XML (%s), so not an OSS error document" % exc) from None
     if root.tag != "Error":
@@ -3773,56 +3752,41 @@ def _parse_error(body):
                          % _excerpt(str(root.tag), 40))  # fmt: skip
     fields = {}
     for child in root:
-        if isinstance(child.tag, str) and child.tag not in fields:
-            fields[child.tag] = child.text or ""
+        fields.setdefault(child.tag, child.text or "")  # of a repeated element, the first
     if not fields.get("Code", "").strip():
         raise ValueError("the body is an <Error> document without a Code, not one OSS sends")
     return fields
 
 
 def _parse_oss_time(text):
-    """Epoch seconds of a time as OSS writes it in error bodies, or ``None``.
-
-    ``2022-09-04T08:11:37.000Z`` (ServerTime), ``20191102T153031Z`` (a V4
-    x-oss-date) or ``Tue, 31 Jul 2018 07:40:44 GMT`` (a Date header).
-    """
+    """Epoch seconds of a time as OSS writes it in error bodies, or ``None``."""
     text = (text or "").strip()
     try:
-        if len(text) == 16 and text[8] == "T" and text.endswith("Z"):
-            return float(_epoch_of(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]),
-                                   int(text[11:13]), int(text[13:15])))  # fmt: skip
-        if text[:4].isdigit() and text[4:5] == "-":
+        if len(text) == 16 and text[8] == "T" and text.endswith("Z"):  # 20191102T153031Z: a V4 x-oss-date
+            parts = text[:4], text[4:6], text[6:8], text[9:11], text[11:13], text[13:15]
+        elif text[:4].isdigit() and text[4:5] == "-":  # 2022-09-04T08:11:37.000Z: ServerTime
             return _parse_expiration(text, "ServerTime").timestamp()
-        parts = text.replace(",", " ").split()
-        if len(parts) == 6 and parts[5] == "GMT":
-            hour, minute, second = (int(p) for p in parts[4].split(":"))
-            return float(_epoch_of(int(parts[3]), _MONTH_NUMBERS[parts[2]], int(parts[1]), hour, minute, second))
-    except (CredentialError, ValueError, KeyError, OverflowError):
-        pass
-    return None
-
-
-def _epoch_of(year, month, day, hour, minute, second):
-    return int(datetime(year, month, day, hour, minute, second, tzinfo=_UTC).timestamp())
+        else:  # Tue, 31 Jul 2018 07:40:44 GMT: a Date header
+            _, day, month, year, clock, zone = text.replace(",", " ").split()
+            hour, minute, second = clock.split(":")
+            if zone != "GMT":
+                return None
+            parts = year, _MONTHS.index(month), day, hour, minute, second
+        return datetime(*(int(part) for part in parts), tzinfo=_UTC).timestamp()
+    except (CredentialError, ValueError, OverflowError):
+        return None
 
 
 def _mask_signed(text, secrets=()):
     """``text`` (a string to sign, a canonical request, a URL) with every
     security token masked and every access key id cut to its last 4
     characters. OSS echoes the token in the strings it computed."""
-    global _TOKEN_RE
-    if _TOKEN_RE is None:
-        import re
+    import re
 
-        _TOKEN_RE = (
-            re.compile(r"(?im)^(x-oss-security-token:).*$"),
-            re.compile(r"(?i)((?:^|[?&\n])(?:x-oss-)?security-token=)[^&\s]*"),
-            re.compile(r"(?i)((?:^|[?&\n])(?:x-oss-credential|x-oss-access-key-id|OSSAccessKeyId)=)([^&%/\s]*)"),
-        )  # fmt: skip
-    header, query, key_id = _TOKEN_RE
-    text = header.sub(r"\1****", text)
-    text = query.sub(r"\1****", text)
-    text = key_id.sub(lambda m: m.group(1) + _mask(m.group(2)), text)
+    text = re.sub(r"(?im)^(x-oss-security-token:).*$", r"\1****", text)
+    text = re.sub(r"(?i)((?:^|[?&\n])(?:x-oss-)?security-token=)[^&\s]*", r"\1****", text)
+    text = re.sub(r"(?i)((?:^|[?&\n])(?:x-oss-credential|x-oss-access-key-id|OSSAccessKeyId)=)([^&%/\s]*)",
+                  lambda m: m.group(1) + _mask(m.group(2)), text)
     return _scrub(text, secrets)
 
 
@@ -3833,8 +3797,7 @@ def _known_secrets(token):
 
 
 def _line_kind(kind, lines, index):
-    """What line ``index`` of a string to sign or canonical request is:
-    a key of _LINE_NAMES, or ("header", name)."""
+    """What line ``index`` is: a key of _LINE_CAUSES, or ("header", name)."""
     line = lines[index]
     last = len(lines) - 1
     if kind == "v4-sts":
@@ -3859,51 +3822,38 @@ def _line_kind(kind, lines, index):
 
 def _first_difference(kind, theirs, ours):
     """(index, what, their line, our line) of the first differing line, or None."""
+    import itertools
+
     a, b = theirs.split("\n"), ours.split("\n")
-    for index in range(max(len(a), len(b))):
-        mine = b[index] if index < len(b) else None
-        seen = a[index] if index < len(a) else None
-        if mine == seen:
+    for index, (seen, mine) in enumerate(itertools.zip_longest(a, b)):
+        if seen == mine:
             continue
         what_a = _line_kind(kind, a, index) if seen is not None else None
         what_b = _line_kind(kind, b, index) if mine is not None else None
-        headers = [w for w in (what_a, what_b) if isinstance(w, tuple) or w == "header-end"]
-        if headers:
-            # Header lines are sorted: the first differing one is the header
-            # that sorts first; it is missing on the side that has another.
-            name_a = what_a[1] if isinstance(what_a, tuple) else None
-            name_b = what_b[1] if isinstance(what_b, tuple) else None
-            if name_a is not None and (name_b is None or name_a < name_b):
-                what = ("added", name_a)
-            elif name_b is not None and (name_a is None or name_b < name_a):
-                what = ("dropped", name_b)
-            else:
-                what = ("changed", name_a)
-        else:
-            what = what_a or what_b
-        return index, what, seen, mine
+        if not (isinstance(what_a, tuple) or isinstance(what_b, tuple) or "header-end" in (what_a, what_b)):
+            return index, what_a or what_b, seen, mine
+        # Header lines are sorted: the first differing one is the header
+        # that sorts first; it is missing on the side that has another.
+        name_a = what_a[1] if isinstance(what_a, tuple) else None
+        name_b = what_b[1] if isinstance(what_b, tuple) else None
+        if name_a == name_b:
+            return index, ("changed", name_a), seen, mine
+        first = min(name for name in (name_a, name_b) if name is not None)
+        return index, ("added" if first == name_a else "dropped", first), seen, mine
     return None
 
 
 def _compare_report(fields, details, secrets):
     """The lines comparing OSS's string to sign with ``details``."""
-    version = getattr(details, "version", None)
-    pairs = []
-    server_cr = _server_text(fields, "CanonicalRequest")
-    server_sts = _server_text(fields, "StringToSign")
+    version = details.version
+    server_cr, server_sts = _server_text(fields, "CanonicalRequest"), _server_text(fields, "StringToSign")
     if server_sts is not None and server_sts.startswith(_V4_ALGORITHM + "\n") != (version == "v4"):
         return ["OSS checked a %s signature, but these details are of a %s one: explain the request with the "
                 "signature version it was sent with." % ("V4" if version != "v4" else "V1 or V2", version)]
-    if version == "v4":
-        if server_cr is not None and details.canonical_request is not None:
-            pairs.append(("v4-cr", "canonical request", server_cr, details.canonical_request))
-        pairs.append(("v4-sts", "string to sign", server_sts, details.string_to_sign))
-    else:
-        pairs.append((version, "string to sign", server_sts, details.string_to_sign))
+    pairs = [("v4-cr", "canonical request", server_cr, details.canonical_request)] if version == "v4" else []
+    pairs.append(("v4-sts" if version == "v4" else version, "string to sign", server_sts, details.string_to_sign))
     for kind, label, theirs, ours in pairs:
-        if theirs is None:
-            continue
-        found = _first_difference(kind, theirs, ours)
+        found = _first_difference(kind, theirs, ours) if theirs is not None and ours is not None else None
         if found is None:
             continue
         index, what, seen, mine = found
@@ -3912,27 +3862,21 @@ def _compare_report(fields, details, secrets):
         elif what == "resource" and seen is not None and mine is not None and \
                 seen.partition("?")[0] == mine.partition("?")[0]:  # fmt: skip
             what = "query"  # V1 and V2 end the resource with the sub-resources or query
-        if isinstance(what, tuple):
-            cause = _LINE_CAUSES[what[0]] % what[1]
-            name = "header %s" % what[1]
+        if isinstance(what, tuple):  # ("added", name): the entry's "%s" is the header's name
+            name, cause = (text % what[1] for text in _LINE_CAUSES[what[0]])
         else:
-            cause = _LINE_CAUSES[what]
-            name = _LINE_NAMES[what]
+            name, cause = _LINE_CAUSES[what]
         return [
             "First difference: line %d of the %s (%s):" % (index + 1, label, name),
             "  OSS computed:  %s" % _shown_line(seen, secrets),
             "  ossign signed: %s" % _shown_line(mine, secrets),
             "Likely cause: " + cause,
         ]
-    if server_sts is None and server_cr is None:
-        return ["OSS sent no string to sign to compare with what ossign signed."] + _secret_lines(fields, details)
-    return ["The %s OSS computed matches what ossign signed." % pairs[-1][1]] + _secret_lines(fields, details)
-
-
-def _secret_lines(fields, details):
     ours = _shown_secrets(details.request)[0]
     theirs = (fields.get("OSSAccessKeyId") or fields.get("AWSAccessKeyId") or "").strip()
-    lines = ["Likely cause: the access key secret does not belong to the access key id (mistyped, with a "
+    lines = ["OSS sent no string to sign to compare with what ossign signed." if server_sts is None and
+             server_cr is None else "The string to sign OSS computed matches what ossign signed.",
+             "Likely cause: the access key secret does not belong to the access key id (mistyped, with a "
              "stray space, or from other credentials)."]  # fmt: skip
     if theirs and ours:
         if theirs[-4:] == ours[-4:]:
@@ -3946,34 +3890,26 @@ def _secret_lines(fields, details):
 def _server_text(fields, name):
     """OSS's StringToSign or CanonicalRequest: from its ...Bytes twin when
     given (exact bytes: XML turns a CR LF into LF), else the element's text."""
-    raw = fields.get(name + "Bytes", "").strip()
-    if raw:
-        try:
-            return bytes.fromhex(raw).decode("utf-8", "replace")
-        except ValueError:
-            pass
-    text = fields.get(name)
-    return text.strip() if text is not None and text.strip() else None
+    try:
+        text = bytes.fromhex(fields.get(name + "Bytes", "")).decode("utf-8", "replace")
+    except ValueError:
+        text = ""
+    return text or fields.get(name, "").strip() or None
 
 
 def _shown_line(line, secrets):
-    if line is None:
-        return "(no such line)"
-    return repr(_mask_signed(line, secrets))
+    return "(no such line)" if line is None else repr(_mask_signed(line, secrets))
 
 
 def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
     """Explain an OSS error response for a person, in a few lines.
 
-    ``error_body`` is the XML body of the refused request (bytes or str, at
-    most 1 MiB). The report gives the code, the message, the request id, the
-    EC and its document. For ``SignatureDoesNotMatch`` with ``details`` (the
-    :class:`SigningDetails` of :meth:`Signer.explain` for the same request)
-    it names the first line where OSS's string to sign or canonical request
-    differs from ossign's, shows both (tokens masked) and gives the likely
-    cause; for ``RequestTimeTooSkewed``, the clock offset in seconds (the
-    sign convention of :attr:`Signer.clock_offset`); for other codes the
-    usual cause. No secret or token appears in it.
+    ``error_body``: the XML body of the refused request (bytes or str, at
+    most 1 MiB). ``details``: the :class:`SigningDetails` of
+    :meth:`Signer.explain` for the same request, with which a
+    ``SignatureDoesNotMatch`` report names the first line where OSS's string
+    to sign or canonical request differs from ossign's and its likely cause.
+    No secret or token appears in the report.
 
     Raises:
         ValueError: the body is not an OSS error document (HTML, other XML,
@@ -4026,11 +3962,9 @@ def _report_skew(fields, details, secrets):
 
 def _report_usual_cause(fields, details, secrets):
     code, message = fields["Code"].strip(), _shown(fields, "Message").lower()
-    if code == "AccessDenied":
-        return ["Likely cause: " + (_EXPIRED_CAUSE if "expired" in message else _ERROR_CAUSES[code])]
-    for word, cause in (("region", _REGION_CAUSE), ("product", _PRODUCT_CAUSE)):
+    for word in ("expired",) if code == "AccessDenied" else ("region", "product"):
         if word in message:  # OSS names V4 scope errors in the message, under several codes
-            return ["Likely cause: " + cause]
+            return ["Likely cause: " + _MESSAGE_CAUSES[word]]
     lines = []
     if code == "InvalidAccessKeyId" and _shown(fields, "OSSAccessKeyId"):
         lines.append("  access key id: %s" % _mask(_shown(fields, "OSSAccessKeyId")))
@@ -4044,22 +3978,17 @@ _CODE_REPORTS = {"SignatureDoesNotMatch": _report_signature, "RequestTimeTooSkew
 
 
 def _signed_at(fields, expires=None):
-    """(when, expires) of the refused request, from the strings OSS computed:
-    when it was signed (epoch seconds, or ``None`` when they do not say) and
-    ``expires`` (a presigned V4 URL's x-oss-expires when not given).
-
-    Raises ValueError for a presigned V1/V2 URL without ``expires``: its
-    Expires line is absolute, so the time it was signed needs the duration.
-    """
+    """(when it was signed, epoch seconds or None; expires, from a presigned
+    V4 URL when not given) of the refused request, from OSS's strings. A
+    ValueError for a presigned V1/V2 URL without ``expires``: its Expires
+    line is absolute, so the time it was signed needs the duration."""
     server = _server_text(fields, "StringToSign")
     lines = server.split("\n") if server is not None else ()
     if len(lines) > 1 and lines[0] == _V4_ALGORITHM:
         canonical = (_server_text(fields, "CanonicalRequest") or "").split("\n")
         if expires is None and len(canonical) > 2:
-            for item in canonical[2].split("&"):
-                name, _, value = item.partition("=")
-                if name == "x-oss-expires" and value.isdigit():
-                    expires = int(value)
+            expires = next((int(value) for name, value in reversed(_split_query(canonical[2]))
+                            if name == "x-oss-expires" and value.isdigit()), None)
         return _parse_oss_time(lines[1]), expires
     if len(lines) > 4 and lines[3].isdigit():
         if not expires:
@@ -4104,7 +4033,7 @@ _CALLBACK_MAX_URLS = 5  # "at most 5 URLs, separated by semicolons"
 _CALLBACK_HEADERS = ("x-oss-callback", "x-oss-callback-var")
 #: The only host whose keys are trusted, as "scheme://host/" prefixes (a
 #: browser lower-cases scheme and host; anything else after them is refused).
-_CALLBACK_KEY_PREFIXES = ("http://gosspublic.alicdn.com/", "https://gosspublic.alicdn.com/")
+_CALLBACK_KEY_PREFIXES = (b"http://gosspublic.alicdn.com/", b"https://gosspublic.alicdn.com/")
 _CALLBACK_KEY_LIMIT = 16 * 1024  # bytes of a key file; OSS's own is 182
 _CALLBACK_KEY_CACHE = 8  # keys kept (one URL in practice)
 #: Characters allowed after the host: RFC 3986 pchar, "/", "?" and "%".
@@ -4123,20 +4052,15 @@ def callback(url: Union[str, Iterable[str]], body: Optional[str] = None, *, host
     """The headers that ask OSS to call your server after an upload.
 
     Returns ``{"x-oss-callback": ..., "x-oss-callback-var": ...}`` (the second
-    only with ``variables``), each base64 of the JSON OSS documents. ``url``
-    is one URL or a list of at most 5; ``body`` is the template OSS fills in
-    (default ``bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&
-    mimeType=${mimeType}``); ``variables`` maps names starting with ``x:`` to
-    strings (names in lower case, as OSS requires), which the body can use
-    as ``${x:name}``. Pass the result as ``headers`` to ``sign()`` (sent as
-    headers) or ``presign()`` (moved into the URL as the ``callback`` and
-    ``callback-var`` parameters), or as ``callback=`` to
-    :meth:`Signer.post_policy`.
+    only with ``variables``: lower-case names starting with ``x:``, which the
+    body template can use as ``${x:name}``), each base64 of the JSON OSS
+    documents. Pass it as ``headers`` to ``sign()`` or ``presign()`` (which
+    moves it into the URL), or as ``callback=`` to :meth:`Signer.post_policy`.
 
     Raises:
         SigningError: no URL or more than 5, a variable name without ``x:``
-            or not in lower case, or a body type other than form-urlencoded
-            or JSON.
+            or not in lower case, a body type other than form-urlencoded or
+            JSON.
     """
     import json
 
@@ -4235,12 +4159,10 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
     """Check that a request your server received is a callback signed by OSS.
 
     ``path`` is the request target as received (path and query, still
-    percent-encoded), ``headers`` a mapping (names in any case) holding
-    ``Authorization`` and ``x-oss-pub-key-url``, ``body`` the raw bytes.
-    The public key URL must be ``http(s)://gosspublic.alicdn.com/...``
-    exactly (checked before any request); the key is fetched over HTTPS
-    through ``context.opener``, at most 16 KiB, and cached. Returns ``None``
-    when the signature is OSS's.
+    percent-encoded), ``headers`` a mapping (names in any case), ``body`` the
+    raw bytes. The key URL must be ``http(s)://gosspublic.alicdn.com/...``
+    (checked before any request); the key is fetched over HTTPS through
+    ``context.opener``, 16 KiB at most, and cached.
 
     Raises:
         CallbackError: a header is missing or malformed, the key URL is
@@ -4255,58 +4177,41 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
     # HTTP/2; title case: http.server, most frameworks), then any case.
     signature = get("authorization") or get("Authorization")
     key_header = get("x-oss-pub-key-url") or get("X-Oss-Pub-Key-Url")
-    if signature is None or key_header is None:
-        signature, key_header = _callback_headers(headers)
+    if signature is None or key_header is None:  # named in another case
+        lowered = {name.lower() if isinstance(name, str) else name: value for name, value in headers.items()}
+        signature, key_header = lowered.get("authorization"), lowered.get("x-oss-pub-key-url")
+        if signature is None or key_header is None:
+            raise CallbackError("verify_callback: the %s header is missing"
+                                % ("Authorization" if signature is None else "x-oss-pub-key-url"))  # fmt: skip
     if not isinstance(key_header, (str, bytes)):
         raise CallbackError("verify_callback: the x-oss-pub-key-url header is not text")
-    key = _CALLBACK_KEYS.get(key_header, context)
+    key = _callback_key(key_header, context)
     try:
         raw = binascii.a2b_base64(signature)
     except (binascii.Error, TypeError, ValueError):
         raw = b""
     if not raw:
         raise CallbackError("verify_callback: the Authorization header is not base64")
-    if body.__class__ is not bytes:
-        if not isinstance(body, (bytes, bytearray, memoryview)):
-            raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
-        body = bytes(body)
-    _rsa_md5_verify(key, raw, _callback_signed_bytes(path) + body)
-
-
-def _callback_headers(headers):
-    """(Authorization, x-oss-pub-key-url) from headers named in any case."""
-    signature = key_header = None
-    for name, value in headers.items():
-        lowered = name.lower() if isinstance(name, str) else name
-        if lowered == "authorization":
-            signature = value
-        elif lowered == "x-oss-pub-key-url":
-            key_header = value
-    if signature is None:
-        raise CallbackError("verify_callback: the Authorization header is missing")
-    if key_header is None:
-        raise CallbackError("verify_callback: the x-oss-pub-key-url header is missing")
-    return signature, key_header
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
+    _rsa_md5_verify(key, raw, _callback_signed_bytes(path) + body)  # bytes + any buffer is bytes
 
 
 def _callback_signed_bytes(path):
     """``unquote(path) [+ "?" + query] + "\\n"``: the decoded path, the raw query."""
-    if path.__class__ is not str and not isinstance(path, str):
+    if not isinstance(path, str):
         raise CallbackError("verify_callback: path must be a str, got %s" % type(path).__name__)
     head, sep, query = path.partition("?")
-    if "%" in head:
-        # An application's callbacks arrive on one or a few paths, and
-        # decoding one costs a tenth of a 1024-bit verification: keep a few.
-        decoded = _CALLBACK_PATHS.get(head)
-        if decoded is None:
-            import urllib.parse
+    # An application's callbacks arrive on one or a few paths, and decoding
+    # one costs a tenth of a 1024-bit verification: keep a few.
+    decoded = _CALLBACK_PATHS.get(head)
+    if decoded is None:
+        import urllib.parse
 
-            decoded = urllib.parse.unquote_to_bytes(head)
-            if len(_CALLBACK_PATHS) >= 64:
-                _CALLBACK_PATHS.clear()
-            _CALLBACK_PATHS[head] = decoded
-    else:
-        decoded = head.encode("utf-8")
+        decoded = urllib.parse.unquote_to_bytes(head)
+        if len(_CALLBACK_PATHS) >= 64:
+            _CALLBACK_PATHS.clear()
+        _CALLBACK_PATHS[head] = decoded
     return decoded + b"?" + query.encode("utf-8") + b"\n" if sep else decoded + b"\n"
 
 
@@ -4329,74 +4234,49 @@ def _base64_value(value, what):
 
 def _callback_key_url(header):
     """The HTTPS URL to fetch the key from, or a CallbackError saying why not.
-
-    Read as a browser would read it: the scheme and host are compared as the
-    exact prefix ``http(s)://gosspublic.alicdn.com/``, so user info, a port,
-    a backslash, a percent-encoded or look-alike host all fail before any
-    request is made; the rest may hold only URL path and query characters.
-    """
+    Scheme and host are the exact prefix, so user info, a port, a backslash,
+    a percent-encoded or look-alike host all fail as a browser reads them."""
     raw = _base64_value(header, "the x-oss-pub-key-url header")
     shown = _excerpt(raw, 100)
-    head = raw[:30].lower()
-    for prefix in _CALLBACK_KEY_PREFIXES:
-        if head.startswith(prefix.encode("ascii")):
-            rest = raw[len(prefix):]
-            break
-    else:
-        raise CallbackError("verify_callback: public key URL %r refused: only http(s)://%s/ is trusted"
-                            % (shown, _CALLBACK_KEY_PREFIXES[0][7:-1]))  # fmt: skip
+    if not raw[:30].lower().startswith(_CALLBACK_KEY_PREFIXES):
+        raise CallbackError("verify_callback: public key URL %r refused: only http(s)://gosspublic.alicdn.com/ "
+                            "is trusted" % (shown,))  # fmt: skip
+    rest = raw[raw.index(b"/", 8) + 1:]  # after the slash that ends the host
     if not rest or rest.translate(None, _CALLBACK_URL_SAFE):
         raise CallbackError("verify_callback: public key URL %r refused: its path is empty or has "
                             "characters a URL path cannot" % (shown,))  # fmt: skip
-    return _CALLBACK_KEY_PREFIXES[1] + rest.decode("ascii")
+    return (_CALLBACK_KEY_PREFIXES[1] + rest).decode("ascii")
 
 
-class _CallbackKeys:
-    """Public keys by ``x-oss-pub-key-url`` header and opener, thread-safe.
+_CALLBACK_KEYS: dict = {}  # (header, id(opener)) -> (opener, key), the oldest first
+_CALLBACK_KEY_LOCKS = tuple(threading.Lock() for _ in range(4))  # striped: one fetch per key at a time
+_CALLBACK_KEY_WRITE = threading.Lock()
 
-    Keys fetched through the default opener (no context, or a context
-    without an opener) are shared, so that a warm Function Compute or Lambda
-    instance verifies with the key it fetched before; keys fetched through a
-    given opener are kept for that opener alone. A hit is one dict lookup,
-    without a lock. A miss takes one of a few
-    striped locks, so that threads wanting the same key wait for one fetch
-    (single flight) while a fetch of another URL does not hold them up. At
-    most ``size`` keys are kept; the oldest goes first. Failures are not
-    kept: the next request tries again.
-    """
 
-    def __init__(self, size=_CALLBACK_KEY_CACHE, stripes=4):
-        self._size = size
-        self._keys = {}  # (header, id(opener)) -> (opener, key)
-        self._locks = [threading.Lock() for _ in range(stripes)]
-        self._write = threading.Lock()
-        self._opener = None
-
-    def _default_opener(self):
-        with self._write:
-            if self._opener is None:
-                self._opener = _default_opener()
-            return self._opener
-
-    def get(self, header, ctx):
-        opener = ctx._opener if ctx is not None else None
-        slot = (header, id(opener))
-        found = self._keys.get(slot)
+def _callback_key(header, ctx):
+    """The public key an ``x-oss-pub-key-url`` header names, cached per opener
+    (the default one's shared, so a warm Function Compute or Lambda instance
+    keeps its key). A hit takes no lock; threads missing the same key wait
+    for one fetch, and a fetch of another URL does not hold them up. The
+    oldest key goes first; failures are not kept."""
+    opener = ctx._opener if ctx is not None else None
+    slot = (header, id(opener))
+    found = _CALLBACK_KEYS.get(slot)
+    if found is not None and found[0] is opener:
+        return found[1]
+    url = _callback_key_url(header)  # refused before any request or lock
+    with _CALLBACK_KEY_LOCKS[hash(slot) % len(_CALLBACK_KEY_LOCKS)]:
+        found = _CALLBACK_KEYS.get(slot)
         if found is not None and found[0] is opener:
             return found[1]
-        url = _callback_key_url(header)  # refused before any request or lock
-        with self._locks[hash(slot) % len(self._locks)]:
-            found = self._keys.get(slot)
-            if found is not None and found[0] is opener:
-                return found[1]
-            if opener is None:  # the shared default opener, leaving the caller's context as it was
-                ctx = Context(opener=self._default_opener(), timeout=ctx.timeout if ctx is not None else None)
-            key = _callback_fetch_key(ctx, url)
-            with self._write:
-                while len(self._keys) >= self._size:
-                    del self._keys[next(iter(self._keys))]
-                self._keys[slot] = (opener, key)  # the opener is held, so its id stays its own
-        return key
+        if opener is None:  # a default opener, leaving the caller's context as it was
+            ctx = Context(timeout=ctx.timeout if ctx is not None else None)
+        key = _callback_fetch_key(ctx, url)
+        with _CALLBACK_KEY_WRITE:
+            while len(_CALLBACK_KEYS) >= _CALLBACK_KEY_CACHE:
+                del _CALLBACK_KEYS[next(iter(_CALLBACK_KEYS))]
+            _CALLBACK_KEYS[slot] = (opener, key)  # the opener is held, so its id stays its own
+    return key
 
 
 def _callback_fetch_key(ctx, url):
@@ -4416,73 +4296,57 @@ def _callback_fetch_key(ctx, url):
 
 
 class _CappedOpener:
-    """An opener whose responses end after ``limit`` bytes, so that no more
-    than that is read from the network whatever the body's size."""
+    """An opener whose responses, errors included, hold at most ``limit``
+    bytes of their body: no more is read from the network."""
 
     def __init__(self, opener, limit):
         self._opener = opener
         self._limit = limit
 
     def open(self, request, timeout=None):
+        import io
         import urllib.error
+        import urllib.response
 
         try:
             response = self._opener.open(request, timeout=timeout)
-        except urllib.error.HTTPError as exc:  # an error's body is capped too
+        except urllib.error.HTTPError as exc:
             response = exc
-        return response if response is None else _CappedResponse(response, self._limit)
-
-
-class _CappedResponse:
-    """A response's status, headers and close, and at most ``left`` bytes of its body."""
-
-    def __init__(self, response, left):
-        self._response = response
-        self._left = left
-        self.status = getattr(response, "status", None) or response.getcode()
-        self.headers = getattr(response, "headers", None)
-
-    def getcode(self):
-        return self.status
-
-    def read(self, size=-1):
-        want = self._left if size is None or size < 0 else min(size, self._left)
-        if want <= 0:
-            return b""
-        data = self._response.read(want) or b""
-        self._left -= len(data)
-        return data
-
-    def close(self):
-        close = getattr(self._response, "close", None)
-        if close is not None:
-            close()
-
-
-_CALLBACK_KEYS = _CallbackKeys()
+        if response is None:
+            return None
+        try:
+            body = response.read(self._limit) or b""
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+        status = getattr(response, "status", None) or response.getcode()
+        return urllib.response.addinfourl(io.BytesIO(body), getattr(response, "headers", None), request.full_url,
+                                          status)  # fmt: skip
 
 
 # -- PEM, DER and RSA (pure) -------------------------------------------------
 
 
+def _not_rsa(why):
+    return CallbackError("verify_callback: public key is not an RSA public key (%s)" % why)
+
+
 def _der_next(data, pos, tag, what):
-    """``(start, end)`` of the DER value with ``tag`` at ``pos``; a
-    CallbackError for a wrong tag, a bad or indefinite length, or a value
-    running past the end."""
+    """``(start, end)`` of the DER value with ``tag`` at ``pos``; a CallbackError
+    for a wrong tag, a bad or indefinite length, or a value past the end."""
     if pos + 2 > len(data) or data[pos] != tag:
-        raise CallbackError("verify_callback: public key is not an RSA public key (%s expected)" % what)
+        raise _not_rsa("%s expected" % what)
     length = data[pos + 1]
     pos += 2
-    if length & 0x80:
+    if length & 0x80:  # the long form: 1 to 4 bytes, as few as the length needs
         count = length & 0x7F
-        if not 1 <= count <= 4 or pos + count > len(data) or data[pos] == 0:
-            raise CallbackError("verify_callback: public key is not an RSA public key (bad length of %s)" % what)
         length = int.from_bytes(data[pos:pos + count], "big")
+        if not 1 <= count <= 4 or pos + count > len(data) or data[pos] == 0 or length < 0x80:
+            raise _not_rsa("bad length of %s" % what)
         pos += count
-        if length < 0x80:
-            raise CallbackError("verify_callback: public key is not an RSA public key (bad length of %s)" % what)
     if pos + length > len(data):
-        raise CallbackError("verify_callback: public key is not an RSA public key (%s is cut short)" % what)
+        raise _not_rsa("%s is cut short" % what)
     return pos, pos + length
 
 
@@ -4490,7 +4354,7 @@ def _der_integer(data, pos, what):
     """A positive DER INTEGER at ``pos`` -> ``(value, end)``."""
     start, end = _der_next(data, pos, 0x02, what)
     if start == end or data[start] & 0x80:
-        raise CallbackError("verify_callback: public key is not an RSA public key (%s is not positive)" % what)
+        raise _not_rsa("%s is not positive" % what)
     return int.from_bytes(data[start:end], "big"), end
 
 
@@ -4499,38 +4363,36 @@ def _rsa_public_key(pem):
     with rsaEncryption) or ``RSA PUBLIC KEY`` (PKCS#1); ``k`` is n's byte
     length, ``prefix`` the PKCS#1 v1.5 block before the MD5 digest."""
     text = pem.decode("ascii", "replace") if isinstance(pem, bytes) else str(pem)
-    for label in ("PUBLIC KEY", "RSA PUBLIC KEY"):
-        begin = "-----BEGIN %s-----" % label
-        start = text.find(begin)
-        if start >= 0:
-            end = text.find("-----END %s-----" % label, start)
-            if end < 0:
-                break
-            der = _base64_value("".join(text[start + len(begin):end].split()), "the public key's PEM body")
-            if label == "PUBLIC KEY":  # SEQUENCE { SEQUENCE { OID, NULL }, BIT STRING { RSAPublicKey } }
-                start, end = _der_next(der, 0, 0x30, "SubjectPublicKeyInfo")
-                alg_start, alg_end = _der_next(der, start, 0x30, "AlgorithmIdentifier")
-                oid_start, oid_end = _der_next(der, alg_start, 0x06, "algorithm OID")
-                if der[oid_start:oid_end] != _RSA_OID or der[oid_end:alg_end] not in (b"", b"\x05\x00"):
-                    raise CallbackError("verify_callback: public key is not an RSA key (another algorithm)")
-                bit_start, bit_end = _der_next(der, alg_end, 0x03, "BIT STRING")
-                if bit_start == bit_end or der[bit_start] != 0 or bit_end != end or end != len(der):
-                    raise CallbackError("verify_callback: public key is not an RSA public key (bad BIT STRING)")
-                der = der[bit_start + 1:bit_end]
-            seq_start, seq_end = _der_next(der, 0, 0x30, "RSAPublicKey")
-            n, pos = _der_integer(der, seq_start, "modulus")
-            e, pos = _der_integer(der, pos, "exponent")
-            if pos != seq_end or seq_end != len(der):
-                raise CallbackError("verify_callback: public key is not an RSA public key (extra data)")
-            k = (n.bit_length() + 7) // 8
-            if e < 3 or not e & 1 or e >= n:
-                raise CallbackError("verify_callback: public key is not an RSA public key (bad exponent)")
-            if k < len(_MD5_DIGEST_INFO) + 16 + 11:
-                raise CallbackError("verify_callback: public key of %d bits is too small for an MD5 "
-                                    "signature" % n.bit_length())  # fmt: skip
-            # The encoded block up to the digest, the same for every message.
-            return n, e, k, b"\x00\x01" + b"\xff" * (k - 37) + b"\x00" + _MD5_DIGEST_INFO
-    raise CallbackError("verify_callback: public key is not a PEM PUBLIC KEY or RSA PUBLIC KEY")
+    label = "PUBLIC KEY" if "-----BEGIN PUBLIC KEY-----" in text else "RSA PUBLIC KEY"
+    begin = "-----BEGIN %s-----" % label
+    start = text.find(begin)
+    end = text.find("-----END %s-----" % label, start)
+    if start < 0 or end < 0:
+        raise CallbackError("verify_callback: public key is not a PEM PUBLIC KEY or RSA PUBLIC KEY")
+    der = _base64_value("".join(text[start + len(begin):end].split()), "the public key's PEM body")
+    if label == "PUBLIC KEY":  # SEQUENCE { SEQUENCE { OID, NULL }, BIT STRING { RSAPublicKey } }
+        start, end = _der_next(der, 0, 0x30, "SubjectPublicKeyInfo")
+        alg_start, alg_end = _der_next(der, start, 0x30, "AlgorithmIdentifier")
+        oid_start, oid_end = _der_next(der, alg_start, 0x06, "algorithm OID")
+        if der[oid_start:oid_end] != _RSA_OID or der[oid_end:alg_end] not in (b"", b"\x05\x00"):
+            raise _not_rsa("another algorithm")
+        bit_start, bit_end = _der_next(der, alg_end, 0x03, "BIT STRING")
+        if bit_start == bit_end or der[bit_start] != 0 or bit_end != end or end != len(der):
+            raise _not_rsa("bad BIT STRING")
+        der = der[bit_start + 1:bit_end]
+    seq_start, seq_end = _der_next(der, 0, 0x30, "RSAPublicKey")
+    n, pos = _der_integer(der, seq_start, "modulus")
+    e, pos = _der_integer(der, pos, "exponent")
+    if pos != seq_end or seq_end != len(der):
+        raise _not_rsa("extra data")
+    if e < 3 or not e & 1 or e >= n:
+        raise _not_rsa("bad exponent")
+    k = (n.bit_length() + 7) // 8
+    if k < len(_MD5_DIGEST_INFO) + 16 + 11:
+        raise CallbackError("verify_callback: public key of %d bits is too small for an MD5 signature"
+                            % n.bit_length())  # fmt: skip
+    # The encoded block up to the digest, the same for every message.
+    return n, e, k, b"\x00\x01" + b"\xff" * (k - 37) + b"\x00" + _MD5_DIGEST_INFO
 
 
 def _rsa_md5_verify(key, signature, message):
