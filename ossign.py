@@ -736,24 +736,14 @@ class Credentials:
 
 
 class Context:
-    """The hooks through which ossign touches the outside world.
-
-    Every argument is optional; ``None`` means the real thing:
-
-    - ``opener``: an object with ``open(request, timeout=...)`` such as a
-      :class:`urllib.request.OpenerDirector`. The default speaks only HTTP and
-      HTTPS and never sends metadata requests through a proxy.
-    - ``read_file(path) -> bytes``: raises :class:`OSError` when it cannot.
-    - ``environ``: a mapping; the default is :data:`os.environ`, read at each
-      resolution.
-    - ``home_dir``: what ``~`` means.
-    - ``clock() -> float``: epoch seconds, for signing time and cache expiry.
-      A given clock also measures how long an HTTP call has taken (so a fake
-      clock drives timeouts); the default measures that with
-      :func:`time.monotonic`, which a change of the system time cannot move.
-    - ``timeout``: seconds for each HTTP call a provider makes (default 3).
-    - ``run_command(argv, timeout) -> (returncode, stdout, stderr)``: runs an
-      external command without a shell and kills it at the timeout.
+    """The hooks through which ossign touches the outside world, each one
+    optional, ``None`` meaning the real thing (docs/credentials.md): ``opener``
+    (``open(request, timeout=...)``), ``read_file(path) -> bytes``,
+    ``environ``, ``home_dir`` (what ``~`` means), ``clock() -> float`` (epoch
+    seconds; a given clock also times HTTP calls, so a fake one drives
+    timeouts; the default times them with :func:`time.monotonic`), ``timeout``
+    (seconds for each HTTP call, default 3) and ``run_command(argv, timeout)
+    -> (returncode, stdout, stderr)``.
     """
 
     __slots__ = ("_opener", "_read_file", "_environ", "_home_dir", "clock", "timeout", "_run_command", "_monotonic")
@@ -769,8 +759,7 @@ class Context:
         self._environ = environ
         self._home_dir = home_dir
         self.clock = clock or time.time
-        # The clock deadlines are measured with (see the class docstring).
-        self._monotonic = clock or time.monotonic
+        self._monotonic = clock or time.monotonic  # what HTTP deadlines are measured with
         self.timeout = float(timeout) if timeout is not None else _DEFAULT_TIMEOUT
         self._run_command = run_command
 
@@ -813,11 +802,9 @@ class Context:
 
 
 def _read_real_file(path):
-    """Read at most ``_MAX_READ + 1`` bytes: a huge file is an error, not a hang.
-
-    Opened without blocking and refused unless it is a regular file: opening
-    a FIFO would wait for a writer for ever, and a device never ends.
-    """
+    """At most ``_MAX_READ + 1`` bytes of a regular file (a huge file is an
+    error, not a hang), opened without blocking: a FIFO would wait for a
+    writer for ever, and a device never ends."""
     import stat
 
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -828,20 +815,18 @@ def _read_real_file(path):
 
 
 class _OutputTooLarge(Exception):
-    """An external command printed more than ``_MAX_READ`` bytes; the
-    argument names the stream."""
+    """A command printed more than ``_MAX_READ`` bytes on the stream named."""
 
 
 def _run_real_command(argv, timeout):
     """Run ``argv`` without a shell; kill its whole process group at the timeout
     or when it prints more than ``_MAX_READ`` bytes on stdout or stderr."""
+    import signal
     import subprocess
 
     posix = os.name == "posix"
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=posix,
-    )  # fmt: skip
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=posix)  # fmt: skip
     try:
         if posix:
             out, err = _collect_output(proc, timeout)
@@ -853,8 +838,6 @@ def _run_real_command(argv, timeout):
     except BaseException:
         # The command's own children would keep the pipes open: kill the group.
         if posix:
-            import signal
-
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
@@ -876,8 +859,7 @@ def _collect_output(proc, timeout):
     import subprocess
 
     deadline = time.monotonic() + timeout
-    streams = {proc.stdout.fileno(): ("stdout", []), proc.stderr.fileno(): ("stderr", [])}
-    sizes = dict.fromkeys(streams, 0)
+    streams = {proc.stdout.fileno(): ("stdout", bytearray()), proc.stderr.fileno(): ("stderr", bytearray())}
     with selectors.DefaultSelector() as selector:
         for fd in streams:
             selector.register(fd, selectors.EVENT_READ)
@@ -887,29 +869,25 @@ def _collect_output(proc, timeout):
                 raise subprocess.TimeoutExpired(proc.args, timeout)
             for key, _ in selector.select(remaining):
                 data = os.read(key.fd, 65536)
+                name, output = streams[key.fd]
+                output.extend(data)
                 if not data:
                     selector.unregister(key.fd)
-                    continue
-                sizes[key.fd] += len(data)
-                name, chunks = streams[key.fd]
-                if sizes[key.fd] > _MAX_READ:
+                elif len(output) > _MAX_READ:
                     raise _OutputTooLarge(name)
-                chunks.append(data)
     proc.wait(max(deadline - time.monotonic(), 0.001))
     proc.stdout.close()
     proc.stderr.close()
-    out, err = (b"".join(chunks) for _, chunks in streams.values())
-    return out, err
+    return tuple(bytes(output) for _, output in streams.values())
 
 
 def _default_opener():
-    """An opener for HTTP and HTTPS only (no file:, ftp:, data:), HTTP alone
-    on a Python built without :mod:`ssl`.
-
-    A request that ``_fetch`` marks with a deadline has every read of its
-    answer, status line and headers included, bounded by that one deadline
-    (a per-read socket timeout lets a server that sends a byte every 0.3 s
-    hold a call for ever); one marked direct never goes through a proxy.
+    """An opener for HTTP and HTTPS only (HTTP alone without :mod:`ssl`) that
+    follows no redirect (one to another host or scheme could carry a token
+    elsewhere: a 3xx comes back as its status). A request that ``_fetch``
+    marks with a deadline has every read of its answer bounded by that one
+    deadline (a per-read socket timeout lets a server that sends a byte every
+    0.3 s hold a call for ever); one marked direct never goes through a proxy.
     """
     import functools
     import http.client
@@ -919,15 +897,12 @@ def _default_opener():
 
     class _DeadlineReader(io.RawIOBase):
         # The socket's reads, each with what is left of the deadline as its timeout.
-        def __init__(self, sock, deadline):
+        def __init__(self, sock, raw, deadline):
             super().__init__()
-            self._sock, self._raw, self._deadline = sock, sock.makefile("rb", buffering=0), deadline
+            self._sock, self._raw, self._deadline = sock, raw, deadline
 
         def readable(self):
             return True
-
-        def fileno(self):
-            return self._raw.fileno()
 
         def readinto(self, buffer):
             remaining = self._deadline - time.monotonic()
@@ -940,72 +915,48 @@ def _default_opener():
             self._raw.close()
             super().close()
 
-    class _DeadlineSocket:
-        # What HTTPResponse asks of its socket: makefile("rb").
-        def __init__(self, sock, deadline):
-            self._sock, self._deadline = sock, deadline
-
-        def makefile(self, mode, *args, **kwargs):
-            return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
-
     class _DeadlineResponse(http.client.HTTPResponse):
         def __init__(self, sock, *args, deadline, **kwargs):
-            super().__init__(_DeadlineSocket(sock, deadline), *args, **kwargs)
+            super().__init__(sock, *args, **kwargs)
+            # The reads of the sock.makefile("rb") it made, through the deadline.
+            self.fp = io.BufferedReader(_DeadlineReader(sock, self.fp.detach(), deadline))
 
-    def connection(cls, req):
-        deadline = getattr(req, "_ossign_deadline", None)
-        if deadline is None:
-            return cls
+    class _Deadlines:
+        # Mixed into the HTTP(S) handlers: a request that _fetch marked with
+        # a deadline connects, and reads its answer, within it.
+        def do_open(self, http_class, req, **kwargs):
+            deadline = getattr(req, "_ossign_deadline", None)
 
-        def connect(host, **kwargs):
-            kwargs["timeout"] = max(min(kwargs.get("timeout") or 1e9, deadline - time.monotonic()), 0.001)
-            conn = cls(host, **kwargs)
-            conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
-            return conn
+            def connect(host, **options):
+                options["timeout"] = max(min(options.get("timeout") or 1e9, deadline - time.monotonic()), 0.001)
+                conn = http_class(host, **options)
+                conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
+                return conn
 
-        return connect
+            return super().do_open(http_class if deadline is None else connect, req, **kwargs)
 
-    class _HTTP(urllib.request.HTTPHandler):
-        def http_open(self, req):
-            return self.do_open(connection(http.client.HTTPConnection, req), req)
-
-    class _Redirect(urllib.request.HTTPRedirectHandler):
-        # Credential services never redirect; a redirect to another host or
-        # scheme could carry a token elsewhere, so none is followed.
-        def redirect_request(self, req, fp, code, msg, headers, newurl):
-            return None
+    class _HTTP(_Deadlines, urllib.request.HTTPHandler):
+        pass
 
     class _Proxy(urllib.request.ProxyHandler):
-        # Metadata requests (marked direct) and loopback ones never go
-        # through a proxy.
+        # Metadata requests (marked direct) and loopback ones never go through a proxy.
         def proxy_open(self, req, proxy, type):  # noqa: A002 (urllib's name)
-            host = req.host
-            host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
-            if getattr(req, "_ossign_direct", False) or host.lower() in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
+            host = _hostname(req.host).lower()
+            if getattr(req, "_ossign_direct", False) or host in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
                 return None
             return super().proxy_open(req, proxy, type)
 
-    handlers = [_Proxy(), _HTTP()]
+    handlers = [_Proxy(), _HTTP(), urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()]
     if hasattr(urllib.request, "HTTPSHandler"):  # missing when Python has no ssl
 
-        class _HTTPS(urllib.request.HTTPSHandler):
-            def https_open(self, req):
-                return self.do_open(connection(http.client.HTTPSConnection, req), req, context=self._context)
+        class _HTTPS(_Deadlines, urllib.request.HTTPSHandler):
+            pass
 
         handlers.append(_HTTPS())
     opener = urllib.request.OpenerDirector()
-    for handler in handlers + [urllib.request.HTTPDefaultErrorHandler(), _Redirect(),
-                               urllib.request.HTTPErrorProcessor()]:  # fmt: skip
+    for handler in handlers:
         opener.add_handler(handler)
     return opener
-
-
-def _has_ssl():
-    try:
-        import ssl  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _strip_query(url):
@@ -1022,58 +973,54 @@ def _strip_userinfo(url):
     return scheme + sep + "****@" + netloc.rpartition("@")[2] + slash + path
 
 
-def _is_local_host(host):
-    """True for a loopback or link-local address, or ``localhost``."""
-    import ipaddress
-
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_link_local
+def _hostname(netloc):
+    """The host of ``[userinfo@]host[:port]``; an IPv6 literal keeps its brackets."""
+    host = netloc.rpartition("@")[2]
+    return host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
 
 
 def _require_https(url, source, what):
     """Credentials travel over https, except to loopback and link-local hosts
-    (botocore's rule for container credentials)."""
-    if url[:7].lower() == "http://":
-        host = url[7:].split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
-        host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
-        if not _is_local_host(host):
-            raise _cred_error(source, "%s %s is plain http to a host that is not loopback or link-local; "
-                              "use https" % (what, _strip_query(url)))  # fmt: skip
+    and ``localhost`` (botocore's rule for container credentials)."""
+    import ipaddress
+
+    if url[:7].lower() != "http://":
+        return
+    host = _hostname(url[7:].split("/", 1)[0].split("?", 1)[0]).strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        address = None
+    if address is None or not (address.is_loopback or address.is_link_local):
+        raise _cred_error(source, "%s %s is plain http to a host that is not loopback or link-local; "
+                          "use https" % (what, _strip_query(url)))  # fmt: skip
 
 
 _RETRY_AFTER = threading.local()  #: Retry-After of this thread's last _fetch
 
 
 def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
-    """One HTTP call through ``ctx.opener`` -> ``(status, body)``; ``data``:
-    the request body (bytes).
-
-    HTTP errors (raised or returned) come back as a status; no answer at all
-    raises :class:`_TransportError`. One deadline, the context's timeout from
-    now, covers the whole call with the default opener (connect, status line,
-    headers, body); the body is read at most ``_MAX_READ`` bytes. ``direct``:
-    never through a proxy (the metadata service). Nothing is chained to the
-    errors raised (an ``http.client`` error can quote the whole URL).
-    """
+    """One HTTP call through ``ctx.opener`` -> ``(status, body)``, an HTTP
+    error being a status and no answer a :class:`_TransportError`; at most
+    ``_MAX_READ`` bytes of body, all within the context's timeout with the
+    default opener. ``direct``: never through a proxy. Nothing is chained to
+    the errors raised (an ``http.client`` error can quote the URL)."""
     import http.client
     import urllib.error
     import urllib.request
 
     safe_url = _strip_query(url)
+    failed = "%s %s failed" % (method, safe_url)
     lowered = url[:8].lower()
     if not lowered.startswith(("http://", "https://")):
         # Credential services speak HTTP(S) only: never read a file: or ftp: URL.
         scheme = url.split(":", 1)[0] if ":" in url else ""
         raise _cred_error(source, "only http:// and https:// URLs are fetched, not %s:" % _excerpt(scheme, 16))
-    if lowered.startswith("https://") and not _has_ssl():
-        raise _cred_error(source, "%s %s failed" % (method, safe_url),
-                          "this Python has no ssl module, so https:// URLs cannot be fetched", _TransportError)
+    if lowered.startswith("https://") and not hasattr(http.client, "HTTPSConnection"):  # no ssl module
+        raise _cred_error(source, failed, "this Python has no ssl module, so https:// URLs cannot be fetched",
+                          _TransportError)  # fmt: skip
     deadline = ctx._monotonic() + ctx.timeout
     _RETRY_AFTER.value = None
     _logger().debug("%s: %s %s", source, method, safe_url)
@@ -1088,12 +1035,12 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
         except urllib.error.HTTPError as exc:
             response = exc
         if response is None:  # an OpenerDirector with no handler for the scheme
-            raise _cred_error(source, "%s %s failed" % (method, safe_url), "the opener returned no response",
-                              _TransportError)  # fmt: skip
+            raise _cred_error(source, failed, "the opener returned no response", _TransportError)
         status = getattr(response, "status", None) or response.getcode()
         try:
             body = _read_bounded(response, ctx._monotonic, deadline, source, method, safe_url)
-            _RETRY_AFTER.value = _retry_after(response) if isinstance(status, int) and status >= 400 else None
+            if isinstance(status, int) and status >= 400:
+                _RETRY_AFTER.value = _retry_after(response)
         finally:
             close = getattr(response, "close", None)
             if close is not None:
@@ -1106,8 +1053,7 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
         text = _scrub(str(reason), [url.partition("?")[2]] + list((headers or {}).values()))
         if isinstance(exc, http.client.HTTPException) or isinstance(reason, http.client.HTTPException):
             text = type(reason).__name__  # BadStatusLine, InvalidURL, ...: their text quotes what they got
-        failure = _cred_error(source, "%s %s failed" % (method, safe_url),
-                              "%s: %s" % (type(exc).__name__, _excerpt(text, 120)), _TransportError)  # fmt: skip
+        failure = _cred_error(source, failed, "%s: %s" % (type(exc).__name__, _excerpt(text, 120)), _TransportError)
     if failure is not None:
         failure.__context__ = None  # nothing from the opener stays attached
         raise failure
@@ -1118,54 +1064,54 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
 def _retry_after(response):
     """A response's ``Retry-After`` in seconds (the delta form), or ``None``."""
     headers = getattr(response, "headers", None)
-    value = headers.get("Retry-After") if headers is not None and hasattr(headers, "get") else None
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return float(value.strip())
-    return None
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    value = value.strip() if isinstance(value, str) else ""
+    return float(value) if value.isdigit() and value.isascii() else None
 
 
 def _read_bounded(response, monotonic, deadline, source, method, url):
     """At most ``_MAX_READ`` bytes of a response, in chunks while the deadline
-    holds. A ``read`` without ``read1`` is called once, with a size if it
-    takes one: a stand-in may ignore the size, or take none."""
+    holds. A stand-in without ``read1`` is read once, with a size if its
+    ``read`` takes one."""
     read1 = getattr(response, "read1", None)
-    if read1 is None:
-        try:
-            body = response.read(_MAX_READ + 1)
-        except TypeError:
-            body = response.read()
-        body = body or b""
-        if len(body) > _MAX_READ:
-            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
-        return bytes(body)
     chunks, size = [], 0
     while True:
-        if monotonic() > deadline:
-            raise _cred_error(source, "%s %s timed out reading the response" % (method, url),
-                              cls=_TransportError)  # fmt: skip
-        chunk = read1(65536)
-        if not chunk:
+        if read1 is None:
+            try:
+                chunk = response.read(_MAX_READ + 1)
+            except TypeError:
+                chunk = response.read()
+            chunk = bytes(chunk or b"")
+        elif monotonic() > deadline:
+            raise _cred_error(source, "%s %s timed out reading the response" % (method, url), cls=_TransportError)
+        else:
+            chunk = read1(65536)
+        size += len(chunk)
+        if size > _MAX_READ:
+            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
+        if not chunk and read1 is not None:
             missing = getattr(response, "length", None)  # http.client's count of body bytes still due
             if isinstance(missing, int) and missing > 0:
                 raise _cred_error(source, "%s %s failed" % (method, url),
                                   "IncompleteRead: the response ended %d bytes short" % missing, _TransportError)
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > _MAX_READ:
-            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
         chunks.append(chunk)
-        if len(chunk) > 65536:  # a read1 that ignores its size returned everything
+        # The end: the stand-in's one read, an empty read, or a read1 that ignored its size.
+        if read1 is None or not chunk or len(chunk) > 65536:
             return b"".join(chunks)
 
 
 def _http_error(source, method, url, status, body):
     """A non-2xx answer as a CredentialError with a short excerpt of the body."""
+    import json
+
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        data = None
     detail = "HTTP %s" % status
-    data = _loads(body)
     if isinstance(data, dict) and (data.get("Code") or data.get("Message")):
-        detail += ", Code=%s, Message=%s" % (
-            _excerpt(data.get("Code", ""), 60), _excerpt(data.get("Message", ""), 160),
-        )  # fmt: skip
+        detail += ", Code=%s, Message=%s" % (_excerpt(data.get("Code", ""), 60),
+                                             _excerpt(data.get("Message", ""), 160))  # fmt: skip
         if data.get("RequestId"):
             detail += ", RequestId=%s" % _excerpt(data["RequestId"], 60)
     elif body:
@@ -1173,19 +1119,6 @@ def _http_error(source, method, url, status, body):
     error = _cred_error(source, "%s %s returned %s" % (method, _strip_query(url), detail))
     error._retry_after = getattr(_RETRY_AFTER, "value", None)  # the cache backs off at least this long
     return error
-
-
-def _loads(body):
-    """JSON from bytes, or ``None`` when it is not JSON."""
-    import json
-
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-
-
-_NOT_JSON = object()
 
 
 def _json_object(body, source, what, noun="response"):
@@ -1203,11 +1136,12 @@ def _json_object(body, source, what, noun="response"):
         raise _cred_error(source, "%s: %s is not UTF-8" % (what, noun))
     if not text.strip():
         raise _cred_error(source, "%s: empty %s" % (what, noun))
+    line = None
     try:
-        data, line = json.loads(text), None
+        data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        data, line = _NOT_JSON, getattr(exc, "lineno", "?")
-    if data is _NOT_JSON:
+        line = getattr(exc, "lineno", "?")
+    if line is not None:
         kind = "HTML" if text.lstrip()[:1] == "<" else "not valid JSON"
         detail = None if noun == "response" else "line %s" % line
         raise _cred_error(source, "%s: %s is %s" % (what, noun, kind), detail)
@@ -1218,11 +1152,9 @@ def _json_object(body, source, what, noun="response"):
 
 
 def _read_text(ctx, path, source, required, warn_shared=True):
-    """Read a UTF-8 file through ``ctx.read_file``.
-
-    Returns ``None`` when the file is missing and not ``required`` (a default
-    path); every other failure is a CredentialError naming the path.
-    """
+    """A UTF-8 file (a BOM dropped) read through ``ctx.read_file``; ``None``
+    when it is missing and not ``required`` (a default path). Any other
+    failure is a CredentialError naming the path."""
     try:
         data = ctx.read_file(path)
     except FileNotFoundError:
@@ -1234,10 +1166,8 @@ def _read_text(ctx, path, source, required, warn_shared=True):
                           exc.strerror or exc)) from exc  # fmt: skip
     if len(data) > _MAX_READ:
         raise _cred_error(source, "%s is larger than %d bytes" % (path, _MAX_READ))
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # a BOM, as Windows editors write
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None  # raised below: the error's context would hold the file
     if text is None:
@@ -1279,18 +1209,15 @@ def _refuse_if_others_can_write(path, source):
 
 
 def _expand_home(ctx, path):
-    """Expand a leading ``~`` with ``ctx.home_dir``."""
-    if path == "~" or path.startswith("~/") or path.startswith("~\\"):
-        home = ctx.home_dir
-        if home is None:
-            return None
-        return os.path.join(home, path[2:]) if len(path) > 1 else home
-    return path
+    """Expand a leading ``~`` with ``ctx.home_dir``; ``None`` without a home."""
+    if path != "~" and not path.startswith(("~/", "~\\")):
+        return path
+    home = ctx.home_dir
+    return home if home is None or path == "~" else os.path.join(home, path[2:])
 
 
 def _home_path(ctx, relative):
-    home = ctx.home_dir
-    return None if home is None else os.path.join(home, relative)
+    return _expand_home(ctx, "~/" + relative)
 
 
 # ==== Credential providers ==================================================
@@ -2239,8 +2166,8 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 #
 # Theory of operation.
 #
-# The cache holds one immutable _Entry: the credentials and three instants
-# derived from their expiration E when they were fetched:
+# The cache holds one immutable _Entry: the credentials, their expiry E and
+# two instants derived from it when they were fetched:
 #
 #     advisory_at  = E - advisory window     (default 600 s)
 #     mandatory_at = E - mandatory window    (default 120 s)
@@ -2252,18 +2179,14 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 # A caller needs credentials valid until a deadline (now + 10 s for a header
 # signature, the expiry of a presigned URL). With the entry E and the clock:
 #
-#   fresh       now < advisory_at, deadline < E   return the entry, no lock
-#   advisory    now < mandatory_at, deadline < E  one caller refreshes while
-#                                                 the others return the entry;
-#                                                 a failure keeps the entry and
-#                                                 waits _ADVISORY_RETRY seconds
-#                                                 before the next attempt
-#   mandatory   otherwise (or no entry)           callers wait for one refresh
-#                                                 (single flight) and all get
-#                                                 its result; on failure they
-#                                                 keep the entry if it still
-#                                                 covers their deadline, else
-#                                                 they raise its error
+#   fresh      now < advisory_at, deadline < E: return the entry, no lock.
+#   advisory   now < mandatory_at, deadline < E: one caller refreshes while
+#              the others return the entry; a failure keeps the entry and
+#              waits _ADVISORY_RETRY seconds before the next attempt.
+#   mandatory  otherwise (or no entry): callers wait for one refresh (single
+#              flight) and all get its result; on failure they keep the
+#              entry if it still covers their deadline, else they raise its
+#              error, and the next refresh waits (_back_off).
 #
 # Entries are replaced as a whole by one assignment, so a reader on the fast
 # path sees either the old or the new credentials, never a mix, and takes no
@@ -2272,18 +2195,12 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 _Entry = namedtuple("_Entry", "credentials expires_at advisory_at mandatory_at")
 
 
+def _covers(entry, need):
+    return entry is not None and (entry.expires_at is None or need < entry.expires_at)
+
+
 class _ShortCredentials(CredentialError):
     """Credentials exist but expire before the caller's deadline."""
-
-
-def _fresh_copy(error):
-    """The same error as a new object, without traceback or context (its
-    cause kept: a provider's own exception, for its author)."""
-    import copy
-
-    fresh = copy.copy(error)
-    fresh.__cause__ = error.__cause__
-    return fresh
 
 
 def _seconds(value, name):
@@ -2297,11 +2214,9 @@ def _seconds(value, name):
 class CredentialCache:
     """A thread-safe cache in front of a provider; itself a provider.
 
-    Credentials without expiration are kept until :meth:`invalidate`. Inside
-    ``advisory_refresh`` seconds before expiry one thread refreshes while the
-    others keep signing with the current credentials (a failed refresh keeps
-    them); inside ``mandatory_refresh`` seconds, or once expired, callers wait
-    for a single refresh and all get its result. Share one cache between
+    Inside ``advisory_refresh`` seconds before expiry one thread refreshes
+    while the others keep signing; inside ``mandatory_refresh`` seconds, or
+    once expired, callers wait for a single refresh. Share one cache between
     signers to share the credentials.
     """
 
@@ -2320,7 +2235,7 @@ class CredentialCache:
         self._cond = threading.Condition(threading.Lock())
         self._refreshing = False
         self._generation = 0  # counts finished refreshes
-        self._outcome = None  # (credentials, error) of the last refresh
+        self._outcome = None  # (entry, error) of the last refresh
         self._retry_at = float("-inf")
         # After a refresh that left a caller without credentials (an error,
         # or credentials too short for its deadline), callers that the entry
@@ -2347,28 +2262,31 @@ class CredentialCache:
         ctx = self._ctx()
         now = ctx.clock()
         need = now if valid_until is None else _to_epoch(valid_until, "valid_until")
-        return self._get(need, now, ctx)
+        return self.get_for_signing(need, now, ctx)
 
     def provide(self, context: Optional[Context] = None) -> Credentials:
         """The provider interface: credentials valid now."""
         ctx = self._ctx(context)
         now = ctx.clock()
-        return self._get(now, now, ctx)
+        return self.get_for_signing(now, now, ctx)
 
     def get_for_signing(self, valid_until: float, now: float, context: Optional[Context] = None) -> Credentials:
-        """:meth:`get` for a caller that has read the clock already, as a
-        signer does once per signature: credentials valid until
-        ``valid_until``, judged at ``now`` (both epoch seconds). ``context``
-        serves a refresh when the cache was made without one.
-        """
-        creds = self.peek(valid_until, now)
-        return creds if creds is not None else self._get(valid_until, now, self._ctx(context))
+        """:meth:`get` for a caller that has read the clock already (epoch
+        seconds); ``context`` serves a refresh when the cache has none."""
+        # peek()'s test written out again: the signing hot path makes one call.
+        entry = self._entry  # one read: no lock on the fast path
+        if entry is not None:
+            expires_at = entry.expires_at
+            if expires_at is None or (now < entry.advisory_at and valid_until < expires_at):
+                return entry.credentials
+            if now < entry.mandatory_at and valid_until < expires_at:
+                return self._advisory(entry, valid_until, now, self._ctx(context))
+        return self._mandatory(valid_until, self._ctx(context))
 
     def peek(self, valid_until: float, now: float) -> Optional[Credentials]:
         """The cached credentials when they serve until ``valid_until`` with
-        no refresh due at ``now`` (epoch seconds), else ``None``. Never calls
-        the provider and never waits: an event loop asks this before it
-        decides to move a refresh to a worker thread.
+        no refresh due at ``now``, else ``None``; never calls the provider or
+        waits (an event loop asks this before moving a refresh to a thread).
         """
         entry = self._entry  # one read: no lock
         if entry is not None and (entry.expires_at is None or (
@@ -2384,32 +2302,18 @@ class CredentialCache:
             self._backoff_until = float("-inf")
             self._failures = 0
 
-    def _get(self, need, now, ctx):
-        entry = self._entry  # one read: no lock on the fast path
-        if entry is not None:
-            expires_at = entry.expires_at
-            if expires_at is None:
-                return entry.credentials
-            if need < expires_at:
-                if now < entry.advisory_at:
-                    return entry.credentials
-                if now < entry.mandatory_at:
-                    return self._advisory(entry, need, now, ctx)
-        return self._mandatory(need, ctx)
-
     def _advisory(self, entry, need, now, ctx):
         with self._cond:
             if self._refreshing or now < self._retry_at or self._entry is not entry:
                 return entry.credentials  # someone else refreshes, or backing off
             self._refreshing = True
-        creds, error = self._refresh(ctx)
+        fresh, error = self._refresh(ctx)
         if error is not None:
             _logger().warning("%s: advisory credential refresh failed, keeping the current credentials: %s",
                               _source_of(self.provider), error)  # fmt: skip
             with self._cond:
                 self._retry_at = now + _ADVISORY_RETRY
-            return entry.credentials
-        return creds if creds._expires_at is None or need < creds._expires_at else entry.credentials
+        return fresh.credentials if _covers(fresh, need) else entry.credentials
 
     def _mandatory(self, need, ctx):
         with self._cond:
@@ -2422,26 +2326,24 @@ class CredentialCache:
                 while self._refreshing and self._generation == generation:
                     left = end - time.monotonic()
                     if left <= 0:
+                        source = _source_of(self.provider)
                         return self._settle(None, CredentialError(
                             "%s: gave up after %g s waiting for the credential refresh under way in "
-                            "another thread" % (_source_of(self.provider), limit), _source_of(self.provider)), need)
+                            "another thread" % (source, limit), source), need)  # fmt: skip
                     self._cond.wait(left)
-                creds, error = self._outcome
-                return self._settle(creds, error, need)
+                return self._settle(*self._outcome, need)
             entry = self._entry
             now = ctx.clock()
-            if entry is not None and (entry.expires_at is None or (
-                    need < entry.expires_at and now < entry.mandatory_at)):  # fmt: skip
+            if _covers(entry, need) and (entry.expires_at is None or now < entry.mandatory_at):
                 return entry.credentials  # refreshed while we took the lock
             if now < self._backoff_until:
-                creds, error = self._outcome
-                return self._settle(creds, error, need)  # a recent failure: not asked again yet
+                return self._settle(*self._outcome, need)  # a recent failure: not asked again yet
             self._refreshing = True
-        creds, error = self._refresh(ctx)
+        fresh, error = self._refresh(ctx)
         with self._cond:
-            if error is not None or not (creds._expires_at is None or need < creds._expires_at):
+            if not _covers(fresh, need):
                 self._back_off(ctx.clock(), error)
-            return self._settle(creds, error, need)
+            return self._settle(fresh, error, need)
 
     def _back_off(self, now, error):
         """Wait before the next refresh: 1, 2, 4 ... 60 s with jitter, or the
@@ -2457,73 +2359,69 @@ class CredentialCache:
             delay *= random.uniform(0.5, 1.0)
         self._backoff_until = now + delay
 
-    def _settle(self, creds, error, need):
-        """Outcome of a refresh -> this caller's credentials or error (lock held)."""
-        if error is None and (creds._expires_at is None or need < creds._expires_at):
-            return creds
-        entry = self._entry
-        if entry is not None and (entry.expires_at is None or need < entry.expires_at):
-            return entry.credentials  # still good for this caller's deadline
+    def _settle(self, fresh, error, need):
+        """A refresh's ``(entry, error)`` -> this caller's credentials or error (lock held)."""
+        for entry in (fresh, self._entry):  # the current entry may still cover this deadline
+            if _covers(entry, need):
+                return entry.credentials
         if error is not None:
-            # A copy for each caller: raising the one stored error again and
-            # again would grow its traceback, and it carries no chain.
-            raise _fresh_copy(error)
-        creds = creds if creds is not None else entry.credentials
-        short = _ShortCredentials(
-            "%s: credentials expire at %s, before they are needed (%s)"
-            % (_source_of(self.provider), creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
-               datetime.fromtimestamp(need, _UTC).strftime("%Y-%m-%dT%H:%M:%SZ")),
-            _source_of(self.provider),
-        )  # fmt: skip
-        short.expires_at = creds._expires_at
+            import copy
+
+            # A copy for each caller, without traceback or context (its cause
+            # kept: a provider's own exception, for its author): raising the
+            # one stored error again and again would grow its traceback.
+            copied = copy.copy(error)
+            copied.__cause__ = error.__cause__
+            raise copied
+        source = _source_of(self.provider)
+        short = _ShortCredentials("%s: credentials expire at %s, before they are needed (%s)"
+                                  % (source, _iso_zulu(fresh.expires_at), _iso_zulu(need)), source)  # fmt: skip
+        short.expires_at = fresh.expires_at
         raise short
 
     def _refresh(self, ctx):
-        """Call the provider once (lock not held) and publish the outcome."""
-        creds = error = None
+        """Call the provider once (lock not held); publish and return ``(entry, error)``."""
         source = _source_of(self.provider)
+        fresh = None
+        # Published if the provider never returns: a KeyboardInterrupt or
+        # SystemExit goes on up, but the waiters are released and the next
+        # call refreshes.
+        error = CredentialError("%s: the credential refresh was interrupted" % source, source)
         try:
             creds = self.provider.provide(ctx)
             if creds is None:
-                error = CredentialError("%s: no credentials found" % source, source)
-            elif not isinstance(creds, Credentials):
-                error = CredentialError("%s: provider returned %s, not Credentials"
-                                        % (source, type(creds).__name__), source)  # fmt: skip
+                raise CredentialError("%s: no credentials found" % source, source)
+            if not isinstance(creds, Credentials):
+                raise CredentialError("%s: provider returned %s, not Credentials" % (source, type(creds).__name__),
+                                      source)  # fmt: skip
+            now = ctx.clock()
+            entry = self._make_entry(creds, now)
+            if entry.expires_at is not None and entry.expires_at <= now:
+                raise CredentialError("%s: provider returned credentials that already expired at %s"
+                                      % (source, _iso_zulu(entry.expires_at)), source)  # fmt: skip
+            fresh, error = entry, None
         except CredentialError as exc:
             error = exc
         except Exception as exc:  # a provider's bug must not wedge the cache
             error = CredentialError("%s: provider raised %s" % (source, type(exc).__name__), source)
             error.__cause__ = exc
         finally:
-            if creds is None and error is None:
-                # KeyboardInterrupt, SystemExit, GeneratorExit: it goes on up,
-                # but the waiters are released and the next call refreshes.
-                with self._cond:
-                    self._outcome = (None, CredentialError("%s: the credential refresh was interrupted"
-                                                           % source, source))  # fmt: skip
-                    self._refreshing = False
-                    self._generation += 1
-                    self._cond.notify_all()
-        now = ctx.clock()
-        if error is None and creds._expires_at is not None and creds._expires_at <= now:
-            error = CredentialError("%s: provider returned credentials that already expired at %s"
-                                    % (source, creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")), source)  # fmt: skip
-        with self._cond:
-            if error is None:
-                self._entry = self._make_entry(creds, now)
-                self._retry_at = float("-inf")
-                if creds._expires_at is None or creds._expires_at > now + self.mandatory_refresh:
-                    self._failures = 0
-            self._outcome = (None, error) if error is not None else (creds, None)
-            self._refreshing = False
-            self._generation += 1
-            self._cond.notify_all()
-        return (None, error) if error is not None else (creds, None)
+            with self._cond:
+                if fresh is not None:
+                    self._entry = fresh
+                    self._retry_at = float("-inf")
+                    if fresh.expires_at is None or fresh.expires_at > now + self.mandatory_refresh:
+                        self._failures = 0
+                self._outcome = (fresh, error)
+                self._refreshing = False
+                self._generation += 1
+                self._cond.notify_all()
+        return fresh, error
 
     def _make_entry(self, creds, now):
-        expires_at = creds._expires_at
-        if expires_at is None:
+        if creds.expiration is None:
             return _Entry(creds, None, None, None)
+        expires_at = creds.expiration.timestamp()
         life = expires_at - now
         advisory = min(self.advisory_refresh, life / 2)
         mandatory = min(self.mandatory_refresh, life / 4)
