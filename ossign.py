@@ -79,8 +79,7 @@ def _logger():
 
 # ==== Constants and tables ==================================================
 
-# Environment variables, one constant each: a typo in a name is a NameError,
-# a typo in a string literal silently reads nothing.
+# One constant per environment variable: a typo in a name is a NameError.
 ENV_ACCESS_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
 ENV_SECURITY_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
@@ -107,8 +106,7 @@ ENV_VPC_ENDPOINT_ENABLED = "ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED"
 ENV_OIDC_PROVIDER_ARN = "ALIBABA_CLOUD_OIDC_PROVIDER_ARN"
 ENV_OIDC_TOKEN_FILE = "ALIBABA_CLOUD_OIDC_TOKEN_FILE"
 
-#: Every environment variable ossign reads, with what it means (the CLI's
-#: ``--help`` and the README list these).
+#: Every environment variable ossign reads, with what it means (``--help`` lists them).
 ENVIRONMENT_VARIABLES = (
     (ENV_ACCESS_KEY_ID, "access key id (with the secret)"),
     (ENV_ACCESS_KEY_SECRET, "access key secret"),
@@ -147,14 +145,11 @@ _ECS_TOKEN_TTL = "21600"  #: seconds an IMDSv2 token lives (the maximum)
 _STS_ENDPOINT = "https://sts.aliyuncs.com"
 _STS_VERSION = "2015-04-01"
 
-#: Seconds for each HTTP call a provider makes: between the official
-#: library's 1 s metadata and 5 s STS connect timeouts, so that a host
-#: without a metadata service cannot stall a Lambda cold start.
+#: Seconds per provider HTTP call: between the official library's 1 s metadata
+#: and 5 s STS timeouts; a host without metadata service must not stall a cold start.
 _DEFAULT_TIMEOUT = 3.0
-#: Seconds an external credential command may run (a Lambda has 3 s to 15 min).
-_DEFAULT_PROCESS_TIMEOUT = 10.0
-#: Most bytes read from a file or an HTTP response: credentials are small.
-_MAX_READ = 1 << 20
+_DEFAULT_PROCESS_TIMEOUT = 10.0  #: seconds an external credential command may run
+_MAX_READ = 1 << 20  #: most bytes read from a file or an HTTP response
 
 _ADVISORY_REFRESH = 600  #: seconds before expiry: one caller refreshes
 _MANDATORY_REFRESH = 120  #: seconds before expiry: every caller waits
@@ -165,14 +160,10 @@ _BACKOFF_MAX = 60.0  #: most seconds between failed refreshes, Retry-After too
 _WAIT_TIMEOUTS = 4  #: a waiter waits this many context timeouts for a refresh
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
 _DEFAULT_EXPIRES = 3600  #: seconds a presigned URL or POST policy lives by default
-#: With credentials that end within _DEFAULT_EXPIRES, a default presigned URL
-#: ends this many seconds before they do (room for a request in flight).
-_EXPIRY_MARGIN = 60
+_EXPIRY_MARGIN = 60  #: a default expiry cut short by the credentials ends this much before them
 
 _V4_MAX_EXPIRES = 604800  #: 7 days, the V4 presign limit
-#: V1 and V2 presigned URLs and V1 POST policies: OSS sets no limit, so a
-#: typo (or 10**30) would make a URL that never ends; one year is the cap.
-_V1_MAX_EXPIRES = 365 * 86400
+_V1_MAX_EXPIRES = 365 * 86400  #: V1/V2: OSS sets no limit; a typo must not make a URL that never ends
 _V4_ALGORITHM = "OSS4-HMAC-SHA256"
 _V4_TERMINATOR = "aliyun_v4_request"
 _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
@@ -183,61 +174,39 @@ _UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 #: ``SUBRESOURCES`` (itself from the Go SDK). Names are case-sensitive.
 _SUBRESOURCES = frozenset(
     """
-    accessPoint accessPointPolicy acl append asyncFetch bucketArchiveDirectRead
-    bucketInfo callback callback-var cloudboxes cname comp continuation-token cors
-    delete encryption endTime group httpsConfig img inventory inventoryId lifecycle
-    link live location logging metaQuery objectInfo objectMeta partNumber policy
-    position publicAccessBlock qos qosInfo qosRequester redundancyTransition referer
-    regionList replication replicationLocation replicationProgress requesterQosInfo
-    requestPayment resourceGroup resourcePool resourcePoolBuckets resourcePoolInfo
-    response-cache-control response-content-disposition response-content-encoding
-    response-content-language response-content-type response-expires restore
-    security-token sequential startTime stat status style styleName symlink tagging
-    transferAcceleration udf udfApplication udfApplicationLog udfId udfImage
-    udfImageDesc udfName uploadId uploads versionId versioning versions vod website
-    withHashContext worm wormExtend wormId x-oss-ac-forward-allow x-oss-ac-source-ip
-    x-oss-ac-subnet-mask x-oss-ac-vpc-id x-oss-access-point-name x-oss-async-process
-    x-oss-enable-md5 x-oss-enable-sha1 x-oss-enable-sha256 x-oss-hash-ctx x-oss-md5-ctx
-    x-oss-process x-oss-redundancy-transition-taskid x-oss-request-payer
-    x-oss-target-redundancy-type x-oss-traffic-limit x-oss-write-get-object-response
+    accessPoint accessPointPolicy acl append asyncFetch bucketArchiveDirectRead bucketInfo callback callback-var
+    cloudboxes cname comp continuation-token cors delete encryption endTime group httpsConfig img inventory
+    inventoryId lifecycle link live location logging metaQuery objectInfo objectMeta partNumber policy position
+    publicAccessBlock qos qosInfo qosRequester redundancyTransition referer regionList replication
+    replicationLocation replicationProgress requesterQosInfo requestPayment resourceGroup resourcePool
+    resourcePoolBuckets resourcePoolInfo response-cache-control response-content-disposition
+    response-content-encoding response-content-language response-content-type response-expires restore
+    security-token sequential startTime stat status style styleName symlink tagging transferAcceleration udf
+    udfApplication udfApplicationLog udfId udfImage udfImageDesc udfName uploadId uploads versionId versioning
+    versions vod website withHashContext worm wormExtend wormId x-oss-ac-forward-allow x-oss-ac-source-ip
+    x-oss-ac-subnet-mask x-oss-ac-vpc-id x-oss-access-point-name x-oss-async-process x-oss-enable-md5
+    x-oss-enable-sha1 x-oss-enable-sha256 x-oss-hash-ctx x-oss-md5-ctx x-oss-process
+    x-oss-redundancy-transition-taskid x-oss-request-payer x-oss-target-redundancy-type x-oss-traffic-limit
+    x-oss-write-get-object-response
     """.split()
 )
 
-#: Query parameters each version's presigning owns; an old value is removed
-#: before a URL is signed again (the official SDKs replace them).
+#: Query parameters each version's presigning owns: removed from a URL signed
+#: again (the official SDKs replace them).
 _AUTH_PARAMS = {
-    "v1": frozenset(("OSSAccessKeyId", "Expires", "Signature", "security-token")),
-    "v2": frozenset(
-        (
-            "x-oss-signature-version",
-            "x-oss-expires",
-            "x-oss-access-key-id",
-            "x-oss-additional-headers",
-            "x-oss-signature",
-            "security-token",
-        )
-    ),
-    "v4": frozenset(
-        (
-            "x-oss-signature-version",
-            "x-oss-credential",
-            "x-oss-date",
-            "x-oss-expires",
-            "x-oss-additional-headers",
-            "x-oss-security-token",
-            "x-oss-signature",
-        )
-    ),
-}
+    "v1": frozenset("OSSAccessKeyId Expires Signature security-token".split()),
+    "v2": frozenset("x-oss-signature-version x-oss-expires x-oss-access-key-id x-oss-additional-headers "
+                    "x-oss-signature security-token".split()),
+    "v4": frozenset("x-oss-signature-version x-oss-credential x-oss-date x-oss-expires x-oss-additional-headers "
+                    "x-oss-security-token x-oss-signature".split()),
+}  # fmt: skip
 
 #: Headers the signer sets in header mode, replacing a caller's value. V1
 #: and V2 keep a caller's x-oss-date and sign it (SPEC.md §11 row 16).
 _SIGNER_HEADERS = {
     "v1": frozenset(("date", "x-oss-security-token", "authorization")),
     "v2": frozenset(("date", "x-oss-security-token", "authorization")),
-    "v4": frozenset(
-        ("x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "authorization")
-    ),
+    "v4": frozenset(("x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "authorization")),
 }
 _CONTENT_SHA256 = frozenset(("x-oss-content-sha256",))
 #: Headers never listed as additional: each version signs them anyway.
@@ -246,14 +215,12 @@ _NOT_ADDITIONAL = frozenset(("content-type", "content-md5", "date", "authorizati
 _V2_DEFAULT_ADDITIONAL = ("if-modified-since", "range")
 _VERSIONS = ("v1", "v2", "v4")
 _PRODUCTS = ("oss", "oss-cloudbox", "oss-vectors", "oss-tables")
-#: The products whose requests name an account (SPEC.md §10; the official v2
-#: SDKs' vectors_v4 and tables_v4 signers): ossign's name -> (the V4 scope's
-#: product, the host's service label, the canonical URI's ARN head with a
-#: bucket, without one, the product's name for messages, the longest bucket
-#: name and the name prefixes OSS reserves). The key follows the head, so
-#: U/(head + "/" + key) is the canonical URI. Bucket names follow OSS's
-#: PutVectorBucket and CreateTableBucket pages (3-32 characters); the SDKs
-#: check only the general 3-63.
+#: Products whose requests name an account (SPEC.md §10; the v2 SDKs'
+#: vectors_v4 and tables_v4 signers): V4 scope product, host service label,
+#: canonical URI head with and without a bucket (U/(head + "/" + key) is the
+#: canonical URI), name for messages, longest bucket name (OSS's
+#: PutVectorBucket and CreateTableBucket pages; the SDKs check 3-63) and the
+#: bucket name prefixes OSS reserves.
 _ArnProduct = namedtuple("_ArnProduct", "scope label with_bucket without_bucket title max_bucket reserved")
 _ARN_PRODUCTS = {
     "oss-vectors": _ArnProduct("oss", "oss-vectors", "/acs:ossvector:{region}:{account}:{bucket}",
@@ -263,23 +230,20 @@ _ARN_PRODUCTS = {
                               ("oss", "acs", "aliyun", "alibaba", "aws")),
 }
 
-#: SPEC.md §10, the OSS host families, read in order by ``_infer_host``. A
-#: host under ``aliyuncs.com`` is split into labels; its last one, the
-#: service label (``oss-cn-hangzhou`` in ``b.oss-cn-hangzhou.aliyuncs.com``),
-#: must start with ``head`` and end with ``tail``, with between them nothing
-#: (``middle`` ""), a region id ("R") or anything ("*"). ``before`` names the
-#: labels the family puts before the service label: none (""), a region id
-#: ("R", dual-stack) or a ``cb-`` CloudBox id and a region label ("cb.R").
-#: ``region`` is where the region comes from: "" none (V4 needs region=),
-#: "middle" the service label's middle, "before" the region label before it,
-#: "cb" the CloudBox id (which stands in the region's place). ``status``:
-#: "ok" signs; "arn" is read by ``_infer_arn_host`` (OSS Vectors and Tables:
-#: ``[<bucket>-<account-id>.]<region>[-internal].`` before the label);
-#: "bad" is a SigningError (never signed as OSS or a custom domain);
-#: "none" is a host ossign does not know (a SigningError unless the Signer
-#: gives both bucket and region). What remains before is an optional bucket
-#: label; more labels, or a host no row reads, are "none" too. Host label
-#: and region id differ for the finance public-access hosts: they give none.
+#: SPEC.md §10, the OSS host families, read in order by ``_infer_host``. The
+#: last label under ``aliyuncs.com`` (``oss-cn-hangzhou`` in
+#: ``b.oss-cn-hangzhou.aliyuncs.com``) is ``head``, then nothing (``middle``
+#: ""), a region id ("R") or anything ("*"), then ``tail``. ``before``: the
+#: labels before it, none (""), a region id ("R", dual-stack) or a ``cb-``
+#: CloudBox id and a region ("cb.R"); an optional bucket label may precede
+#: them. ``region`` comes from: "" nowhere (V4 needs region=), "middle",
+#: "before" (the region label) or "cb" (the CloudBox id stands in for it).
+#: ``status``: "ok" signs; "arn" goes to ``_infer_arn_host`` (Vectors, Tables:
+#: ``[<bucket>-<account-id>.]<region>[-internal].`` before the label); "bad"
+#: is a SigningError; "none" a host ossign does not know (a SigningError
+#: unless the Signer gives bucket and region), as are more labels or a host
+#: no row reads. The finance public-access hosts give no region: their
+#: label's middle is not the region id.
 _HostFamily = namedtuple("_HostFamily", "head middle tail before region product name status")
 _HOST_FAMILIES = tuple(_HostFamily(*row) for row in (
     # head                      mid  tail             before  region    product         name                   status
@@ -311,26 +275,19 @@ _HOST_FAMILIES = tuple(_HostFamily(*row) for row in (
 #: What ``_infer_host`` says of a host under aliyuncs.com no row reads.
 _UNKNOWN_HOST = _HostFamily("", "*", "", "", "", "", "unknown", "none")
 
-# Percent-encoding. RFC 3986 unreserved characters stay; every other byte
-# becomes %XX with upper-case hex digits (OSS and the SDKs use upper case).
-_UNRESERVED = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
-)
-_QUOTE_BYTE = tuple(
-    chr(b) if chr(b) in _UNRESERVED else "%%%02X" % b for b in range(256)
-)
+# Percent-encoding: RFC 3986 unreserved characters stay, every other byte is
+# %XX with upper-case hex digits (as OSS and the SDKs write it).
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
+_QUOTE_BYTE = tuple(chr(b) if chr(b) in _UNRESERVED else "%%%02X" % b for b in range(256))
 _QUOTE_BYTE_SLASH = tuple("/" if b == 0x2F else q for b, q in enumerate(_QUOTE_BYTE))
-# The same sets as bytes, for bytes.translate(None, delete): what survives the
-# deletion needs encoding. One C call, where a set test walks the string.
+# As bytes for bytes.translate(None, delete): what survives needs encoding
+# (one C call, where a set test walks the string).
 _UNRESERVED_BYTES = "".join(sorted(_UNRESERVED)).encode("ascii")
 _UNRESERVED_SLASH_BYTES = _UNRESERVED_BYTES + b"/"
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = (
-    "", "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-)  # fmt: skip
+_MONTHS = ("", "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TRUE = frozenset(("true", "1", "yes", "on"))
 
 
@@ -344,10 +301,8 @@ class OssignError(Exception):
 class CredentialError(OssignError):
     """A credential source is configured but broken, or no source has any.
 
-    The message names the source (provider label, file path or URL without its
-    query) and the reason; it never holds a secret, a token or a full access
-    key id. ``source`` is that label; ``attempts`` is, for a chain, a tuple of
-    ``(source, reason)`` pairs, one per source tried.
+    The message names the source (provider, file path or URL without query)
+    and the reason, never a secret, a token or a full access key id.
     """
 
     _retry_after = None  # seconds a service asked us to wait (Retry-After)
@@ -379,8 +334,7 @@ class SigningError(OssignError, ValueError):
 
 
 class CallbackError(OssignError):
-    """:func:`verify_callback` could not prove that a request is a callback
-    signed by OSS; the message says why."""
+    """:func:`verify_callback` could not prove a request is an OSS callback; the message says why."""
 
 
 def _mask(key_id):
@@ -391,10 +345,8 @@ def _mask(key_id):
 
 def _cred_error(source, what, detail=None, cls=CredentialError):
     """Build the one error shape: ``"{source}: {what} ({detail})"``."""
-    message = "%s: %s" % (source, what)
-    if detail:
-        message += " (%s)" % detail
-    return cls(message, source)
+    detail = " (%s)" % detail if detail else ""
+    return cls("%s: %s%s" % (source, what, detail), source)
 
 
 def _scrub(text, secrets):
@@ -427,10 +379,8 @@ def _b64(data):
 def _http_date(now):
     """RFC 7231 IMF-fixdate, locale-independent: ``Tue, 14 Nov 2023 22:13:20 GMT``."""
     t = time.gmtime(now)
-    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
-        _DAYS[t.tm_wday], t.tm_mday, _MONTHS[t.tm_mon], t.tm_year,
-        t.tm_hour, t.tm_min, t.tm_sec,
-    )  # fmt: skip
+    return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (_DAYS[t.tm_wday], t.tm_mday, _MONTHS[t.tm_mon], t.tm_year,
+                                                    t.tm_hour, t.tm_min, t.tm_sec)  # fmt: skip
 
 
 def _iso_basic(now):
@@ -449,31 +399,24 @@ _EXPIRATION_RE = None
 
 
 def _parse_expiration(text, source):
-    """Parse an ``Expiration`` as the services send it into an aware UTC datetime.
-
-    Accepts ``YYYY-MM-DDTHH:MM:SS``, an optional fraction of any length, then
-    ``Z`` or ``±HH:MM`` (Python 3.9's ``fromisoformat`` rejects ``Z``).
-    """
+    """An ``Expiration`` as the services send it -> aware UTC datetime:
+    ``YYYY-MM-DDTHH:MM:SS``, a fraction of any length, ``Z`` or ``±HH:MM``
+    (Python 3.9's ``fromisoformat`` rejects ``Z``)."""
     from datetime import datetime, timedelta, timezone
 
     global _EXPIRATION_RE
     if _EXPIRATION_RE is None:
         import re
 
-        _EXPIRATION_RE = re.compile(
-            r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
-            r"(?:([Zz])|([+-])(\d\d):?(\d\d))",
-            re.ASCII,  # \d would match Arabic-Indic and other digits
-        )
+        _EXPIRATION_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?"
+                                    r"(?:([Zz])|([+-])(\d\d):?(\d\d))", re.ASCII)  # not Arabic-Indic digits
     match = _EXPIRATION_RE.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None:
         raise _cred_error(source, "unparseable Expiration %r" % _excerpt(text, 40))
     year, month, day, hour, minute, second, fraction, _, sign, oh, om = match.groups()
     try:
-        value = datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second),
-            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc,
-        )  # fmt: skip
+        value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
+                         int((fraction or "0")[:6].ljust(6, "0")), tzinfo=timezone.utc)  # fmt: skip
         if sign:
             offset = timedelta(hours=int(oh), minutes=int(om))
             value = value - offset if sign == "+" else value + offset
@@ -568,8 +511,7 @@ def _split_query(query):
 
 def _env(environ, name):
     """An environment variable, with ``""`` counted as unset."""
-    value = environ.get(name)
-    return value if value else None
+    return environ.get(name) or None
 
 
 def _env_flag(environ, name):
@@ -595,29 +537,21 @@ def _header_value(name, value):
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         else:
-            raise SigningError(
-                "header %r: value must be str, bytes or a number, got %s"
-                % (name, type(value).__name__)
-            )
+            raise SigningError("header %r: value must be str, bytes or a number, got %s"
+                               % (name, type(value).__name__))  # fmt: skip
     if "\n" in value or "\r" in value:
         raise SigningError("header %r: value contains a line break" % name)
     if _has_control(value):
         raise SigningError("header %r: value contains a control character" % name)
-    if not value.isascii():
-        try:
-            value.encode("latin-1")
-            return value
-        except UnicodeEncodeError:
-            pass  # raised below, so that the error's context is not the value
+    if not value.isascii() and max(value) > "\xff":  # latin-1 is the code points up to 255
         raise SigningError("header %r: value is not latin-1; percent-encode it" % name)
     return value
 
 
 def _check_header_name(name):
-    """A valid header name -> lower case. It must be printable ASCII without
-    spaces or ``:`` (as http.client requires): anything else could inject a
-    header or split one."""
-    if name.__class__ is not str:
+    """A header name -> lower case; printable ASCII without spaces or ``:``, as
+    http.client requires (anything else could inject a header or split one)."""
+    if not isinstance(name, str):  # a str subclass such as aiohttp's istr passes
         if not isinstance(name, bytes):
             raise SigningError("header names must be str, got %s" % type(name).__name__)
         name = name.decode("latin-1")
@@ -627,12 +561,10 @@ def _check_header_name(name):
 
 
 def _lower_headers(headers, known):
-    """§1.5: caller headers -> {lower-case name: trimmed value}; checks every
-    name and value. ``known`` maps names found valid before to lower case (the
-    Signer's, bounded): a name is checked once, not at every signature. The
-    values are checked on their joined text, a few C calls for the request
-    rather than a few per header; only a request that fails that test has its
-    values looked at one by one."""
+    """§1.5: caller headers -> {lower-case name: trimmed value}, every name and
+    value checked. ``known`` (the Signer's, bounded) maps names found valid to
+    lower case. Values are checked on their joined text, a few C calls per
+    request; only a request that fails is looked at header by header."""
     lowered = {}
     items = headers.items() if hasattr(headers, "items") else list(headers)
     for name, value in items:
@@ -663,12 +595,9 @@ def _lower_headers(headers, known):
 
 
 def _hmac_key(key, digest):
-    """RFC 2104's two keyed hash states (inner and outer pad) of ``key``.
-
-    Kept with the key, they make each HMAC two copies and updates of C hash
-    objects instead of a key set-up: 11,500 instructions per HMAC-SHA1 of a
-    V1 string to sign against 19,900 for hmac.digest (callgrind).
-    """
+    """RFC 2104's inner and outer keyed hash states of ``key``: kept, they make
+    an HMAC two copies and updates (11,500 instructions per V1 HMAC-SHA1
+    against 19,900 for hmac.digest, callgrind)."""
     block = hashlib.new(digest).block_size
     if len(key) > block:
         key = hashlib.new(digest, key).digest()
@@ -767,11 +696,10 @@ class Credentials:
         # Epoch seconds for the cache's and the signer's fast comparisons.
         setter(self, "_expires_at", None if expiration is None else expiration.timestamp())
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name, *value):
         raise AttributeError("Credentials are immutable")
 
-    def __delattr__(self, name):
-        raise AttributeError("Credentials are immutable")
+    __delattr__ = __setattr__
 
     def _key(self):
         return (self.access_key_id, self.access_key_secret, self.security_token, self.expiration)
@@ -813,24 +741,14 @@ class Credentials:
 
 
 class Context:
-    """The hooks through which ossign touches the outside world.
-
-    Every argument is optional; ``None`` means the real thing:
-
-    - ``opener``: an object with ``open(request, timeout=...)`` such as a
-      :class:`urllib.request.OpenerDirector`. The default speaks only HTTP and
-      HTTPS and never sends metadata requests through a proxy.
-    - ``read_file(path) -> bytes``: raises :class:`OSError` when it cannot.
-    - ``environ``: a mapping; the default is :data:`os.environ`, read at each
-      resolution.
-    - ``home_dir``: what ``~`` means.
-    - ``clock() -> float``: epoch seconds, for signing time and cache expiry.
-      A given clock also measures how long an HTTP call has taken (so a fake
-      clock drives timeouts); the default measures that with
-      :func:`time.monotonic`, which a change of the system time cannot move.
-    - ``timeout``: seconds for each HTTP call a provider makes (default 3).
-    - ``run_command(argv, timeout) -> (returncode, stdout, stderr)``: runs an
-      external command without a shell and kills it at the timeout.
+    """The hooks through which ossign touches the outside world, each one
+    optional, ``None`` meaning the real thing (docs/credentials.md): ``opener``
+    (``open(request, timeout=...)``), ``read_file(path) -> bytes``,
+    ``environ``, ``home_dir`` (what ``~`` means), ``clock() -> float`` (epoch
+    seconds; a given clock also times HTTP calls, so a fake one drives
+    timeouts; the default times them with :func:`time.monotonic`), ``timeout``
+    (seconds for each HTTP call, default 3) and ``run_command(argv, timeout)
+    -> (returncode, stdout, stderr)``.
     """
 
     __slots__ = ("_opener", "_read_file", "_environ", "_home_dir", "clock", "timeout", "_run_command", "_monotonic")
@@ -846,8 +764,7 @@ class Context:
         self._environ = environ
         self._home_dir = home_dir
         self.clock = clock or time.time
-        # The clock deadlines are measured with (see the class docstring).
-        self._monotonic = clock or time.monotonic
+        self._monotonic = clock or time.monotonic  # what HTTP deadlines are measured with
         self.timeout = float(timeout) if timeout is not None else _DEFAULT_TIMEOUT
         self._run_command = run_command
 
@@ -890,11 +807,9 @@ class Context:
 
 
 def _read_real_file(path):
-    """Read at most ``_MAX_READ + 1`` bytes: a huge file is an error, not a hang.
-
-    Opened without blocking and refused unless it is a regular file: opening
-    a FIFO would wait for a writer for ever, and a device never ends.
-    """
+    """At most ``_MAX_READ + 1`` bytes of a regular file (a huge file is an
+    error, not a hang), opened without blocking: a FIFO would wait for a
+    writer for ever, and a device never ends."""
     import stat
 
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
@@ -905,20 +820,18 @@ def _read_real_file(path):
 
 
 class _OutputTooLarge(Exception):
-    """An external command printed more than ``_MAX_READ`` bytes; the
-    argument names the stream."""
+    """A command printed more than ``_MAX_READ`` bytes on the stream named."""
 
 
 def _run_real_command(argv, timeout):
     """Run ``argv`` without a shell; kill its whole process group at the timeout
     or when it prints more than ``_MAX_READ`` bytes on stdout or stderr."""
+    import signal
     import subprocess
 
     posix = os.name == "posix"
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, start_new_session=posix,
-    )  # fmt: skip
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=posix)  # fmt: skip
     try:
         if posix:
             out, err = _collect_output(proc, timeout)
@@ -930,8 +843,6 @@ def _run_real_command(argv, timeout):
     except BaseException:
         # The command's own children would keep the pipes open: kill the group.
         if posix:
-            import signal
-
             try:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
@@ -953,8 +864,7 @@ def _collect_output(proc, timeout):
     import subprocess
 
     deadline = time.monotonic() + timeout
-    streams = {proc.stdout.fileno(): ("stdout", []), proc.stderr.fileno(): ("stderr", [])}
-    sizes = dict.fromkeys(streams, 0)
+    streams = {proc.stdout.fileno(): ("stdout", bytearray()), proc.stderr.fileno(): ("stderr", bytearray())}
     with selectors.DefaultSelector() as selector:
         for fd in streams:
             selector.register(fd, selectors.EVENT_READ)
@@ -964,29 +874,25 @@ def _collect_output(proc, timeout):
                 raise subprocess.TimeoutExpired(proc.args, timeout)
             for key, _ in selector.select(remaining):
                 data = os.read(key.fd, 65536)
+                name, output = streams[key.fd]
+                output.extend(data)
                 if not data:
                     selector.unregister(key.fd)
-                    continue
-                sizes[key.fd] += len(data)
-                name, chunks = streams[key.fd]
-                if sizes[key.fd] > _MAX_READ:
+                elif len(output) > _MAX_READ:
                     raise _OutputTooLarge(name)
-                chunks.append(data)
     proc.wait(max(deadline - time.monotonic(), 0.001))
     proc.stdout.close()
     proc.stderr.close()
-    out, err = (b"".join(chunks) for _, chunks in streams.values())
-    return out, err
+    return tuple(bytes(output) for _, output in streams.values())
 
 
 def _default_opener():
-    """An opener for HTTP and HTTPS only (no file:, ftp:, data:), HTTP alone
-    on a Python built without :mod:`ssl`.
-
-    A request that ``_fetch`` marks with a deadline has every read of its
-    answer, status line and headers included, bounded by that one deadline
-    (a per-read socket timeout lets a server that sends a byte every 0.3 s
-    hold a call for ever); one marked direct never goes through a proxy.
+    """An opener for HTTP and HTTPS only (HTTP alone without :mod:`ssl`) that
+    follows no redirect (one to another host or scheme could carry a token
+    elsewhere: a 3xx comes back as its status). A request that ``_fetch``
+    marks with a deadline has every read of its answer bounded by that one
+    deadline (a per-read socket timeout lets a server that sends a byte every
+    0.3 s hold a call for ever); one marked direct never goes through a proxy.
     """
     import functools
     import http.client
@@ -996,15 +902,12 @@ def _default_opener():
 
     class _DeadlineReader(io.RawIOBase):
         # The socket's reads, each with what is left of the deadline as its timeout.
-        def __init__(self, sock, deadline):
+        def __init__(self, sock, raw, deadline):
             super().__init__()
-            self._sock, self._raw, self._deadline = sock, sock.makefile("rb", buffering=0), deadline
+            self._sock, self._raw, self._deadline = sock, raw, deadline
 
         def readable(self):
             return True
-
-        def fileno(self):
-            return self._raw.fileno()
 
         def readinto(self, buffer):
             remaining = self._deadline - time.monotonic()
@@ -1017,72 +920,48 @@ def _default_opener():
             self._raw.close()
             super().close()
 
-    class _DeadlineSocket:
-        # What HTTPResponse asks of its socket: makefile("rb").
-        def __init__(self, sock, deadline):
-            self._sock, self._deadline = sock, deadline
-
-        def makefile(self, mode, *args, **kwargs):
-            return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
-
     class _DeadlineResponse(http.client.HTTPResponse):
         def __init__(self, sock, *args, deadline, **kwargs):
-            super().__init__(_DeadlineSocket(sock, deadline), *args, **kwargs)
+            super().__init__(sock, *args, **kwargs)
+            # The reads of the sock.makefile("rb") it made, through the deadline.
+            self.fp = io.BufferedReader(_DeadlineReader(sock, self.fp.detach(), deadline))
 
-    def connection(cls, req):
-        deadline = getattr(req, "_ossign_deadline", None)
-        if deadline is None:
-            return cls
+    class _Deadlines:
+        # Mixed into the HTTP(S) handlers: a request that _fetch marked with
+        # a deadline connects, and reads its answer, within it.
+        def do_open(self, http_class, req, **kwargs):
+            deadline = getattr(req, "_ossign_deadline", None)
 
-        def connect(host, **kwargs):
-            kwargs["timeout"] = max(min(kwargs.get("timeout") or 1e9, deadline - time.monotonic()), 0.001)
-            conn = cls(host, **kwargs)
-            conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
-            return conn
+            def connect(host, **options):
+                options["timeout"] = max(min(options.get("timeout") or 1e9, deadline - time.monotonic()), 0.001)
+                conn = http_class(host, **options)
+                conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)
+                return conn
 
-        return connect
+            return super().do_open(http_class if deadline is None else connect, req, **kwargs)
 
-    class _HTTP(urllib.request.HTTPHandler):
-        def http_open(self, req):
-            return self.do_open(connection(http.client.HTTPConnection, req), req)
-
-    class _Redirect(urllib.request.HTTPRedirectHandler):
-        # Credential services never redirect; a redirect to another host or
-        # scheme could carry a token elsewhere, so none is followed.
-        def redirect_request(self, req, fp, code, msg, headers, newurl):
-            return None
+    class _HTTP(_Deadlines, urllib.request.HTTPHandler):
+        pass
 
     class _Proxy(urllib.request.ProxyHandler):
-        # Metadata requests (marked direct) and loopback ones never go
-        # through a proxy.
+        # Metadata requests (marked direct) and loopback ones never go through a proxy.
         def proxy_open(self, req, proxy, type):  # noqa: A002 (urllib's name)
-            host = req.host
-            host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
-            if getattr(req, "_ossign_direct", False) or host.lower() in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
+            host = _hostname(req.host).lower()
+            if getattr(req, "_ossign_direct", False) or host in (_ECS_HOST, "127.0.0.1", "localhost", "[::1]"):
                 return None
             return super().proxy_open(req, proxy, type)
 
-    handlers = [_Proxy(), _HTTP()]
+    handlers = [_Proxy(), _HTTP(), urllib.request.HTTPDefaultErrorHandler(), urllib.request.HTTPErrorProcessor()]
     if hasattr(urllib.request, "HTTPSHandler"):  # missing when Python has no ssl
 
-        class _HTTPS(urllib.request.HTTPSHandler):
-            def https_open(self, req):
-                return self.do_open(connection(http.client.HTTPSConnection, req), req, context=self._context)
+        class _HTTPS(_Deadlines, urllib.request.HTTPSHandler):
+            pass
 
         handlers.append(_HTTPS())
     opener = urllib.request.OpenerDirector()
-    for handler in handlers + [urllib.request.HTTPDefaultErrorHandler(), _Redirect(),
-                               urllib.request.HTTPErrorProcessor()]:  # fmt: skip
+    for handler in handlers:
         opener.add_handler(handler)
     return opener
-
-
-def _has_ssl():
-    try:
-        import ssl  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _strip_query(url):
@@ -1099,58 +978,54 @@ def _strip_userinfo(url):
     return scheme + sep + "****@" + netloc.rpartition("@")[2] + slash + path
 
 
-def _is_local_host(host):
-    """True for a loopback or link-local address, or ``localhost``."""
-    import ipaddress
-
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_link_local
+def _hostname(netloc):
+    """The host of ``[userinfo@]host[:port]``; an IPv6 literal keeps its brackets."""
+    host = netloc.rpartition("@")[2]
+    return host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
 
 
 def _require_https(url, source, what):
     """Credentials travel over https, except to loopback and link-local hosts
-    (botocore's rule for container credentials)."""
-    if url[:7].lower() == "http://":
-        host = url[7:].split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
-        host = host[:host.find("]") + 1] if host.startswith("[") else host.split(":")[0]
-        if not _is_local_host(host):
-            raise _cred_error(source, "%s %s is plain http to a host that is not loopback or link-local; "
-                              "use https" % (what, _strip_query(url)))  # fmt: skip
+    and ``localhost`` (botocore's rule for container credentials)."""
+    import ipaddress
+
+    if url[:7].lower() != "http://":
+        return
+    host = _hostname(url[7:].split("/", 1)[0].split("?", 1)[0]).strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        address = None
+    if address is None or not (address.is_loopback or address.is_link_local):
+        raise _cred_error(source, "%s %s is plain http to a host that is not loopback or link-local; "
+                          "use https" % (what, _strip_query(url)))  # fmt: skip
 
 
 _RETRY_AFTER = threading.local()  #: Retry-After of this thread's last _fetch
 
 
 def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
-    """One HTTP call through ``ctx.opener`` -> ``(status, body)``; ``data``:
-    the request body (bytes).
-
-    HTTP errors (raised or returned) come back as a status; no answer at all
-    raises :class:`_TransportError`. One deadline, the context's timeout from
-    now, covers the whole call with the default opener (connect, status line,
-    headers, body); the body is read at most ``_MAX_READ`` bytes. ``direct``:
-    never through a proxy (the metadata service). Nothing is chained to the
-    errors raised (an ``http.client`` error can quote the whole URL).
-    """
+    """One HTTP call through ``ctx.opener`` -> ``(status, body)``, an HTTP
+    error being a status and no answer a :class:`_TransportError`; at most
+    ``_MAX_READ`` bytes of body, all within the context's timeout with the
+    default opener. ``direct``: never through a proxy. Nothing is chained to
+    the errors raised (an ``http.client`` error can quote the URL)."""
     import http.client
     import urllib.error
     import urllib.request
 
     safe_url = _strip_query(url)
+    failed = "%s %s failed" % (method, safe_url)
     lowered = url[:8].lower()
     if not lowered.startswith(("http://", "https://")):
         # Credential services speak HTTP(S) only: never read a file: or ftp: URL.
         scheme = url.split(":", 1)[0] if ":" in url else ""
         raise _cred_error(source, "only http:// and https:// URLs are fetched, not %s:" % _excerpt(scheme, 16))
-    if lowered.startswith("https://") and not _has_ssl():
-        raise _cred_error(source, "%s %s failed" % (method, safe_url),
-                          "this Python has no ssl module, so https:// URLs cannot be fetched", _TransportError)
+    if lowered.startswith("https://") and not hasattr(http.client, "HTTPSConnection"):  # no ssl module
+        raise _cred_error(source, failed, "this Python has no ssl module, so https:// URLs cannot be fetched",
+                          _TransportError)  # fmt: skip
     deadline = ctx._monotonic() + ctx.timeout
     _RETRY_AFTER.value = None
     _logger().debug("%s: %s %s", source, method, safe_url)
@@ -1165,12 +1040,12 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
         except urllib.error.HTTPError as exc:
             response = exc
         if response is None:  # an OpenerDirector with no handler for the scheme
-            raise _cred_error(source, "%s %s failed" % (method, safe_url), "the opener returned no response",
-                              _TransportError)  # fmt: skip
+            raise _cred_error(source, failed, "the opener returned no response", _TransportError)
         status = getattr(response, "status", None) or response.getcode()
         try:
             body = _read_bounded(response, ctx._monotonic, deadline, source, method, safe_url)
-            _RETRY_AFTER.value = _retry_after(response) if isinstance(status, int) and status >= 400 else None
+            if isinstance(status, int) and status >= 400:
+                _RETRY_AFTER.value = _retry_after(response)
         finally:
             close = getattr(response, "close", None)
             if close is not None:
@@ -1183,8 +1058,7 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
         text = _scrub(str(reason), [url.partition("?")[2]] + list((headers or {}).values()))
         if isinstance(exc, http.client.HTTPException) or isinstance(reason, http.client.HTTPException):
             text = type(reason).__name__  # BadStatusLine, InvalidURL, ...: their text quotes what they got
-        failure = _cred_error(source, "%s %s failed" % (method, safe_url),
-                              "%s: %s" % (type(exc).__name__, _excerpt(text, 120)), _TransportError)  # fmt: skip
+        failure = _cred_error(source, failed, "%s: %s" % (type(exc).__name__, _excerpt(text, 120)), _TransportError)
     if failure is not None:
         failure.__context__ = None  # nothing from the opener stays attached
         raise failure
@@ -1195,54 +1069,54 @@ def _fetch(ctx, method, url, source, headers=None, data=None, direct=False):
 def _retry_after(response):
     """A response's ``Retry-After`` in seconds (the delta form), or ``None``."""
     headers = getattr(response, "headers", None)
-    value = headers.get("Retry-After") if headers is not None and hasattr(headers, "get") else None
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return float(value.strip())
-    return None
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    value = value.strip() if isinstance(value, str) else ""
+    return float(value) if value.isdigit() and value.isascii() else None
 
 
 def _read_bounded(response, monotonic, deadline, source, method, url):
     """At most ``_MAX_READ`` bytes of a response, in chunks while the deadline
-    holds. A ``read`` without ``read1`` is called once, with a size if it
-    takes one: a stand-in may ignore the size, or take none."""
+    holds. A stand-in without ``read1`` is read once, with a size if its
+    ``read`` takes one."""
     read1 = getattr(response, "read1", None)
-    if read1 is None:
-        try:
-            body = response.read(_MAX_READ + 1)
-        except TypeError:
-            body = response.read()
-        body = body or b""
-        if len(body) > _MAX_READ:
-            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
-        return bytes(body)
     chunks, size = [], 0
     while True:
-        if monotonic() > deadline:
-            raise _cred_error(source, "%s %s timed out reading the response" % (method, url),
-                              cls=_TransportError)  # fmt: skip
-        chunk = read1(65536)
-        if not chunk:
+        if read1 is None:
+            try:
+                chunk = response.read(_MAX_READ + 1)
+            except TypeError:
+                chunk = response.read()
+            chunk = bytes(chunk or b"")
+        elif monotonic() > deadline:
+            raise _cred_error(source, "%s %s timed out reading the response" % (method, url), cls=_TransportError)
+        else:
+            chunk = read1(65536)
+        size += len(chunk)
+        if size > _MAX_READ:
+            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
+        if not chunk and read1 is not None:
             missing = getattr(response, "length", None)  # http.client's count of body bytes still due
             if isinstance(missing, int) and missing > 0:
                 raise _cred_error(source, "%s %s failed" % (method, url),
                                   "IncompleteRead: the response ended %d bytes short" % missing, _TransportError)
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > _MAX_READ:
-            raise _cred_error(source, "%s %s: response larger than %d bytes" % (method, url, _MAX_READ))
         chunks.append(chunk)
-        if len(chunk) > 65536:  # a read1 that ignores its size returned everything
+        # The end: the stand-in's one read, an empty read, or a read1 that ignored its size.
+        if read1 is None or not chunk or len(chunk) > 65536:
             return b"".join(chunks)
 
 
 def _http_error(source, method, url, status, body):
     """A non-2xx answer as a CredentialError with a short excerpt of the body."""
+    import json
+
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        data = None
     detail = "HTTP %s" % status
-    data = _loads(body)
     if isinstance(data, dict) and (data.get("Code") or data.get("Message")):
-        detail += ", Code=%s, Message=%s" % (
-            _excerpt(data.get("Code", ""), 60), _excerpt(data.get("Message", ""), 160),
-        )  # fmt: skip
+        detail += ", Code=%s, Message=%s" % (_excerpt(data.get("Code", ""), 60),
+                                             _excerpt(data.get("Message", ""), 160))  # fmt: skip
         if data.get("RequestId"):
             detail += ", RequestId=%s" % _excerpt(data["RequestId"], 60)
     elif body:
@@ -1250,19 +1124,6 @@ def _http_error(source, method, url, status, body):
     error = _cred_error(source, "%s %s returned %s" % (method, _strip_query(url), detail))
     error._retry_after = getattr(_RETRY_AFTER, "value", None)  # the cache backs off at least this long
     return error
-
-
-def _loads(body):
-    """JSON from bytes, or ``None`` when it is not JSON."""
-    import json
-
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None
-
-
-_NOT_JSON = object()
 
 
 def _json_object(body, source, what, noun="response"):
@@ -1280,11 +1141,12 @@ def _json_object(body, source, what, noun="response"):
         raise _cred_error(source, "%s: %s is not UTF-8" % (what, noun))
     if not text.strip():
         raise _cred_error(source, "%s: empty %s" % (what, noun))
+    line = None
     try:
-        data, line = json.loads(text), None
+        data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        data, line = _NOT_JSON, getattr(exc, "lineno", "?")
-    if data is _NOT_JSON:
+        line = getattr(exc, "lineno", "?")
+    if line is not None:
         kind = "HTML" if text.lstrip()[:1] == "<" else "not valid JSON"
         detail = None if noun == "response" else "line %s" % line
         raise _cred_error(source, "%s: %s is %s" % (what, noun, kind), detail)
@@ -1295,11 +1157,9 @@ def _json_object(body, source, what, noun="response"):
 
 
 def _read_text(ctx, path, source, required, warn_shared=True):
-    """Read a UTF-8 file through ``ctx.read_file``.
-
-    Returns ``None`` when the file is missing and not ``required`` (a default
-    path); every other failure is a CredentialError naming the path.
-    """
+    """A UTF-8 file (a BOM dropped) read through ``ctx.read_file``; ``None``
+    when it is missing and not ``required`` (a default path). Any other
+    failure is a CredentialError naming the path."""
     try:
         data = ctx.read_file(path)
     except FileNotFoundError:
@@ -1311,10 +1171,8 @@ def _read_text(ctx, path, source, required, warn_shared=True):
                           exc.strerror or exc)) from exc  # fmt: skip
     if len(data) > _MAX_READ:
         raise _cred_error(source, "%s is larger than %d bytes" % (path, _MAX_READ))
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]  # a BOM, as Windows editors write
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = None  # raised below: the error's context would hold the file
     if text is None:
@@ -1356,36 +1214,28 @@ def _refuse_if_others_can_write(path, source):
 
 
 def _expand_home(ctx, path):
-    """Expand a leading ``~`` with ``ctx.home_dir``."""
-    if path == "~" or path.startswith("~/") or path.startswith("~\\"):
-        home = ctx.home_dir
-        if home is None:
-            return None
-        return os.path.join(home, path[2:]) if len(path) > 1 else home
-    return path
+    """Expand a leading ``~`` with ``ctx.home_dir``; ``None`` without a home."""
+    if path != "~" and not path.startswith(("~/", "~\\")):
+        return path
+    home = ctx.home_dir
+    return home if home is None or path == "~" else os.path.join(home, path[2:])
 
 
 def _home_path(ctx, relative):
-    home = ctx.home_dir
-    return None if home is None else os.path.join(home, relative)
+    return _expand_home(ctx, "~/" + relative)
 
 
 # ==== Credential providers ==================================================
 #
-# Every provider has ``provide(context) -> Credentials | None``. ``None`` means
-# "not configured here" (no variable, no file at its default path, no role);
-# a source that is configured but broken raises CredentialError. Precedence is
-# the same everywhere: constructor argument > environment variable > default.
-# Each provider's label (its DefaultCredentialProvider keyword) names it in
-# errors, logs and ``ossign credentials``.
+# ``provide(context)`` returns Credentials, or ``None`` when the source is not
+# configured here (no variable, no file at its default path, no role); a broken
+# one raises CredentialError. Argument > environment variable > default. A
+# provider's label (its DefaultCredentialProvider keyword) names it in errors.
 
 
 class _Provider:
-    """Shared repr and label; a repr never shows a secret (chains log them).
-
-    ``_shown`` lists what repr shows: attribute names, or ``(name, view)``
-    pairs where ``view(provider)`` gives a safe form of the value.
-    """
+    """Shared label and repr. ``_shown``: attribute names, or ``(name, view)``
+    with ``view(provider)`` a safe form (chains log reprs: never a secret)."""
 
     _source = "provider"
     _shown: tuple = ()
@@ -1398,9 +1248,6 @@ class _Provider:
             if value is not None:
                 parts.append("%s=%r" % (name, value))
         return "%s(%s)" % (type(self).__name__, ", ".join(parts))
-
-    def provide(self, context):  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
 
 
 def _source_of(provider):
@@ -1426,9 +1273,7 @@ class StaticCredentialProvider(_Provider):
 
 
 def _refuse_control(source, creds):
-    """A CR, LF, NUL or other control character in a field would go into a
-    header (a split header, or one the server cuts short): refuse it, without
-    saying more about the value."""
+    # A control character would split a header or be cut short: refused without saying more.
     for name, value in (("access key id", creds.access_key_id), ("access key secret", creds.access_key_secret),
                         ("security token", creds.security_token)):  # fmt: skip
         if isinstance(value, str) and _has_control(value):
@@ -1450,15 +1295,9 @@ def _make_credentials(source, access_key_id, secret, token=None, expiration=None
 
 
 class EnvCredentialProvider(_Provider):
-    """Credentials from environment variables.
-
-    ``ALIBABA_CLOUD_ACCESS_KEY_ID`` and ``ALIBABA_CLOUD_ACCESS_KEY_SECRET`` (with
-    ``ALIBABA_CLOUD_SECURITY_TOKEN``) first, else ``OSS_ACCESS_KEY_ID`` and
-    ``OSS_ACCESS_KEY_SECRET`` (with ``OSS_SESSION_TOKEN``); the two families
-    never mix. A half-set pair (an id without its secret, or the reverse) is a
-    CredentialError naming the missing variable rather than a silent ``None``:
-    it is almost always a deployment mistake.
-    """
+    """Credentials from ``ALIBABA_CLOUD_ACCESS_KEY_ID``/``_SECRET``/``_SECURITY_TOKEN``, else
+    ``OSS_ACCESS_KEY_ID``/``_SECRET``/``OSS_SESSION_TOKEN`` (never mixed); a half-set
+    pair is a CredentialError naming the missing variable (a deployment mistake)."""
 
     _source = "env"
     _FAMILIES = (
@@ -1482,24 +1321,17 @@ class EnvCredentialProvider(_Provider):
 
 # ---- Profile files: pure parsers -------------------------------------------
 #
-# A parser takes the file's text and returns ``(profiles, current)``: a dict
-# from profile name to its fields (lower-case keys; ``None`` for a profile
-# that is present but disabled) and the name the file itself selects, if any.
-# Reading, choosing and resolving a profile happen in ``_FileProvider``.
+# Text -> ``(profiles, current)``: name -> fields (lower-case keys; ``None``:
+# disabled), and the profile the file itself selects, if any.
 
 
 def _parse_ini(text, path, source):
-    """INI text -> {section: {lower-case key: value}}.
-
-    No interpolation (a secret may hold ``%`` or ``$``), no DEFAULT section
-    merged into others, inline comments only after white space.
-    """
+    """INI text -> (sections, None). No interpolation (a secret may hold
+    ``%``), no DEFAULT merged into others, inline comments after white space."""
     import configparser
 
-    parser = configparser.RawConfigParser(
-        strict=False, default_section="\x00ossign-no-default",
-        inline_comment_prefixes=("#", ";"), interpolation=None,
-    )  # fmt: skip
+    parser = configparser.RawConfigParser(strict=False, default_section="\x00ossign-no-default",
+                                          inline_comment_prefixes=("#", ";"), interpolation=None)  # fmt: skip
     reason = None
     try:
         parser.read_string(text, source=path)
@@ -1507,30 +1339,19 @@ def _parse_ini(text, path, source):
         reason = str(exc).splitlines()[0]  # later lines quote the file's lines
     if reason is not None:  # raised here: the parser's error (its context) holds lines of the file
         raise _cred_error(source, "%s is not a valid INI file" % path, _excerpt(reason, 120))
-    return {name: {k.lower(): v.strip() for k, v in parser.items(name)} for name in parser.sections()}
-
-
-def _parse_oss_profiles(text, path, source):
-    """``~/.oss/credentials`` -> (profiles, None)."""
-    return _parse_ini(text, path, source), None
+    return {name: {k.lower(): v.strip() for k, v in parser.items(name)} for name in parser.sections()}, None
 
 
 def _parse_credentials_ini(text, path, source):
     """``credentials.ini`` -> (profiles, None); ``enable = false`` disables one."""
-    profiles = {}
-    for name, section in _parse_ini(text, path, source).items():
-        enable = section.get("enable")
-        profiles[name] = None if enable is not None and enable.lower() not in _TRUE else section
-    return profiles, None
+    sections = _parse_ini(text, path, source)[0]
+    return {name: fields if fields.get("enable", "true").lower() in _TRUE else None
+            for name, fields in sections.items()}, None  # fmt: skip
 
 
 def _parse_cli_config(text, path, source):
-    """The CLI's ``config.json`` -> (profiles, current).
-
-    Only the shape of the file is checked here; a profile's own fields are
-    checked when that profile is used (a broken profile nobody asks for must
-    not break the others).
-    """
+    """The CLI's ``config.json`` -> (profiles, current). Only the file's shape
+    is checked: a broken profile nobody asks for must not break the others."""
     config = _json_object(text.encode("utf-8"), source, path, "file")
     entries = config.get("profiles", [])
     if not isinstance(entries, list):
@@ -1544,39 +1365,20 @@ def _parse_cli_config(text, path, source):
 
 
 def _first_key(section, names):
-    for name in names:
-        value = section.get(name)
-        if value:
-            return value
-    return None
-
-
-def _resolve_path(ctx, explicit, env_name, defaults):
-    """(paths to try, required): argument > env variable > default paths."""
-    path = explicit or _env(ctx.environ, env_name)
-    if path:
-        expanded = _expand_home(ctx, path)
-        if expanded is None:
-            return [], False
-        return [expanded], True
-    paths = [p for p in (_home_path(ctx, d) for d in defaults) if p]
-    return paths, False
+    return next((section[name] for name in names if section.get(name)), None)
 
 
 class _FileProvider(_Provider):
-    """A profile in a file: path and profile chosen, read, parsed, resolved.
-
-    One rule for a missing profile in all three files: when the profile was
-    asked for (argument, environment variable, the file's ``current``) or the
-    file was given explicitly, a profile absent from every file read is a
-    CredentialError; otherwise this source is not configured. A disabled
-    profile is not configured.
-    """
+    """A profile in a file. One rule for a missing profile in all three files:
+    a profile asked for (argument, environment, the file's ``current``), or in
+    a file given explicitly, that no file read has is a CredentialError; else
+    the source is not configured. A disabled profile is not configured."""
 
     _shown = ("path", "profile")
     _ENV_PATH = _ENV_PROFILE = ""
     _DEFAULT_PATHS: tuple = ()
     _parse: Callable[[str, str, str], Any]
+    _resolve: Callable[..., Credentials]  # (ctx, path, profiles, name)
 
     def __init__(self, path: Optional[str] = None, profile: Optional[str] = None) -> None:
         self.path = path
@@ -1584,99 +1386,80 @@ class _FileProvider(_Provider):
 
     def provide(self, context: Context) -> Optional[Credentials]:
         """Return the profile's credentials, or ``None`` when not configured."""
-        found, searched, name, asked = self._search(context)
-        if found is not None:
-            return self._resolve(context, *found)
-        if searched and asked:
-            raise _cred_error(self._source, "profile %r not found in %s" % (name, " or ".join(searched)))
-        return None
+        creds, searched, missing = self._find(context)
+        if missing:
+            raise _cred_error(self._source, "profile %r not found in %s" % (missing, " or ".join(searched)))
+        return creds
 
-    def _search(self, context):
-        """-> ``(found, searched, name, asked)``: ``found`` is ``(path,
-        profiles, name)`` when a file has the profile enabled, else ``None``;
-        ``searched`` the files read; ``asked`` whether it had to be there."""
-        source = self._source
-        paths, required = _resolve_path(context, self.path, self._ENV_PATH, self._DEFAULT_PATHS)
-        named = self.profile or _env(context.environ, self._ENV_PROFILE)
+    def _find(self, context):
+        """-> (credentials or None, the files read, the profile that had to be
+        there and is not); ``_NamedProfile`` asks each file this."""
+        source, environ = self._source, context.environ
+        given = self.path or _env(environ, self._ENV_PATH)
+        paths = [_expand_home(context, given)] if given else [_home_path(context, d) for d in self._DEFAULT_PATHS]
+        named = self.profile or _env(environ, self._ENV_PROFILE)
         searched, disabled, name = [], False, named or "default"
-        for path in paths:
-            text = _read_text(context, path, source, required)
+        for path in filter(None, paths):  # None: no home directory
+            text = _read_text(context, path, source, bool(given))
             if text is None:
                 continue
             searched.append(path)
             profiles, current = self._parse(text, path, source)
             name = named or current or "default"
             if profiles.get(name) is not None:
-                return (path, profiles, name), searched, name, True
+                return self._resolve(context, path, profiles, name), searched, None
             disabled = disabled or name in profiles
             named = named or current
-        return None, searched, name, bool(named or required) and not disabled
-
-    def _resolve(self, ctx, path, profiles, name):  # pragma: no cover - every subclass overrides
-        raise NotImplementedError
+        asked = searched and (named or given) and not disabled
+        return None, searched, name if asked else None
 
 
 class OssProfileCredentialProvider(_FileProvider):
-    """Credentials from the OSS profile file ``~/.oss/credentials`` (INI).
-
-    The path is the argument, else ``OSS_CREDENTIAL_PROFILES_FILE``, else the
-    default; the profile the argument, else ``OSS_PROFILE``, else ``default``.
-    """
+    """Credentials from ``~/.oss/credentials`` (INI); ``OSS_CREDENTIAL_PROFILES_FILE``, ``OSS_PROFILE``."""
 
     _source = "oss_profile"
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_OSS_PROFILES_FILE, ENV_OSS_PROFILE, (_OSS_PROFILE_PATH,)
-    _parse = staticmethod(_parse_oss_profiles)
+    _parse = staticmethod(_parse_ini)
     _ID_KEYS = ("access_key_id", "accesskeyid")
     _SECRET_KEYS = ("access_key_secret", "accesskeysecret")
     _TOKEN_KEYS = ("session_token", "security_token", "sts_token", "token")
 
     def _resolve(self, ctx, path, profiles, name):
-        section, where = profiles[name], "%s [%s]" % (path, name)
-        key_id = _first_key(section, self._ID_KEYS)
-        secret = _first_key(section, self._SECRET_KEYS)
+        section = profiles[name]
+        key_id, secret = _first_key(section, self._ID_KEYS), _first_key(section, self._SECRET_KEYS)
         if not key_id or not secret:
-            raise _cred_error(self._source, "%s has no %s" % (where, "access key id" if not key_id else "secret"))
+            missing = "access key id" if not key_id else "secret"
+            raise _cred_error(self._source, "%s [%s] has no %s" % (path, name, missing))
         return _make_credentials(self._source, key_id, secret, _first_key(section, self._TOKEN_KEYS))
 
 
 class CredentialsFileCredentialProvider(_FileProvider):
-    """Credentials from ``credentials.ini``, the Alibaba Cloud shared file.
-
-    The path is the argument, else ``ALIBABA_CLOUD_CREDENTIALS_FILE``, else
-    ``~/.alibabacloud/credentials.ini`` and then ``~/.aliyun/credentials.ini``;
-    the profile the argument, else ``ALIBABA_CLOUD_PROFILE``, else ``default``.
-    Types: ``access_key``, ``sts_token`` (or ``sts``), ``ram_role_arn``,
-    ``oidc_role_arn`` and ``ecs_ram_role``. ``enable = false`` skips a profile.
-    """
+    """Credentials from ``credentials.ini`` (``~/.alibabacloud/``, then ``~/.aliyun/``);
+    ``ALIBABA_CLOUD_CREDENTIALS_FILE``, ``ALIBABA_CLOUD_PROFILE``. Types ``access_key``, ``sts_token``,
+    ``ram_role_arn``, ``oidc_role_arn``, ``ecs_ram_role``; ``enable = false`` skips a profile."""
 
     _source = "credentials_file"
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_CREDENTIALS_FILE, ENV_PROFILE, _CREDENTIALS_INI_PATHS
     _parse = staticmethod(_parse_credentials_ini)
 
     def _resolve(self, ctx, path, profiles, name):
-        fields = profiles[name]
-        return _from_profile(ctx, self._source, path, "%s [%s]" % (path, name), fields, _INI)
+        return _from_profile(ctx, self._source, path, "%s [%s]" % (path, name), profiles[name], _INI)
 
 
 class ConfigFileCredentialProvider(_FileProvider):
-    """Credentials from the Alibaba Cloud CLI's ``~/.aliyun/config.json``.
-
-    The path is the argument, else ``ALIBABA_CLOUD_CONFIG_FILE``, else the
-    default; the profile the argument, else ``ALIBABA_CLOUD_PROFILE``, else the
-    file's ``current``, else ``default``. Modes: ``AK``, ``StsToken``,
-    ``RamRoleArn``, ``ChainableRamRoleArn``, ``EcsRamRole``, ``OIDC``,
-    ``External``, ``CloudSSO`` and ``OAuth``; the file is never written.
-    ``ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true`` turns it off.
-    """
+    """Credentials from the Alibaba Cloud CLI's ``~/.aliyun/config.json`` (never written); the
+    profile is the argument, else ``ALIBABA_CLOUD_PROFILE``, else the file's ``current``, else
+    ``default``. Modes ``AK``, ``StsToken``, ``RamRoleArn``, ``ChainableRamRoleArn``,
+    ``EcsRamRole``, ``OIDC``, ``External``, ``CloudSSO``, ``OAuth``."""
 
     _source = "config_file"
     _ENV_PATH, _ENV_PROFILE, _DEFAULT_PATHS = ENV_CONFIG_FILE, ENV_PROFILE, (_CLI_CONFIG_PATH,)
     _parse = staticmethod(_parse_cli_config)
 
-    def _search(self, context):
+    def _find(self, context):
         if _env_flag(context.environ, ENV_CLI_PROFILE_DISABLED):
-            return None, [], None, False  # this source is turned off
-        return super()._search(context)
+            return None, [], None  # this source is turned off
+        return super()._find(context)
 
     def _resolve(self, ctx, path, profiles, name, seen=()):
         source = self._source
@@ -1724,7 +1507,7 @@ def _from_profile(ctx, source, path, where, fields, keys, parent=None):
     raise _cred_error(source, "%s: unsupported %s %r (supported: %s)" % (where, keys.noun, wanted, supported))
 
 
-def _from_fields(p, token=None):
+def _static_mode(p, token=None):
     key_id, secret = p.fields.get("access_key_id"), p.fields.get("access_key_secret")
     if not key_id or not secret:
         missing = "access_key_id" if not key_id else "access_key_secret"
@@ -1732,19 +1515,15 @@ def _from_fields(p, token=None):
     return _make_credentials(p.source, key_id, secret, token)
 
 
-def _static_mode(p):
-    return _from_fields(p)
-
-
 def _sts_mode(p):
     token = _first_key(p.fields, p.keys.tokens)
     if not token:
         raise _cred_error(p.source, "%s: %s %s needs sts_token" % (p.where, p.keys.noun, p.mode))
-    return _from_fields(p, token)
+    return _static_mode(p, token)
 
 
 def _role_mode(p):
-    return _assume_role_from(p, _from_fields(p))
+    return _assume_role_from(p, _static_mode(p))
 
 
 def _chained_role_mode(p):
@@ -1754,54 +1533,34 @@ def _chained_role_mode(p):
     return _assume_role_from(p, p.parent(name))
 
 
-def _int_field(source, where, value, name):
-    if value is None or value == "":
-        return None
+def _sts_from_profile(p, cls, session_key, **arguments):
+    """Call the STS provider ``cls`` with the options every STS mode passes on.
+    ``ALIBABA_CLOUD_STS_ENDPOINT`` beats ``sts_region``: the environment beats files."""
+    fields, duration, vpc = p.fields, p.fields.get(p.keys.duration), p.fields.get("enable_vpc")
     try:
-        if isinstance(value, str) and not value.isascii():
+        if isinstance(duration, str) and not duration.isascii():
             raise ValueError("not ASCII digits")
-        return int(value)
+        duration = None if duration in (None, "") else int(duration)
     except (TypeError, ValueError):
-        raise _cred_error(source, "%s: %s must be a whole number of seconds" % (where, name)) from None
-
-
-def _flag_field(value):
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    return str(value).strip().lower() in _TRUE
-
-
-def _sts_options(p, session_key):
-    """The keyword arguments every STS profile mode passes on.
-
-    ``ALIBABA_CLOUD_STS_ENDPOINT`` wins over the profile's ``sts_region``:
-    the environment beats the files, as everywhere else.
-    """
-    fields, duration = p.fields, p.keys.duration
-    return dict(
-        role_session_name=fields.get(session_key) or None,
-        duration_seconds=_int_field(p.source, p.where, fields.get(duration), duration),
-        policy=fields.get("policy") or None,
-        sts_region=None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None,
-        enable_vpc=_flag_field(fields.get("enable_vpc")),
-    )  # fmt: skip
-
-
-def _assume_role_from(p, base):
-    """Profile modes that assume a role with the given base credentials."""
-    role_arn = p.fields.get(p.keys.role_arn)
-    if not role_arn:
-        raise _cred_error(p.source, "%s has no %s" % (p.where, p.keys.role_arn))
+        raise _cred_error(p.source, "%s: %s must be a whole number of seconds" % (p.where, p.keys.duration)) from None
+    if vpc is not None and not isinstance(vpc, bool):
+        vpc = str(vpc).strip().lower() in _TRUE if vpc != "" else None
     try:
-        provider = AssumeRoleCredentialProvider(
-            base_provider=_Fixed(base), role_arn=role_arn, external_id=p.fields.get("external_id") or None,
-            **_sts_options(p, p.keys.session),
-        )  # fmt: skip
+        region = None if _env(p.ctx.environ, ENV_STS_ENDPOINT) else fields.get("sts_region") or None
+        provider = cls(role_session_name=fields.get(session_key) or None, duration_seconds=duration,
+                       policy=fields.get("policy") or None, sts_region=region, enable_vpc=vpc, **arguments)
     except ValueError as exc:
         raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
     return provider.provide(p.ctx)
+
+
+def _assume_role_from(p, base):
+    role_arn = p.fields.get(p.keys.role_arn)
+    if not role_arn:
+        raise _cred_error(p.source, "%s has no %s" % (p.where, p.keys.role_arn))
+    base_provider = StaticCredentialProvider(base.access_key_id, base.access_key_secret, base.security_token)
+    return _sts_from_profile(p, AssumeRoleCredentialProvider, p.keys.session, base_provider=base_provider,
+                             role_arn=role_arn, external_id=p.fields.get("external_id") or None)  # fmt: skip
 
 
 def _oidc_mode(p):
@@ -1810,14 +1569,9 @@ def _oidc_mode(p):
     for key in (arn_key, "oidc_provider_arn", p.keys.token_file):
         if not fields.get(key):
             raise _cred_error(p.source, "%s has no %s" % (p.where, key))
-    try:
-        provider = AssumeRoleWithOidcCredentialProvider(
-            role_arn=fields[arn_key], oidc_provider_arn=fields["oidc_provider_arn"],
-            oidc_token_file=fields[p.keys.token_file], **_sts_options(p, p.keys.oidc_session),
-        )  # fmt: skip
-    except ValueError as exc:
-        raise _cred_error(p.source, "%s: %s" % (p.where, exc)) from None
-    return provider.provide(p.ctx)
+    return _sts_from_profile(p, AssumeRoleWithOidcCredentialProvider, p.keys.oidc_session, role_arn=fields[arn_key],
+                             oidc_provider_arn=fields["oidc_provider_arn"],
+                             oidc_token_file=fields[p.keys.token_file])  # fmt: skip
 
 
 def _ecs_mode(p):
@@ -1825,8 +1579,7 @@ def _ecs_mode(p):
     if not role_name:
         raise _cred_error(p.source, "%s has no ECS role name" % p.where)
     if _env_flag(p.ctx.environ, ENV_ECS_METADATA_DISABLED):
-        # The profile asks for the instance role by name: saying "not
-        # configured" would hide why it cannot work.
+        # The profile names the instance role: "not configured" would hide why it cannot work.
         raise _cred_error(p.source, "%s uses the ECS instance role but %s is set"
                           % (p.where, ENV_ECS_METADATA_DISABLED))  # fmt: skip
     return EcsRamRoleCredentialProvider(role_name=role_name).provide(p.ctx)
@@ -1845,24 +1598,19 @@ def _process_mode(p):
     return process.provide(p.ctx)
 
 
-def _text_field(p, name):
-    """A field the mode needs: a non-empty string, else a CredentialError naming it."""
+def _needed_field(p, name, epoch=False):
+    """A field the mode needs: a non-empty string (``epoch``: whole epoch
+    seconds, as the CLI stores them), else a CredentialError naming it."""
     value = p.fields.get(name)
     if value is None or value == "":
         raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
+    if epoch:
+        if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+            raise _cred_error(p.source, "%s: %s must be epoch seconds (a whole number)" % (p.where, name))
+        return int(value)
     if not isinstance(value, str):
         raise _cred_error(p.source, "%s: %s must be a string, not %s" % (p.where, name, type(value).__name__))
     return value
-
-
-def _epoch_field(p, name):
-    """Epoch seconds as the CLI stores them (a whole number)."""
-    value = p.fields.get(name)
-    if value is None or value == "":
-        raise _cred_error(p.source, "%s: mode %s needs %s" % (p.where, p.mode, name))
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-        raise _cred_error(p.source, "%s: %s must be epoch seconds (a whole number)" % (p.where, name))
-    return int(value)
 
 
 def _url_origin(url):
@@ -1881,19 +1629,19 @@ def _url_origin(url):
 
 
 def _cloud_sso_mode(p):
-    """STS credentials from the CloudSSO service with the access token the CLI
-    stored (``aliyun configure --mode CloudSSO``); the file is not written."""
+    # STS credentials from the CloudSSO service with the access token the CLI
+    # stored (``aliyun configure --mode CloudSSO``); the file is not written.
     import json
 
     source, ctx = p.source, p.ctx
-    token = _text_field(p, "access_token")
-    expires = _epoch_field(p, "cloud_sso_access_token_expire")
+    token = _needed_field(p, "access_token")
+    expires = _needed_field(p, "cloud_sso_access_token_expire", epoch=True)
     if expires <= ctx.clock():
         raise _cred_error(source, "%s: the CloudSSO access token expired at %s; sign in again with the CLI "
                           "(aliyun configure --mode CloudSSO)" % (p.where, _iso_zulu(expires)))  # fmt: skip
-    origin = _url_origin(_text_field(p, "cloud_sso_sign_in_url"))
-    body = json.dumps({"AccountId": _text_field(p, "cloud_sso_account_id"),
-                       "AccessConfigurationId": _text_field(p, "cloud_sso_access_config")})  # fmt: skip
+    origin = _url_origin(_needed_field(p, "cloud_sso_sign_in_url"))
+    body = json.dumps({"AccountId": _needed_field(p, "cloud_sso_account_id"),
+                       "AccessConfigurationId": _needed_field(p, "cloud_sso_access_config")})  # fmt: skip
     if origin is None:
         raise _cred_error(source, "%s: cloud_sso_sign_in_url is not an http(s) URL" % p.where)
     url = origin + "/cloud-credentials"  # only the scheme, host and port count, as in the CLI
@@ -1903,18 +1651,14 @@ def _cloud_sso_mode(p):
     if status != 200:
         answer = _scrub(answer.decode("utf-8", "replace"), (token,)).encode("utf-8")
         raise _http_error(source, "CloudSSO POST", url, status, answer)
-    what = "CloudSSO POST " + url
-    creds = _json_object(answer, source, what).get("CloudCredential")
-    if not isinstance(creds, dict):
-        raise _cred_error(source, "%s: response has no CloudCredential object" % what)
-    return _credentials_from_response(creds, source, what, ctx.clock())
+    return _credentials_from_response(answer, source, "CloudSSO POST " + url, ctx.clock(), "CloudCredential")
 
 
 def _oauth_mode(p):
-    """The STS credentials the CLI stored after an OAuth login, while they are
-    valid; refreshing them (and writing the file) is the CLI's job."""
-    key_id, secret = _text_field(p, "access_key_id"), _text_field(p, "access_key_secret")
-    token, expires = _text_field(p, "sts_token"), _epoch_field(p, "sts_expiration")
+    # The STS credentials the CLI stored after an OAuth login, while they are
+    # valid; refreshing them (and writing the file) is the CLI's job.
+    key_id, secret = _needed_field(p, "access_key_id"), _needed_field(p, "access_key_secret")
+    token, expires = _needed_field(p, "sts_token"), _needed_field(p, "sts_expiration", epoch=True)
     if expires <= p.ctx.clock():
         raise _cred_error(p.source, "%s: the STS credentials of the OAuth login expired at %s; log in again "
                           "with the CLI (aliyun configure --mode OAuth)" % (p.where, _iso_zulu(expires)))  # fmt: skip
@@ -1939,27 +1683,19 @@ _PROFILE_MODES = (
 )
 
 
-class _Fixed(_Provider):
-    """Already-resolved credentials as a provider (a role's base)."""
-
-    def __init__(self, credentials):
-        self._credentials = credentials
-
-    def provide(self, context: Context) -> Optional[Credentials]:
-        return self._credentials
-
-
-def _credentials_from_response(data, source, what, now, token_keys=("SecurityToken",)):
-    """The four fields every temporary-credential service returns."""
+def _credentials_from_response(body, source, what, now, wrapper=None, token_keys=("SecurityToken",)):
+    """A service's JSON answer (its ``wrapper`` object, if given) -> the four
+    fields every temporary-credential service returns, as Credentials."""
+    data = _json_object(body, source, what)
+    if wrapper is not None:
+        data = data.get(wrapper)
+        if not isinstance(data, dict):
+            raise _cred_error(source, "%s: response has no %s object" % (what, wrapper))
     code = data.get("Code")
     if code not in (None, "", "Success"):
         raise _cred_error(source, "%s returned Code=%s" % (what, _excerpt(code, 60)),
                           _excerpt(data.get("Message", ""), 160))  # fmt: skip
-    token = None
-    for key in token_keys:
-        if data.get(key):
-            token = data[key]
-            break
+    token = _first_key(data, token_keys)
     fields = (("AccessKeyId", data.get("AccessKeyId")), ("AccessKeySecret", data.get("AccessKeySecret")),
               (token_keys[0], token), ("Expiration", data.get("Expiration")))  # fmt: skip
     for name, value in fields:
@@ -1972,12 +1708,7 @@ def _credentials_from_response(data, source, what, now, token_keys=("SecurityTok
 
 
 class CredentialsUriCredentialProvider(_Provider):
-    """Credentials from a URL that serves them as JSON.
-
-    The URL is the argument, else ``ALIBABA_CLOUD_CREDENTIALS_URI``. The answer
-    has ``AccessKeyId``, ``AccessKeySecret``, ``SecurityToken`` and
-    ``Expiration`` (and, when present, ``Code: Success``).
-    """
+    """Credentials served as JSON by a URL (the argument, else ``ALIBABA_CLOUD_CREDENTIALS_URI``)."""
 
     _source = "credentials_uri"
     _shown = (("uri", lambda p: _strip_userinfo(_strip_query(p.uri)) if p.uri else None),)
@@ -1995,27 +1726,18 @@ class CredentialsUriCredentialProvider(_Provider):
             # urllib would send it as Basic auth; it would show in errors and logs.
             raise _cred_error(self._source, "credentials URI %s must not contain user info" % shown)
         _require_https(uri, self._source, "credentials URI")
-        what = "GET " + shown
         status, body = _fetch(context, "GET", uri, self._source)
         if status != 200:
             raise _http_error(self._source, "GET", uri, status, body)
-        data = _json_object(body, self._source, what)
-        return _credentials_from_response(data, self._source, what, context.clock(), ("SecurityToken", "SessionToken"))
+        return _credentials_from_response(body, self._source, "GET " + shown, context.clock(),
+                                          token_keys=("SecurityToken", "SessionToken"))  # fmt: skip
 
 
 class EcsRamRoleCredentialProvider(_Provider):
-    """Credentials of the ECS instance's RAM role, from the metadata service.
-
-    Asks for an IMDSv2 token first and falls back to IMDSv1 unless
-    ``imdsv1_disabled`` (or ``ALIBABA_CLOUD_IMDSV1_DISABLED``): when the token
-    is refused, and when a request with the token is answered 401 or 403
-    (private clouds; that request is repeated once without it). Discovers the
-    role name unless given (or ``ALIBABA_CLOUD_ECS_METADATA``).
-    ``ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`` turns it off. When the
-    metadata address does not answer at all, no further call is made: with
-    nothing ECS-specific configured this is not an ECS instance (``None``,
-    after one short attempt), else a CredentialError.
-    """
+    """Credentials of the ECS instance's RAM role: IMDSv2 token first, IMDSv1 unless disabled
+    (also when a request with the token is answered 401 or 403); the role is discovered
+    unless given. No answer at all from the metadata address, with nothing ECS-specific
+    configured, is ``None`` (not an ECS instance), else a CredentialError."""
 
     _source = "ecs_ram_role"
     _shown = ("role_name", "endpoint")
@@ -2035,9 +1757,7 @@ class EcsRamRoleCredentialProvider(_Provider):
         endpoint = self.endpoint or _env(environ, ENV_ECS_ENDPOINT)
         role = self.role_name or _env(environ, ENV_ECS_ROLE_NAME)
         v1_disabled = self.imdsv1_disabled
-        if v1_disabled is None:
-            v1_disabled = _env_flag(environ, ENV_IMDSV1_DISABLED)
-        configured = bool(endpoint or role or v1_disabled)
+        v1_disabled = _env_flag(environ, ENV_IMDSV1_DISABLED) if v1_disabled is None else v1_disabled
         base = (endpoint or _ECS_ENDPOINT).strip().rstrip("/")
         if "://" not in base:
             base = "http://" + base
@@ -2047,7 +1767,7 @@ class EcsRamRoleCredentialProvider(_Provider):
             status, body = _fetch(context, "PUT", token_url, source,
                                   {"X-aliyun-ecs-metadata-token-ttl-seconds": _ECS_TOKEN_TTL}, direct=True)  # fmt: skip
         except _TransportError:
-            if not configured:
+            if not (endpoint or role or v1_disabled):
                 return None  # no metadata service: not an ECS instance
             raise  # the same host would not answer an IMDSv1 request either
         if status == 200 and body.strip():
@@ -2058,41 +1778,30 @@ class EcsRamRoleCredentialProvider(_Provider):
         elif v1_disabled:
             raise _cred_error(source, "PUT %s returned HTTP %s and IMDSv1 is disabled" % (token_url, status))
 
-        def get(url):
+        def get(url, not_found):
             status, body = _fetch(context, "GET", url, source, headers, direct=True)
             if headers and status in (401, 403) and not v1_disabled:
-                # The token was issued but not accepted (some private clouds):
-                # once more without it, as alibabacloud-credentials does.
+                # Token issued but refused (private clouds): once more without it, as alibabacloud-credentials does.
                 status, body = _fetch(context, "GET", url, source, direct=True)
-            return status, body
+            if status == 404:
+                raise _cred_error(source, "GET %s returned HTTP 404: %s" % (url, not_found))
+            if status != 200:
+                raise _http_error(source, "GET", url, status, body)
+            return body
 
         list_url = base + "/latest/meta-data/ram/security-credentials/"
         if not role:
-            status, body = get(list_url)
-            if status == 404:
-                raise _cred_error(source, "GET %s returned HTTP 404: the instance has no RAM role" % list_url)
-            if status != 200:
-                raise _http_error(source, "GET", list_url, status, body)
-            lines = body.decode("utf-8", "replace").strip().splitlines()
+            lines = get(list_url, "the instance has no RAM role").decode("utf-8", "replace").strip().splitlines()
             role = lines[0].strip() if lines else ""
             if not role:
                 raise _cred_error(source, "GET %s returned no role name" % list_url)
         role_url = list_url + _quote(role)
-        status, body = get(role_url)
-        if status == 404:
-            raise _cred_error(source, "GET %s returned HTTP 404: role %r not found" % (role_url, role))
-        if status != 200:
-            raise _http_error(source, "GET", role_url, status, body)
-        what = "GET " + role_url
-        data = _json_object(body, source, what)
-        return _credentials_from_response(data, source, what, context.clock())
+        body = get(role_url, "role %r not found" % role)
+        return _credentials_from_response(body, source, "GET " + role_url, context.clock())
 
 
 def _rpc_signature(method, params, secret):
-    """Alibaba RPC signature (HMAC-SHA1) of the sorted parameters -> (signature, canonical).
-
-    ``METHOD&%2F&`` + U(canonical parameters), keyed with ``secret + "&"``.
-    """
+    """Alibaba RPC signature: HMAC-SHA1(secret + "&", METHOD&%2F&U(canonical)) -> (signature, canonical)."""
     canonical = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
     string_to_sign = method + "&%2F&" + _quote(canonical)
     digest = hmac.digest((secret + "&").encode("utf-8"), string_to_sign.encode("utf-8"), "sha1")
@@ -2100,12 +1809,9 @@ def _rpc_signature(method, params, secret):
 
 
 def _sts_endpoint(environ, explicit, sts_region, enable_vpc, source="sts"):
-    """STS endpoint: argument > region argument > env endpoint > env region > default.
-
-    A region must be a region id (``cn-hangzhou``): anything else would make
-    another host (``evil.example/`` -> ``sts.evil.example``) receive the
-    signed call or the OIDC token. Plain http only to loopback or link-local.
-    """
+    """STS endpoint: argument > region argument > env endpoint > env region >
+    default. A region must be a region id: another host (``evil.example/`` ->
+    ``sts.evil.example``) would receive the signed call or the OIDC token."""
     endpoint = (explicit or "").strip()
     region = (sts_region or "").strip()
     if not endpoint and not region:
@@ -2120,65 +1826,23 @@ def _sts_endpoint(environ, explicit, sts_region, enable_vpc, source="sts"):
     endpoint = (endpoint or _STS_ENDPOINT).rstrip("/")
     if not endpoint.startswith(("http://", "https://")):
         endpoint = "https://" + endpoint
-    _require_https(endpoint, source, "STS endpoint")
+    _require_https(endpoint, source, "STS endpoint")  # plain http only to loopback or link-local
     return endpoint
 
 
-def _call_sts(ctx, source, endpoint, params, base=None):
-    """Call STS (signed with ``base`` unless anonymous) -> Credentials.
-
-    A POST form: the token, the policy, the OIDC token and the signature stay
-    out of the URL, which proxies and access logs keep.
-    """
-    import uuid
-
-    now = ctx.clock()
-    params = dict(params, Format="JSON", Version=_STS_VERSION, Timestamp=_iso_zulu(now))
-    if base is not None:
-        params.update(AccessKeyId=base.access_key_id, SignatureMethod="HMAC-SHA1",
-                      SignatureVersion="1.0", SignatureNonce=str(uuid.uuid4()))  # fmt: skip
-        if base.security_token:
-            params["SecurityToken"] = base.security_token
-        signature, form = _rpc_signature("POST", params, base.access_key_secret)
-        form += "&Signature=" + _quote(signature)
-    else:
-        form = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
-    action = params["Action"]
-    status, body = _fetch(ctx, "POST", endpoint + "/", source, {"Content-Type": _FORM_TYPE}, form.encode("utf-8"))
-    if status != 200:
-        # STS echoes its string to sign on SignatureDoesNotMatch: it holds the
-        # key id and the token, percent-encoded once or twice. Mask them
-        # before anything is excerpted.
-        secrets = (base.access_key_id, base.security_token) if base is not None else ()
-        secrets += (params.get("OIDCToken"),)
-        body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
-        raise _http_error(source, action + " POST", endpoint + "/", status, body)
-    what = "%s %s" % (action, endpoint)
-    data = _json_object(body, source, what)
-    creds = data.get("Credentials")
-    if not isinstance(creds, dict):
-        raise _cred_error(source, "%s: response has no Credentials object" % what)
-    return _credentials_from_response(creds, source, what, now)
-
-
-def _check_duration(duration_seconds):
-    if duration_seconds is not None:
-        if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int):
-            raise ValueError("duration_seconds must be an int")
-        if duration_seconds < 900:
-            raise ValueError("duration_seconds must be at least 900, got %d" % duration_seconds)
-    return duration_seconds
-
-
 class _StsProvider(_Provider):
-    """What AssumeRole and AssumeRoleWithOIDC share: the role, the session,
-    the endpoint and the call itself."""
+    """What AssumeRole and AssumeRoleWithOIDC share: role, session, endpoint, the call."""
 
     def __init__(self, role_arn, role_session_name, sts_endpoint, duration_seconds, policy, sts_region, enable_vpc):
+        if duration_seconds is not None:
+            if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int):
+                raise ValueError("duration_seconds must be an int")
+            if duration_seconds < 900:
+                raise ValueError("duration_seconds must be at least 900, got %d" % duration_seconds)
         self.role_arn = role_arn
         self.role_session_name = role_session_name
         self.sts_endpoint = sts_endpoint
-        self.duration_seconds = _check_duration(duration_seconds)
+        self.duration_seconds = duration_seconds
         self.policy = policy
         self.sts_region = sts_region
         self.enable_vpc = enable_vpc
@@ -2186,28 +1850,45 @@ class _StsProvider(_Provider):
     def _endpoint(self, environ):
         return _sts_endpoint(environ, self.sts_endpoint, self.sts_region, self.enable_vpc, self._source)
 
-    def _assume(self, context, endpoint, params, base=None):
-        """Add the common parameters and call STS (signed with ``base``)."""
-        params["RoleSessionName"] = (self.role_session_name or _env(context.environ, ENV_ROLE_SESSION_NAME)
-                                     or "ossign-%d" % int(context.clock()))  # fmt: skip
+    def _assume(self, ctx, endpoint, params, base=None):
+        """Call STS (signed with ``base`` unless anonymous) -> Credentials. A POST
+        form: the token, the policy, the OIDC token and the signature stay out
+        of the URL, which proxies and access logs keep."""
+        import uuid
+
+        source, now = self._source, ctx.clock()
+        params = dict(params, Format="JSON", Version=_STS_VERSION, Timestamp=_iso_zulu(now))
+        params["RoleSessionName"] = (self.role_session_name or _env(ctx.environ, ENV_ROLE_SESSION_NAME)
+                                     or "ossign-%d" % int(now))  # fmt: skip
         if self.duration_seconds is not None:
             params["DurationSeconds"] = str(self.duration_seconds)
         if self.policy:
             params["Policy"] = self.policy
-        return _call_sts(context, self._source, endpoint, params, base)
+        if base is not None:
+            params.update(AccessKeyId=base.access_key_id, SignatureMethod="HMAC-SHA1",
+                          SignatureVersion="1.0", SignatureNonce=str(uuid.uuid4()))  # fmt: skip
+            if base.security_token:
+                params["SecurityToken"] = base.security_token
+            signature, form = _rpc_signature("POST", params, base.access_key_secret)
+            form += "&Signature=" + _quote(signature)
+        else:
+            form = "&".join(_quote(k) + "=" + _quote(v) for k, v in sorted(params.items()))
+        action = params["Action"]
+        status, body = _fetch(ctx, "POST", endpoint + "/", source, {"Content-Type": _FORM_TYPE}, form.encode("utf-8"))
+        if status != 200:
+            # STS echoes its string to sign on SignatureDoesNotMatch: it holds the key id and
+            # the token, percent-encoded once or twice. Mask them before anything is excerpted.
+            secrets = (base.access_key_id, base.security_token) if base is not None else ()
+            secrets += (params.get("OIDCToken"),)
+            body = _scrub(body[:_MAX_READ].decode("utf-8", "replace"), secrets).encode("utf-8")
+            raise _http_error(source, action + " POST", endpoint + "/", status, body)
+        return _credentials_from_response(body, source, "%s %s" % (action, endpoint), now, "Credentials")
 
 
 class AssumeRoleCredentialProvider(_StsProvider):
-    """Temporary credentials from STS ``AssumeRole``.
-
-    The call is signed (Alibaba RPC, HMAC-SHA1) with the credentials of
-    ``base_provider``, by default the chain environment, OSS profile,
-    credentials file, config file. The role is the argument, else
-    ``ALIBABA_CLOUD_ROLE_ARN``; without one this source is not configured.
-    ``sts_region`` and ``enable_vpc`` choose a regional (or VPC) endpoint
-    when ``sts_endpoint`` is not given. The call is a POST form: nothing
-    secret stands in the URL.
-    """
+    """Temporary credentials from STS ``AssumeRole``, signed with ``base_provider``'s credentials
+    (default: env, OSS profile, credentials file, config file); no role ARN: not configured.
+    ``sts_region`` and ``enable_vpc`` choose a regional (or VPC) endpoint."""
 
     _source = "assume_role"
     _shown = ("role_arn", "role_session_name", "sts_endpoint", "sts_region")
@@ -2230,14 +1911,14 @@ class AssumeRoleCredentialProvider(_StsProvider):
             # With the OIDC variables set, that ARN is the OIDC provider's.
             if not role_arn or (_env(environ, ENV_OIDC_PROVIDER_ARN) and _env(environ, ENV_OIDC_TOKEN_FILE)):
                 return None
+        base_provider = self.base_provider or ChainCredentialProvider(*(_SLOT_DEFAULTS[s]() for s in _BASE_SLOTS))
         tried = None
         try:
-            base = (self.base_provider or _base_chain()).provide(context)
+            base = base_provider.provide(context)
         except CredentialError as exc:
             if exc.source != "chain" or not exc.attempts:
                 raise
-            # The base chain found nothing: say so once, with where it looked,
-            # rather than nesting its "no credentials found (tried ...)".
+            # The base chain found nothing: say so once, not nesting its "no credentials found".
             base, tried = None, "; ".join(a.reason for a in exc.attempts)
         if base is None:
             origin = "role ARN %s" % role_arn if self.role_arn else "%s (%s)" % (ENV_ROLE_ARN, role_arn)
@@ -2251,15 +1932,9 @@ class AssumeRoleCredentialProvider(_StsProvider):
 
 
 class AssumeRoleWithOidcCredentialProvider(_StsProvider):
-    """Temporary credentials from STS ``AssumeRoleWithOIDC`` (ACK RRSA).
-
-    Configured when the role ARN, the OIDC provider ARN and the token are all
-    known (arguments, else ``ALIBABA_CLOUD_ROLE_ARN``,
-    ``ALIBABA_CLOUD_OIDC_PROVIDER_ARN``, ``ALIBABA_CLOUD_OIDC_TOKEN_FILE``).
-    The token is ``oidc_token`` (a string, or a callable returning one, asked
-    at every call: CI systems hand tokens over an API), else the token file,
-    read again at every call: the kubelet rotates it.
-    """
+    """Temporary credentials from STS ``AssumeRoleWithOIDC`` (ACK RRSA) once the role ARN, the
+    OIDC provider ARN and the token are known. The token (``oidc_token``: a string or a callable,
+    else the token file) is asked for again at every call: the kubelet rotates the file."""
 
     _source = "oidc"
     _shown = ("role_arn", "oidc_provider_arn", "oidc_token_file", "sts_endpoint", "sts_region")
@@ -2316,15 +1991,10 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
 
 
 class ProcessCredentialProvider(_Provider):
-    """Credentials printed by an external command (the CLI's ``External`` mode).
-
-    ``command`` is an argv list, or a string split as a POSIX shell would split
-    it; it runs without a shell, through ``Context.run_command``, and is killed
-    after ``timeout`` seconds (default 10). It prints JSON:
-    ``{"mode": "AK" | "StsToken", "access_key_id": ..., "access_key_secret":
-    ..., "sts_token": ..., "expiration": "2026-01-01T00:00:00Z"}``. Errors show
-    the command's name and the first line of its stderr, never its stdout.
-    """
+    """Credentials printed as JSON by a command (the CLI's ``External`` mode): an argv list, or a
+    string split as a POSIX shell would, run without a shell through ``Context.run_command``
+    and killed after ``timeout`` seconds (default 10). Errors show its name and the first line
+    of its stderr, never its stdout."""
 
     _source = "process"
     _shown = (("command", lambda p: os.path.basename(p.argv[0])), "timeout")
@@ -2348,27 +2018,25 @@ class ProcessCredentialProvider(_Provider):
         import subprocess
 
         source = self._source
-        name = os.path.basename(self.argv[0])
-        # Errors are raised outside the except block: TimeoutExpired holds the
-        # command's partial output, which would stay the error's context.
+        what = "command %s" % os.path.basename(self.argv[0])
+        # Raised outside the except block: TimeoutExpired holds the output, the error's context.
         failure = None
         try:
             code, out, err = context.run_command(list(self.argv), self.timeout)
         except subprocess.TimeoutExpired:
-            failure = _cred_error(source, "command %s timed out after %g s" % (name, self.timeout))
+            failure = _cred_error(source, "%s timed out after %g s" % (what, self.timeout))
         except _OutputTooLarge as exc:
-            failure = _cred_error(source, "command %s printed more than %d bytes on %s" % (name, _MAX_READ, exc))
+            failure = _cred_error(source, "%s printed more than %d bytes on %s" % (what, _MAX_READ, exc))
         except OSError as exc:
-            failure = _cred_error(source, "cannot run command %s" % name, exc.strerror or type(exc).__name__)
+            failure = _cred_error(source, "cannot run %s" % what, exc.strerror or type(exc).__name__)
         if failure is None and max(len(out or b""), len(err or b"")) > _MAX_READ:
-            failure = _cred_error(source, "command %s printed more than %d bytes" % (name, _MAX_READ))
+            failure = _cred_error(source, "%s printed more than %d bytes" % (what, _MAX_READ))
         if failure is not None:
             raise failure
         if code != 0:
             first = (err or b"").decode("utf-8", "replace").strip().splitlines()
-            raise _cred_error(source, "command %s exited with status %s" % (name, code),
+            raise _cred_error(source, "%s exited with status %s" % (what, code),
                               _excerpt(first[0], 200) if first else None)  # fmt: skip
-        what = "command %s" % name
         data = _json_object(out or b"", source, what)
         mode = data.get("mode", "AK")
         if mode not in ("AK", "StsToken"):
@@ -2377,29 +2045,23 @@ class ProcessCredentialProvider(_Provider):
         token = data.get("sts_token")
         if mode == "StsToken" and not token:
             raise _cred_error(source, "%s printed mode StsToken without sts_token" % what)
-        if token is not None and not isinstance(token, str):
-            raise _cred_error(source, "%s: sts_token is not a string" % what)
         expiration = data.get("expiration")
         if expiration is not None and not isinstance(expiration, str):
-            raise _cred_error(source, "%s: expiration is not a string" % what)
+            raise _cred_error(source, "%s: expiration is not a string" % what)  # not quoted: it is stdout
         expiration = _parse_expiration(expiration, source) if expiration else None
         for key in ("access_key_id", "access_key_secret"):
             if not data.get(key):
                 raise _cred_error(source, "%s printed no %s" % (what, key))
-        return _make_credentials(source, data["access_key_id"], data["access_key_secret"], token or None,
-                                 expiration, context.clock())  # fmt: skip
+        return _make_credentials(source, data["access_key_id"], data["access_key_secret"], token, expiration,
+                                 context.clock())  # fmt: skip
 
 
 _Attempt = namedtuple("_Attempt", "source reason")
 
 
 class ChainCredentialProvider(_Provider):
-    """The first of several providers that yields credentials.
-
-    A provider that returns ``None`` is recorded as "not configured"; one that
-    raises is recorded with its reason and the chain goes on. When none yields
-    credentials, one CredentialError lists every source and its outcome.
-    """
+    """The first of several providers that yields credentials; when none does, one
+    CredentialError lists every source: "not configured", or why it failed."""
 
     _source = "chain"
     _fixes = ""  # what to do, appended to the "no credentials found" message
@@ -2421,21 +2083,18 @@ class ChainCredentialProvider(_Provider):
             try:
                 creds = provider.provide(context)
             except CredentialError as exc:
-                log.debug("%s: failed: %s", source, exc)
-                attempts.append(_Attempt(source, str(exc)))
+                reason = str(exc)
                 if exc._retry_after is not None:
                     retry_after = max(retry_after or 0.0, exc._retry_after)
-                continue
             except Exception as exc:  # a user provider's bug: record and go on
-                log.debug("%s: raised %s", source, type(exc).__name__)
-                attempts.append(_Attempt(source, "%s: raised %s" % (source, type(exc).__name__)))
-                continue
-            if creds is None:
-                log.debug("%s: not configured", source)
-                attempts.append(_Attempt(source, "%s: not configured" % source))
-                continue
-            log.debug("%s: resolved %r", source, creds)
-            return source, creds
+                reason = "%s: raised %s" % (source, type(exc).__name__)
+            else:
+                if creds is not None:
+                    log.debug("%s: resolved %r", source, creds)
+                    return source, creds
+                reason = "%s: not configured" % source
+            log.debug("%s", reason)
+            attempts.append(_Attempt(source, reason))
         lines = "; ".join(a.reason for a in attempts) or "no providers"
         error = CredentialError("no credentials found (tried %s)%s" % (lines, self._fixes), "chain", attempts)
         error._retry_after = retry_after
@@ -2444,9 +2103,7 @@ class ChainCredentialProvider(_Provider):
 
 _UNSET = object()
 _FIX_IN_CODE = ", or pass credentials to Signer: Signer(bucket, (access_key_id, access_key_secret))"
-_SLOTS = ("assume_role", "env", "oss_profile", "credentials_file", "config_file", "credentials_uri",
-          "oidc", "ecs_ram_role")  # fmt: skip
-_SLOT_DEFAULTS = {
+_SLOT_DEFAULTS = {  # DefaultCredentialProvider's slots after assume_role, in order
     "env": EnvCredentialProvider,
     "oss_profile": OssProfileCredentialProvider,
     "credentials_file": CredentialsFileCredentialProvider,
@@ -2465,7 +2122,6 @@ class _NamedProfile(_Provider):
 
     _source = "profile"
     _shown = ("profile",)
-    _FILES = ("oss_profile", "credentials_file", "config_file")
 
     def __init__(self, profile):
         self.profile = profile
@@ -2475,32 +2131,21 @@ class _NamedProfile(_Provider):
 
     def _resolve(self, context):
         tried = []
-        for slot in self._FILES:
-            provider = _SLOT_DEFAULTS[slot](profile=self.profile)
-            found, searched, _, _ = provider._search(context)
-            if found is not None:
-                return provider._source, provider._resolve(context, *found)
+        for cls in (OssProfileCredentialProvider, CredentialsFileCredentialProvider, ConfigFileCredentialProvider):
+            provider = cls(profile=self.profile)
+            creds, searched, _ = provider._find(context)
+            if creds is not None:
+                return provider._source, creds
             tried += searched
         raise _cred_error(self._source, "profile %r not found in %s"
                           % (self.profile, " or ".join(tried) or "any profile file (none exists)"))  # fmt: skip
 
 
-def _base_chain():
-    """AssumeRole's default base: env, OSS profile, credentials file, config file."""
-    return ChainCredentialProvider(*(_SLOT_DEFAULTS[s]() for s in _BASE_SLOTS))
-
-
 class DefaultCredentialProvider(ChainCredentialProvider):
-    """The default chain: assume_role, env, oss_profile, credentials_file,
-    config_file, credentials_uri, oidc, ecs_ram_role.
-
-    ECS comes last because it is the only source that needs no configuration:
-    on an ACK node with RRSA the node's role must not shadow the pod's OIDC
-    role. A keyword given a provider replaces that slot, ``None`` drops it,
-    omitted keeps the default. The default AssumeRole's base credentials come
-    from this chain's own env, oss_profile, credentials_file and config_file
-    slots.
-    """
+    """The default chain: assume_role, env, oss_profile, credentials_file, config_file,
+    credentials_uri, oidc, ecs_ram_role (last: on an ACK node with RRSA the node's role must
+    not shadow the pod's). A keyword given a provider replaces its slot, ``None`` drops it; the
+    default AssumeRole's base is this chain's env, oss_profile, credentials_file, config_file."""
 
     _source = "default"
     # The simplest fixes, for someone who has configured nothing yet.
@@ -2509,18 +2154,13 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 
     def __init__(self, *, assume_role=_UNSET, env=_UNSET, oss_profile=_UNSET, credentials_file=_UNSET,
                  config_file=_UNSET, credentials_uri=_UNSET, oidc=_UNSET, ecs_ram_role=_UNSET):  # fmt: skip
-        given = dict(assume_role=assume_role, env=env, oss_profile=oss_profile, credentials_file=credentials_file,
-                     config_file=config_file, credentials_uri=credentials_uri, oidc=oidc,
-                     ecs_ram_role=ecs_ram_role)  # fmt: skip
-        slots = {}
-        for name in _SLOTS[1:]:
-            value = given[name]
-            slots[name] = _SLOT_DEFAULTS[name]() if value is _UNSET else value
+        given = dict(env=env, oss_profile=oss_profile, credentials_file=credentials_file, config_file=config_file,
+                     credentials_uri=credentials_uri, oidc=oidc, ecs_ram_role=ecs_ram_role)  # fmt: skip
+        slots = {name: cls() if given[name] is _UNSET else given[name] for name, cls in _SLOT_DEFAULTS.items()}
         if assume_role is _UNSET:
             base = [slots[s] for s in _BASE_SLOTS if slots[s] is not None]
             assume_role = AssumeRoleCredentialProvider(base_provider=ChainCredentialProvider(*base))
-        slots["assume_role"] = assume_role
-        super().__init__(*[slots[s] for s in _SLOTS if slots[s] is not None])
+        super().__init__(*[p for p in [assume_role, *slots.values()] if p is not None])
 
     def push_front(self, provider: Any) -> DefaultCredentialProvider:
         """A new chain that tries ``provider`` before every other source."""
@@ -2533,8 +2173,8 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 #
 # Theory of operation.
 #
-# The cache holds one immutable _Entry: the credentials and three instants
-# derived from their expiration E when they were fetched:
+# The cache holds one immutable _Entry: the credentials, their expiry E and
+# two instants derived from it when they were fetched:
 #
 #     advisory_at  = E - advisory window     (default 600 s)
 #     mandatory_at = E - mandatory window    (default 120 s)
@@ -2546,18 +2186,14 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 # A caller needs credentials valid until a deadline (now + 10 s for a header
 # signature, the expiry of a presigned URL). With the entry E and the clock:
 #
-#   fresh       now < advisory_at, deadline < E   return the entry, no lock
-#   advisory    now < mandatory_at, deadline < E  one caller refreshes while
-#                                                 the others return the entry;
-#                                                 a failure keeps the entry and
-#                                                 waits _ADVISORY_RETRY seconds
-#                                                 before the next attempt
-#   mandatory   otherwise (or no entry)           callers wait for one refresh
-#                                                 (single flight) and all get
-#                                                 its result; on failure they
-#                                                 keep the entry if it still
-#                                                 covers their deadline, else
-#                                                 they raise its error
+#   fresh      now < advisory_at, deadline < E: return the entry, no lock.
+#   advisory   now < mandatory_at, deadline < E: one caller refreshes while
+#              the others return the entry; a failure keeps the entry and
+#              waits _ADVISORY_RETRY seconds before the next attempt.
+#   mandatory  otherwise (or no entry): callers wait for one refresh (single
+#              flight) and all get its result; on failure they keep the
+#              entry if it still covers their deadline, else they raise its
+#              error, and the next refresh waits (_back_off).
 #
 # Entries are replaced as a whole by one assignment, so a reader on the fast
 # path sees either the old or the new credentials, never a mix, and takes no
@@ -2566,18 +2202,12 @@ class DefaultCredentialProvider(ChainCredentialProvider):
 _Entry = namedtuple("_Entry", "credentials expires_at advisory_at mandatory_at")
 
 
+def _covers(entry, need):
+    return entry is not None and (entry.expires_at is None or need < entry.expires_at)
+
+
 class _ShortCredentials(CredentialError):
     """Credentials exist but expire before the caller's deadline."""
-
-
-def _fresh_copy(error):
-    """The same error as a new object, without traceback or context (its
-    cause kept: a provider's own exception, for its author)."""
-    import copy
-
-    fresh = copy.copy(error)
-    fresh.__cause__ = error.__cause__
-    return fresh
 
 
 def _seconds(value, name):
@@ -2593,11 +2223,9 @@ def _seconds(value, name):
 class CredentialCache:
     """A thread-safe cache in front of a provider; itself a provider.
 
-    Credentials without expiration are kept until :meth:`invalidate`. Inside
-    ``advisory_refresh`` seconds before expiry one thread refreshes while the
-    others keep signing with the current credentials (a failed refresh keeps
-    them); inside ``mandatory_refresh`` seconds, or once expired, callers wait
-    for a single refresh and all get its result. Share one cache between
+    Inside ``advisory_refresh`` seconds before expiry one thread refreshes
+    while the others keep signing; inside ``mandatory_refresh`` seconds, or
+    once expired, callers wait for a single refresh. Share one cache between
     signers to share the credentials.
     """
 
@@ -2616,7 +2244,7 @@ class CredentialCache:
         self._cond = threading.Condition(threading.Lock())
         self._refreshing = False
         self._generation = 0  # counts finished refreshes
-        self._outcome = None  # (credentials, error) of the last refresh
+        self._outcome = None  # (entry, error) of the last refresh
         self._retry_at = float("-inf")
         # After a refresh that left a caller without credentials (an error,
         # or credentials too short for its deadline), callers that the entry
@@ -2643,28 +2271,31 @@ class CredentialCache:
         ctx = self._ctx()
         now = ctx.clock()
         need = now if valid_until is None else _to_epoch(valid_until, "valid_until")
-        return self._get(need, now, ctx)
+        return self.get_for_signing(need, now, ctx)
 
     def provide(self, context: Optional[Context] = None) -> Credentials:
         """The provider interface: credentials valid now."""
         ctx = self._ctx(context)
         now = ctx.clock()
-        return self._get(now, now, ctx)
+        return self.get_for_signing(now, now, ctx)
 
     def get_for_signing(self, valid_until: float, now: float, context: Optional[Context] = None) -> Credentials:
-        """:meth:`get` for a caller that has read the clock already, as a
-        signer does once per signature: credentials valid until
-        ``valid_until``, judged at ``now`` (both epoch seconds). ``context``
-        serves a refresh when the cache was made without one.
-        """
-        creds = self.peek(valid_until, now)
-        return creds if creds is not None else self._get(valid_until, now, self._ctx(context))
+        """:meth:`get` for a caller that has read the clock already (epoch
+        seconds); ``context`` serves a refresh when the cache has none."""
+        # peek()'s test written out again: the signing hot path makes one call.
+        entry = self._entry  # one read: no lock on the fast path
+        if entry is not None:
+            expires_at = entry.expires_at
+            if expires_at is None or (now < entry.advisory_at and valid_until < expires_at):
+                return entry.credentials
+            if now < entry.mandatory_at and valid_until < expires_at:
+                return self._advisory(entry, valid_until, now, self._ctx(context))
+        return self._mandatory(valid_until, self._ctx(context))
 
     def peek(self, valid_until: float, now: float) -> Optional[Credentials]:
         """The cached credentials when they serve until ``valid_until`` with
-        no refresh due at ``now`` (epoch seconds), else ``None``. Never calls
-        the provider and never waits: an event loop asks this before it
-        decides to move a refresh to a worker thread.
+        no refresh due at ``now``, else ``None``; never calls the provider or
+        waits (an event loop asks this before moving a refresh to a thread).
         """
         entry = self._entry  # one read: no lock
         if entry is not None and (entry.expires_at is None or (
@@ -2680,32 +2311,18 @@ class CredentialCache:
             self._backoff_until = float("-inf")
             self._failures = 0
 
-    def _get(self, need, now, ctx):
-        entry = self._entry  # one read: no lock on the fast path
-        if entry is not None:
-            expires_at = entry.expires_at
-            if expires_at is None:
-                return entry.credentials
-            if need < expires_at:
-                if now < entry.advisory_at:
-                    return entry.credentials
-                if now < entry.mandatory_at:
-                    return self._advisory(entry, need, now, ctx)
-        return self._mandatory(need, ctx)
-
     def _advisory(self, entry, need, now, ctx):
         with self._cond:
             if self._refreshing or now < self._retry_at or self._entry is not entry:
                 return entry.credentials  # someone else refreshes, or backing off
             self._refreshing = True
-        creds, error = self._refresh(ctx)
+        fresh, error = self._refresh(ctx)
         if error is not None:
             _logger().warning("%s: advisory credential refresh failed, keeping the current credentials: %s",
                               _source_of(self.provider), error)  # fmt: skip
             with self._cond:
                 self._retry_at = now + _ADVISORY_RETRY
-            return entry.credentials
-        return creds if creds._expires_at is None or need < creds._expires_at else entry.credentials
+        return fresh.credentials if _covers(fresh, need) else entry.credentials
 
     def _mandatory(self, need, ctx):
         with self._cond:
@@ -2718,26 +2335,24 @@ class CredentialCache:
                 while self._refreshing and self._generation == generation:
                     left = end - time.monotonic()
                     if left <= 0:
+                        source = _source_of(self.provider)
                         return self._settle(None, CredentialError(
                             "%s: gave up after %g s waiting for the credential refresh under way in "
-                            "another thread" % (_source_of(self.provider), limit), _source_of(self.provider)), need)
+                            "another thread" % (source, limit), source), need)  # fmt: skip
                     self._cond.wait(left)
-                creds, error = self._outcome
-                return self._settle(creds, error, need)
+                return self._settle(*self._outcome, need)
             entry = self._entry
             now = ctx.clock()
-            if entry is not None and (entry.expires_at is None or (
-                    need < entry.expires_at and now < entry.mandatory_at)):  # fmt: skip
+            if _covers(entry, need) and (entry.expires_at is None or now < entry.mandatory_at):
                 return entry.credentials  # refreshed while we took the lock
             if now < self._backoff_until:
-                creds, error = self._outcome
-                return self._settle(creds, error, need)  # a recent failure: not asked again yet
+                return self._settle(*self._outcome, need)  # a recent failure: not asked again yet
             self._refreshing = True
-        creds, error = self._refresh(ctx)
+        fresh, error = self._refresh(ctx)
         with self._cond:
-            if error is not None or not (creds._expires_at is None or need < creds._expires_at):
+            if not _covers(fresh, need):
                 self._back_off(ctx.clock(), error)
-            return self._settle(creds, error, need)
+            return self._settle(fresh, error, need)
 
     def _back_off(self, now, error):
         """Wait before the next refresh: 1, 2, 4 ... 60 s with jitter, or the
@@ -2753,73 +2368,69 @@ class CredentialCache:
             delay *= random.uniform(0.5, 1.0)
         self._backoff_until = now + delay
 
-    def _settle(self, creds, error, need):
-        """Outcome of a refresh -> this caller's credentials or error (lock held)."""
-        if error is None and (creds._expires_at is None or need < creds._expires_at):
-            return creds
-        entry = self._entry
-        if entry is not None and (entry.expires_at is None or need < entry.expires_at):
-            return entry.credentials  # still good for this caller's deadline
+    def _settle(self, fresh, error, need):
+        """A refresh's ``(entry, error)`` -> this caller's credentials or error (lock held)."""
+        for entry in (fresh, self._entry):  # the current entry may still cover this deadline
+            if _covers(entry, need):
+                return entry.credentials
         if error is not None:
-            # A copy for each caller: raising the one stored error again and
-            # again would grow its traceback, and it carries no chain.
-            raise _fresh_copy(error)
-        creds = creds if creds is not None else entry.credentials
-        short = _ShortCredentials(
-            "%s: credentials expire at %s, before they are needed (%s)"
-            % (_source_of(self.provider), creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ"),
-               time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(need))),
-            _source_of(self.provider),
-        )  # fmt: skip
-        short.expires_at = creds._expires_at
+            import copy
+
+            # A copy for each caller, without traceback or context (its cause
+            # kept: a provider's own exception, for its author): raising the
+            # one stored error again and again would grow its traceback.
+            copied = copy.copy(error)
+            copied.__cause__ = error.__cause__
+            raise copied
+        source = _source_of(self.provider)
+        short = _ShortCredentials("%s: credentials expire at %s, before they are needed (%s)"
+                                  % (source, _iso_zulu(fresh.expires_at), _iso_zulu(need)), source)  # fmt: skip
+        short.expires_at = fresh.expires_at
         raise short
 
     def _refresh(self, ctx):
-        """Call the provider once (lock not held) and publish the outcome."""
-        creds = error = None
+        """Call the provider once (lock not held); publish and return ``(entry, error)``."""
         source = _source_of(self.provider)
+        fresh = None
+        # Published if the provider never returns: a KeyboardInterrupt or
+        # SystemExit goes on up, but the waiters are released and the next
+        # call refreshes.
+        error = CredentialError("%s: the credential refresh was interrupted" % source, source)
         try:
             creds = self.provider.provide(ctx)
             if creds is None:
-                error = CredentialError("%s: no credentials found" % source, source)
-            elif not isinstance(creds, Credentials):
-                error = CredentialError("%s: provider returned %s, not Credentials"
-                                        % (source, type(creds).__name__), source)  # fmt: skip
+                raise CredentialError("%s: no credentials found" % source, source)
+            if not isinstance(creds, Credentials):
+                raise CredentialError("%s: provider returned %s, not Credentials" % (source, type(creds).__name__),
+                                      source)  # fmt: skip
+            now = ctx.clock()
+            entry = self._make_entry(creds, now)
+            if entry.expires_at is not None and entry.expires_at <= now:
+                raise CredentialError("%s: provider returned credentials that already expired at %s"
+                                      % (source, _iso_zulu(entry.expires_at)), source)  # fmt: skip
+            fresh, error = entry, None
         except CredentialError as exc:
             error = exc
         except Exception as exc:  # a provider's bug must not wedge the cache
             error = CredentialError("%s: provider raised %s" % (source, type(exc).__name__), source)
             error.__cause__ = exc
         finally:
-            if creds is None and error is None:
-                # KeyboardInterrupt, SystemExit, GeneratorExit: it goes on up,
-                # but the waiters are released and the next call refreshes.
-                with self._cond:
-                    self._outcome = (None, CredentialError("%s: the credential refresh was interrupted"
-                                                           % source, source))  # fmt: skip
-                    self._refreshing = False
-                    self._generation += 1
-                    self._cond.notify_all()
-        now = ctx.clock()
-        if error is None and creds._expires_at is not None and creds._expires_at <= now:
-            error = CredentialError("%s: provider returned credentials that already expired at %s"
-                                    % (source, creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ")), source)  # fmt: skip
-        with self._cond:
-            if error is None:
-                self._entry = self._make_entry(creds, now)
-                self._retry_at = float("-inf")
-                if creds._expires_at is None or creds._expires_at > now + self.mandatory_refresh:
-                    self._failures = 0
-            self._outcome = (None, error) if error is not None else (creds, None)
-            self._refreshing = False
-            self._generation += 1
-            self._cond.notify_all()
-        return (None, error) if error is not None else (creds, None)
+            with self._cond:
+                if fresh is not None:
+                    self._entry = fresh
+                    self._retry_at = float("-inf")
+                    if fresh.expires_at is None or fresh.expires_at > now + self.mandatory_refresh:
+                        self._failures = 0
+                self._outcome = (fresh, error)
+                self._refreshing = False
+                self._generation += 1
+                self._cond.notify_all()
+        return fresh, error
 
     def _make_entry(self, creds, now):
-        expires_at = creds._expires_at
-        if expires_at is None:
+        if creds.expiration is None:
             return _Entry(creds, None, None, None)
+        expires_at = creds.expiration.timestamp()
         life = expires_at - now
         advisory = min(self.advisory_refresh, life / 2)
         mandatory = min(self.mandatory_refresh, life / 4)
@@ -3970,20 +3581,15 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
 
 # ==== Diagnostics ===========================================================
 #
-# OSS refuses a request with an XML <Error> document. For SignatureDoesNotMatch
-# it includes the string it computed (StringToSign, the exact bytes in
-# StringToSignBytes, and for V4 the CanonicalRequest), and Alibaba's guide
-# ("Troubleshoot signature errors", help/doc-detail/108790) says to compare it
-# with the client's. diagnose() makes that comparison line by line and names
-# the first line that differs by what it means. Everything here is pure: the
-# body and what ossign signed come in, a few lines of text go out.
-#
-# The body comes from the network (or a file a person pasted), so it is read
-# defensively: at most 1 MiB, UTF-8, and any "<!" markup other than a comment
-# or CDATA (a DTD, an entity declaration) is refused before the parser runs,
-# which rules out entity expansion ("billion laughs") and external entities.
-# OSS error documents have no DTD. The parser (xml.etree) is imported here
-# only, on first use.
+# For SignatureDoesNotMatch, OSS's <Error> document holds the string it
+# computed (StringToSign, its exact bytes in StringToSignBytes, for V4 the
+# CanonicalRequest); Alibaba's guide ("Troubleshoot signature errors",
+# help/doc-detail/108790) says to compare it with the client's, and diagnose()
+# does, naming the first differing line by what it means. The body comes from
+# the network or a paste: at most 1 MiB of UTF-8, and any "<!" markup but a
+# comment or CDATA (a DTD, an entity declaration: never in OSS's documents) is
+# refused before the parser (xml.etree, imported on first use) sees it, which
+# rules out entity expansion ("billion laughs") and external entities.
 
 _ERROR_BODY_LIMIT = 1 << 20  #: diagnose() and correct_clock() read at most 1 MiB
 
@@ -3998,86 +3604,70 @@ _ERROR_CAUSES = {
     "AccessDenied": "the credentials are valid but not allowed to do this: check the RAM policy, the bucket "
                     "policy and that the bucket is the one meant.",
 }  # fmt: skip
-_EXPIRED_CAUSE = "the presigned URL has expired (or the clock that signed it is behind OSS's)."
-_REGION_CAUSE = ("the region in the V4 credential scope is not the bucket's: pass the bucket's region "
-                 "(Signer(region=...), --region) or use the bucket's own endpoint.")  # fmt: skip
-_PRODUCT_CAUSE = "the product in the V4 credential scope is not the endpoint's (oss, oss-cloudbox, ...)."
+#: The cause a word in the message names, whatever the code.
+_MESSAGE_CAUSES = {
+    "expired": "the presigned URL has expired (or the clock that signed it is behind OSS's).",
+    "region": "the region in the V4 credential scope is not the bucket's: pass the bucket's region "
+              "(Signer(region=...), --region) or use the bucket's own endpoint.",
+    "product": "the product in the V4 credential scope is not the endpoint's (oss, oss-cloudbox, ...).",
+}  # fmt: skip
 
-#: Likely cause of a difference in each kind of line of a string to sign.
+#: Each kind of line of a string to sign: (its name, the likely cause of a
+#: difference in it); "%s" is the header's name.
 _LINE_CAUSES = {
-    "method": "the request was sent with another method than was signed (a redirect can turn it into GET; "
-              "a presigned URL is for one method).",
-    "content-md5": "the Content-MD5 sent is not the one that was signed.",
-    "content-type": "the HTTP client sent another Content-Type than was signed (clients add one to a "
-                    "request with a body: sign the type it sends, or set the header yourself).",
-    "date": "the time OSS read is not the one signed: the request was signed at another time (the clock "
-            "differs), or a proxy rewrote the header.",
-    "resource": "a proxy or client re-encoded the path, or the bucket or key differs (virtual-hosted or "
-                "path-style, or a key encoded twice or not at all).",
-    "query": "the query differs: a client or proxy re-encoded or reordered it, or a parameter was added "
-             "after signing.",
-    "additional": "the list of additional signed headers differs.",
-    "payload": "the payload hash differs (OSS V4 signs UNSIGNED-PAYLOAD).",
-    "algorithm": "the signature version differs from the one OSS checked.",
-    "scope": "the credential scope differs: the date, region or product signed is not the one OSS expects "
-             "(pass the bucket's region).",
-    "hash": "the canonical requests differ.",
-    "added": "header %s reached OSS but was not signed: it was added after signing (by the HTTP client or "
-             "a proxy). Sign it, or do not send it.",
-    "dropped": "header %s was signed but did not reach OSS: the HTTP client or a proxy dropped it.",
-    "changed": "header %s was changed after signing (a client or proxy rewrote or re-encoded its value).",
+    "method": ("the method", "the request was sent with another method than was signed (a redirect can turn "
+               "it into GET; a presigned URL is for one method)."),
+    "content-md5": ("the Content-MD5", "the Content-MD5 sent is not the one that was signed."),
+    "content-type": ("the Content-Type", "the HTTP client sent another Content-Type than was signed (clients "
+                     "add one to a request with a body: sign the type it sends, or set the header yourself)."),
+    "date": ("the date", "the time OSS read is not the one signed: the request was signed at another time "
+             "(the clock differs), or a proxy rewrote the header."),
+    "resource": ("the resource (bucket and key)", "a proxy or client re-encoded the path, or the bucket or key "
+                 "differs (virtual-hosted or path-style, or a key encoded twice or not at all)."),
+    "query": ("the query (sub-resources and parameters)", "the query differs: a client or proxy re-encoded or "
+              "reordered it, or a parameter was added after signing."),
+    "additional": ("the list of additional headers", "the list of additional signed headers differs."),
+    "payload": ("the payload hash", "the payload hash differs (OSS V4 signs UNSIGNED-PAYLOAD)."),
+    "algorithm": ("the algorithm", "the signature version differs from the one OSS checked."),
+    "scope": ("the credential scope", "the credential scope differs: the date, region or product signed is "
+              "not the one OSS expects (pass the bucket's region)."),
+    "hash": ("the canonical request's hash", "the canonical requests differ."),
+    "added": ("header %s", "header %s reached OSS but was not signed: it was added after signing (by the HTTP "
+              "client or a proxy). Sign it, or do not send it."),
+    "dropped": ("header %s", "header %s was signed but did not reach OSS: the HTTP client or a proxy dropped it."),
+    "changed": ("header %s", "header %s was changed after signing (a client or proxy rewrote or re-encoded its "
+                "value)."),
 }  # fmt: skip
-
-_LINE_NAMES = {
-    "method": "the method", "content-md5": "the Content-MD5", "content-type": "the Content-Type",
-    "date": "the date", "resource": "the resource (bucket and key)",
-    "query": "the query (sub-resources and parameters)", "additional": "the list of additional headers",
-    "payload": "the payload hash", "algorithm": "the algorithm", "scope": "the credential scope",
-    "hash": "the canonical request's hash",
-}  # fmt: skip
-
-_MONTH_NUMBERS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
-_TOKEN_RE = None
 
 
 def _parse_error(body):
-    """The child elements of an OSS ``<Error>`` document, as ``{tag: text}``.
-
-    Raises ValueError for a body over 1 MiB, one that is not UTF-8, HTML, any
-    DTD or entity declaration (refused before parsing), XML that is not well
-    formed, and XML whose root is not ``<Error>`` with a ``<Code>``.
-    """
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        body = bytes(body)
-        if len(body) > _ERROR_BODY_LIMIT:
-            raise ValueError("the error body is %d bytes, more than an OSS error document (1 MiB at most)"
-                             % len(body))  # fmt: skip
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError("the error body is not UTF-8 text, so not an OSS error document") from None
-    elif isinstance(body, str):
-        text = body
-        if len(text) > _ERROR_BODY_LIMIT or len(text.encode("utf-8", "replace")) > _ERROR_BODY_LIMIT:
-            raise ValueError("the error body is more than 1 MiB, more than an OSS error document")
-    else:
+    """The child elements of an OSS ``<Error>`` document, as ``{tag: text}``;
+    a ValueError for anything else (see the banner), a TypeError for a body
+    neither bytes nor str."""
+    if isinstance(body, str):
+        body = body[:_ERROR_BODY_LIMIT + 1].encode("utf-8", "surrogatepass")  # over 1 MiB stays over
+    elif not isinstance(body, (bytes, bytearray, memoryview)):
         raise TypeError("the error body must be bytes or str, got %s" % type(body).__name__)
+    body = bytes(body)
+    if len(body) > _ERROR_BODY_LIMIT:
+        raise ValueError("the error body is more than 1 MiB, more than an OSS error document")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("the error body is not UTF-8 text, so not an OSS error document") from None
     text = text.lstrip("\ufeff")
     if text.lstrip()[:14].lower().startswith(("<!doctype html", "<html")):
         raise ValueError("the body is an HTML page, not an OSS error document (a proxy, a portal or a web "
                          "server answered instead of OSS)")  # fmt: skip
-    at = text.find("<!")
-    while at != -1:
-        if not text.startswith(("<!--", "<![CDATA["), at):
-            raise ValueError("the body holds a DTD or entity declaration, which OSS error documents never "
-                             "have; refused without parsing it")  # fmt: skip
-        at = text.find("<!", at + 2)
+    import re
+
+    if re.search(r"<!(?!--|\[CDATA\[)", text):
+        raise ValueError("the body holds a DTD or entity declaration, which OSS error documents never "
+                         "have; refused without parsing it")  # fmt: skip
     import xml.etree.ElementTree as ElementTree
 
-    parser = ElementTree.XMLParser(encoding="utf-8")  # the text was decoded above, whatever it declares
     try:
-        parser.feed(text.encode("utf-8"))
-        root = parser.close()
+        root = ElementTree.fromstring(text)  # a str is read as decoded above, whatever encoding it declares
     except ElementTree.ParseError as exc:
         raise ValueError("the body is not well-formed XML (%s), so not an OSS error document" % exc) from None
     if root.tag != "Error":
@@ -4085,58 +3675,43 @@ def _parse_error(body):
                          % _excerpt(str(root.tag), 40))  # fmt: skip
     fields = {}
     for child in root:
-        if isinstance(child.tag, str) and child.tag not in fields:
-            fields[child.tag] = child.text or ""
+        fields.setdefault(child.tag, child.text or "")  # of a repeated element, the first
     if not fields.get("Code", "").strip():
         raise ValueError("the body is an <Error> document without a Code, not one OSS sends")
     return fields
 
 
 def _parse_oss_time(text):
-    """Epoch seconds of a time as OSS writes it in error bodies, or ``None``.
-
-    ``2022-09-04T08:11:37.000Z`` (ServerTime), ``20191102T153031Z`` (a V4
-    x-oss-date) or ``Tue, 31 Jul 2018 07:40:44 GMT`` (a Date header).
-    """
+    """Epoch seconds of a time as OSS writes it in error bodies, or ``None``."""
     text = (text or "").strip()
     try:
-        if len(text) == 16 and text[8] == "T" and text.endswith("Z"):
-            return float(_epoch_of(int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]),
-                                   int(text[11:13]), int(text[13:15])))  # fmt: skip
-        if text[:4].isdigit() and text[4:5] == "-":
+        if len(text) == 16 and text[8] == "T" and text.endswith("Z"):  # 20191102T153031Z: a V4 x-oss-date
+            parts = text[:4], text[4:6], text[6:8], text[9:11], text[11:13], text[13:15]
+        elif text[:4].isdigit() and text[4:5] == "-":  # 2022-09-04T08:11:37.000Z: ServerTime
             return _parse_expiration(text, "ServerTime").timestamp()
-        parts = text.replace(",", " ").split()
-        if len(parts) == 6 and parts[5] == "GMT":
-            hour, minute, second = (int(p) for p in parts[4].split(":"))
-            return float(_epoch_of(int(parts[3]), _MONTH_NUMBERS[parts[2]], int(parts[1]), hour, minute, second))
-    except (CredentialError, ValueError, KeyError, OverflowError):
-        pass
-    return None
+        else:  # Tue, 31 Jul 2018 07:40:44 GMT: a Date header
+            _, day, month, year, clock, zone = text.replace(",", " ").split()
+            hour, minute, second = clock.split(":")
+            if zone != "GMT":
+                return None
+            parts = year, _MONTHS.index(month), day, hour, minute, second
+        from datetime import datetime, timezone
 
-
-def _epoch_of(year, month, day, hour, minute, second):
-    from datetime import datetime, timezone
-
-    return int(datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc).timestamp())
+        return datetime(*(int(part) for part in parts), tzinfo=timezone.utc).timestamp()
+    except (CredentialError, ValueError, OverflowError):
+        return None
 
 
 def _mask_signed(text, secrets=()):
     """``text`` (a string to sign, a canonical request, a URL) with every
     security token masked and every access key id cut to its last 4
     characters. OSS echoes the token in the strings it computed."""
-    global _TOKEN_RE
-    if _TOKEN_RE is None:
-        import re
+    import re
 
-        _TOKEN_RE = (
-            re.compile(r"(?im)^(x-oss-security-token:).*$"),
-            re.compile(r"(?i)((?:^|[?&\n])(?:x-oss-)?security-token=)[^&\s]*"),
-            re.compile(r"(?i)((?:^|[?&\n])(?:x-oss-credential|x-oss-access-key-id|OSSAccessKeyId)=)([^&%/\s]*)"),
-        )  # fmt: skip
-    header, query, key_id = _TOKEN_RE
-    text = header.sub(r"\1****", text)
-    text = query.sub(r"\1****", text)
-    text = key_id.sub(lambda m: m.group(1) + _mask(m.group(2)), text)
+    text = re.sub(r"(?im)^(x-oss-security-token:).*$", r"\1****", text)
+    text = re.sub(r"(?i)((?:^|[?&\n])(?:x-oss-)?security-token=)[^&\s]*", r"\1****", text)
+    text = re.sub(r"(?i)((?:^|[?&\n])(?:x-oss-credential|x-oss-access-key-id|OSSAccessKeyId)=)([^&%/\s]*)",
+                  lambda m: m.group(1) + _mask(m.group(2)), text)
     return _scrub(text, secrets)
 
 
@@ -4147,8 +3722,7 @@ def _known_secrets(token):
 
 
 def _line_kind(kind, lines, index):
-    """What line ``index`` of a string to sign or canonical request is:
-    a key of _LINE_NAMES, or ("header", name)."""
+    """What line ``index`` is: a key of _LINE_CAUSES, or ("header", name)."""
     line = lines[index]
     last = len(lines) - 1
     if kind == "v4-sts":
@@ -4173,51 +3747,38 @@ def _line_kind(kind, lines, index):
 
 def _first_difference(kind, theirs, ours):
     """(index, what, their line, our line) of the first differing line, or None."""
+    import itertools
+
     a, b = theirs.split("\n"), ours.split("\n")
-    for index in range(max(len(a), len(b))):
-        mine = b[index] if index < len(b) else None
-        seen = a[index] if index < len(a) else None
-        if mine == seen:
+    for index, (seen, mine) in enumerate(itertools.zip_longest(a, b)):
+        if seen == mine:
             continue
         what_a = _line_kind(kind, a, index) if seen is not None else None
         what_b = _line_kind(kind, b, index) if mine is not None else None
-        headers = [w for w in (what_a, what_b) if isinstance(w, tuple) or w == "header-end"]
-        if headers:
-            # Header lines are sorted: the first differing one is the header
-            # that sorts first; it is missing on the side that has another.
-            name_a = what_a[1] if isinstance(what_a, tuple) else None
-            name_b = what_b[1] if isinstance(what_b, tuple) else None
-            if name_a is not None and (name_b is None or name_a < name_b):
-                what = ("added", name_a)
-            elif name_b is not None and (name_a is None or name_b < name_a):
-                what = ("dropped", name_b)
-            else:
-                what = ("changed", name_a)
-        else:
-            what = what_a or what_b
-        return index, what, seen, mine
+        if not (isinstance(what_a, tuple) or isinstance(what_b, tuple) or "header-end" in (what_a, what_b)):
+            return index, what_a or what_b, seen, mine
+        # Header lines are sorted: the first differing one is the header
+        # that sorts first; it is missing on the side that has another.
+        name_a = what_a[1] if isinstance(what_a, tuple) else None
+        name_b = what_b[1] if isinstance(what_b, tuple) else None
+        if name_a == name_b:
+            return index, ("changed", name_a), seen, mine
+        first = min(name for name in (name_a, name_b) if name is not None)
+        return index, ("added" if first == name_a else "dropped", first), seen, mine
     return None
 
 
 def _compare_report(fields, details, secrets):
     """The lines comparing OSS's string to sign with ``details``."""
-    version = getattr(details, "version", None)
-    pairs = []
-    server_cr = _server_text(fields, "CanonicalRequest")
-    server_sts = _server_text(fields, "StringToSign")
+    version = details.version
+    server_cr, server_sts = _server_text(fields, "CanonicalRequest"), _server_text(fields, "StringToSign")
     if server_sts is not None and server_sts.startswith(_V4_ALGORITHM + "\n") != (version == "v4"):
         return ["OSS checked a %s signature, but these details are of a %s one: explain the request with the "
                 "signature version it was sent with." % ("V4" if version != "v4" else "V1 or V2", version)]
-    if version == "v4":
-        if server_cr is not None and details.canonical_request is not None:
-            pairs.append(("v4-cr", "canonical request", server_cr, details.canonical_request))
-        pairs.append(("v4-sts", "string to sign", server_sts, details.string_to_sign))
-    else:
-        pairs.append((version, "string to sign", server_sts, details.string_to_sign))
+    pairs = [("v4-cr", "canonical request", server_cr, details.canonical_request)] if version == "v4" else []
+    pairs.append(("v4-sts" if version == "v4" else version, "string to sign", server_sts, details.string_to_sign))
     for kind, label, theirs, ours in pairs:
-        if theirs is None:
-            continue
-        found = _first_difference(kind, theirs, ours)
+        found = _first_difference(kind, theirs, ours) if theirs is not None and ours is not None else None
         if found is None:
             continue
         index, what, seen, mine = found
@@ -4226,27 +3787,21 @@ def _compare_report(fields, details, secrets):
         elif what == "resource" and seen is not None and mine is not None and \
                 seen.partition("?")[0] == mine.partition("?")[0]:  # fmt: skip
             what = "query"  # V1 and V2 end the resource with the sub-resources or query
-        if isinstance(what, tuple):
-            cause = _LINE_CAUSES[what[0]] % what[1]
-            name = "header %s" % what[1]
+        if isinstance(what, tuple):  # ("added", name): the entry's "%s" is the header's name
+            name, cause = (text % what[1] for text in _LINE_CAUSES[what[0]])
         else:
-            cause = _LINE_CAUSES[what]
-            name = _LINE_NAMES[what]
+            name, cause = _LINE_CAUSES[what]
         return [
             "First difference: line %d of the %s (%s):" % (index + 1, label, name),
             "  OSS computed:  %s" % _shown_line(seen, secrets),
             "  ossign signed: %s" % _shown_line(mine, secrets),
             "Likely cause: " + cause,
         ]
-    if server_sts is None and server_cr is None:
-        return ["OSS sent no string to sign to compare with what ossign signed."] + _secret_lines(fields, details)
-    return ["The %s OSS computed matches what ossign signed." % pairs[-1][1]] + _secret_lines(fields, details)
-
-
-def _secret_lines(fields, details):
     ours = _shown_secrets(details.request)[0]
     theirs = (fields.get("OSSAccessKeyId") or fields.get("AWSAccessKeyId") or "").strip()
-    lines = ["Likely cause: the access key secret does not belong to the access key id (mistyped, with a "
+    lines = ["OSS sent no string to sign to compare with what ossign signed." if server_sts is None and
+             server_cr is None else "The string to sign OSS computed matches what ossign signed.",
+             "Likely cause: the access key secret does not belong to the access key id (mistyped, with a "
              "stray space, or from other credentials)."]  # fmt: skip
     if theirs and ours:
         if theirs[-4:] == ours[-4:]:
@@ -4260,34 +3815,26 @@ def _secret_lines(fields, details):
 def _server_text(fields, name):
     """OSS's StringToSign or CanonicalRequest: from its ...Bytes twin when
     given (exact bytes: XML turns a CR LF into LF), else the element's text."""
-    raw = fields.get(name + "Bytes", "").strip()
-    if raw:
-        try:
-            return bytes.fromhex(raw).decode("utf-8", "replace")
-        except ValueError:
-            pass
-    text = fields.get(name)
-    return text.strip() if text is not None and text.strip() else None
+    try:
+        text = bytes.fromhex(fields.get(name + "Bytes", "")).decode("utf-8", "replace")
+    except ValueError:
+        text = ""
+    return text or fields.get(name, "").strip() or None
 
 
 def _shown_line(line, secrets):
-    if line is None:
-        return "(no such line)"
-    return repr(_mask_signed(line, secrets))
+    return "(no such line)" if line is None else repr(_mask_signed(line, secrets))
 
 
 def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
     """Explain an OSS error response for a person, in a few lines.
 
-    ``error_body`` is the XML body of the refused request (bytes or str, at
-    most 1 MiB). The report gives the code, the message, the request id, the
-    EC and its document. For ``SignatureDoesNotMatch`` with ``details`` (the
-    :class:`SigningDetails` of :meth:`Signer.explain` for the same request)
-    it names the first line where OSS's string to sign or canonical request
-    differs from ossign's, shows both (tokens masked) and gives the likely
-    cause; for ``RequestTimeTooSkewed``, the clock offset in seconds (the
-    sign convention of :attr:`Signer.clock_offset`); for other codes the
-    usual cause. No secret or token appears in it.
+    ``error_body``: the XML body of the refused request (bytes or str, at
+    most 1 MiB). ``details``: the :class:`SigningDetails` of
+    :meth:`Signer.explain` for the same request, with which a
+    ``SignatureDoesNotMatch`` report names the first line where OSS's string
+    to sign or canonical request differs from ossign's and its likely cause.
+    No secret or token appears in the report.
 
     Raises:
         ValueError: the body is not an OSS error document (HTML, other XML,
@@ -4340,11 +3887,9 @@ def _report_skew(fields, details, secrets):
 
 def _report_usual_cause(fields, details, secrets):
     code, message = fields["Code"].strip(), _shown(fields, "Message").lower()
-    if code == "AccessDenied":
-        return ["Likely cause: " + (_EXPIRED_CAUSE if "expired" in message else _ERROR_CAUSES[code])]
-    for word, cause in (("region", _REGION_CAUSE), ("product", _PRODUCT_CAUSE)):
+    for word in ("expired",) if code == "AccessDenied" else ("region", "product"):
         if word in message:  # OSS names V4 scope errors in the message, under several codes
-            return ["Likely cause: " + cause]
+            return ["Likely cause: " + _MESSAGE_CAUSES[word]]
     lines = []
     if code == "InvalidAccessKeyId" and _shown(fields, "OSSAccessKeyId"):
         lines.append("  access key id: %s" % _mask(_shown(fields, "OSSAccessKeyId")))
@@ -4358,22 +3903,17 @@ _CODE_REPORTS = {"SignatureDoesNotMatch": _report_signature, "RequestTimeTooSkew
 
 
 def _signed_at(fields, expires=None):
-    """(when, expires) of the refused request, from the strings OSS computed:
-    when it was signed (epoch seconds, or ``None`` when they do not say) and
-    ``expires`` (a presigned V4 URL's x-oss-expires when not given).
-
-    Raises ValueError for a presigned V1/V2 URL without ``expires``: its
-    Expires line is absolute, so the time it was signed needs the duration.
-    """
+    """(when it was signed, epoch seconds or None; expires, from a presigned
+    V4 URL when not given) of the refused request, from OSS's strings. A
+    ValueError for a presigned V1/V2 URL without ``expires``: its Expires
+    line is absolute, so the time it was signed needs the duration."""
     server = _server_text(fields, "StringToSign")
     lines = server.split("\n") if server is not None else ()
     if len(lines) > 1 and lines[0] == _V4_ALGORITHM:
         canonical = (_server_text(fields, "CanonicalRequest") or "").split("\n")
         if expires is None and len(canonical) > 2:
-            for item in canonical[2].split("&"):
-                name, _, value = item.partition("=")
-                if name == "x-oss-expires" and value.isdigit():
-                    expires = int(value)
+            expires = next((int(value) for name, value in reversed(_split_query(canonical[2]))
+                            if name == "x-oss-expires" and value.isdigit()), None)
         return _parse_oss_time(lines[1]), expires
     if len(lines) > 4 and lines[3].isdigit():
         if not expires:
@@ -4418,7 +3958,7 @@ _CALLBACK_MAX_URLS = 5  # "at most 5 URLs, separated by semicolons"
 _CALLBACK_HEADERS = ("x-oss-callback", "x-oss-callback-var")
 #: The only host whose keys are trusted, as "scheme://host/" prefixes (a
 #: browser lower-cases scheme and host; anything else after them is refused).
-_CALLBACK_KEY_PREFIXES = ("http://gosspublic.alicdn.com/", "https://gosspublic.alicdn.com/")
+_CALLBACK_KEY_PREFIXES = (b"http://gosspublic.alicdn.com/", b"https://gosspublic.alicdn.com/")
 _CALLBACK_KEY_LIMIT = 16 * 1024  # bytes of a key file; OSS's own is 182
 _CALLBACK_KEY_CACHE = 8  # keys kept (one URL in practice)
 #: Characters allowed after the host: RFC 3986 pchar, "/", "?" and "%".
@@ -4437,20 +3977,15 @@ def callback(url: Union[str, Iterable[str]], body: Optional[str] = None, *, host
     """The headers that ask OSS to call your server after an upload.
 
     Returns ``{"x-oss-callback": ..., "x-oss-callback-var": ...}`` (the second
-    only with ``variables``), each base64 of the JSON OSS documents. ``url``
-    is one URL or a list of at most 5; ``body`` is the template OSS fills in
-    (default ``bucket=${bucket}&object=${object}&etag=${etag}&size=${size}&
-    mimeType=${mimeType}``); ``variables`` maps names starting with ``x:`` to
-    strings (names in lower case, as OSS requires), which the body can use
-    as ``${x:name}``. Pass the result as ``headers`` to ``sign()`` (sent as
-    headers) or ``presign()`` (moved into the URL as the ``callback`` and
-    ``callback-var`` parameters), or as ``callback=`` to
-    :meth:`Signer.post_policy`.
+    only with ``variables``: lower-case names starting with ``x:``, which the
+    body template can use as ``${x:name}``), each base64 of the JSON OSS
+    documents. Pass it as ``headers`` to ``sign()`` or ``presign()`` (which
+    moves it into the URL), or as ``callback=`` to :meth:`Signer.post_policy`.
 
     Raises:
         SigningError: no URL or more than 5, a variable name without ``x:``
-            or not in lower case, or a body type other than form-urlencoded
-            or JSON.
+            or not in lower case, a body type other than form-urlencoded or
+            JSON.
     """
     import json
 
@@ -4549,12 +4084,10 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
     """Check that a request your server received is a callback signed by OSS.
 
     ``path`` is the request target as received (path and query, still
-    percent-encoded), ``headers`` a mapping (names in any case) holding
-    ``Authorization`` and ``x-oss-pub-key-url``, ``body`` the raw bytes.
-    The public key URL must be ``http(s)://gosspublic.alicdn.com/...``
-    exactly (checked before any request); the key is fetched over HTTPS
-    through ``context.opener``, at most 16 KiB, and cached. Returns ``None``
-    when the signature is OSS's.
+    percent-encoded), ``headers`` a mapping (names in any case), ``body`` the
+    raw bytes. The key URL must be ``http(s)://gosspublic.alicdn.com/...``
+    (checked before any request); the key is fetched over HTTPS through
+    ``context.opener``, 16 KiB at most, and cached.
 
     Raises:
         CallbackError: a header is missing or malformed, the key URL is
@@ -4569,58 +4102,41 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
     # HTTP/2; title case: http.server, most frameworks), then any case.
     signature = get("authorization") or get("Authorization")
     key_header = get("x-oss-pub-key-url") or get("X-Oss-Pub-Key-Url")
-    if signature is None or key_header is None:
-        signature, key_header = _callback_headers(headers)
+    if signature is None or key_header is None:  # named in another case
+        lowered = {name.lower() if isinstance(name, str) else name: value for name, value in headers.items()}
+        signature, key_header = lowered.get("authorization"), lowered.get("x-oss-pub-key-url")
+        if signature is None or key_header is None:
+            raise CallbackError("verify_callback: the %s header is missing"
+                                % ("Authorization" if signature is None else "x-oss-pub-key-url"))  # fmt: skip
     if not isinstance(key_header, (str, bytes)):
         raise CallbackError("verify_callback: the x-oss-pub-key-url header is not text")
-    key = _CALLBACK_KEYS.get(key_header, context)
+    key = _callback_key(key_header, context)
     try:
         raw = binascii.a2b_base64(signature)
     except (binascii.Error, TypeError, ValueError):
         raw = b""
     if not raw:
         raise CallbackError("verify_callback: the Authorization header is not base64")
-    if body.__class__ is not bytes:
-        if not isinstance(body, (bytes, bytearray, memoryview)):
-            raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
-        body = bytes(body)
-    _rsa_md5_verify(key, raw, _callback_signed_bytes(path) + body)
-
-
-def _callback_headers(headers):
-    """(Authorization, x-oss-pub-key-url) from headers named in any case."""
-    signature = key_header = None
-    for name, value in headers.items():
-        lowered = name.lower() if isinstance(name, str) else name
-        if lowered == "authorization":
-            signature = value
-        elif lowered == "x-oss-pub-key-url":
-            key_header = value
-    if signature is None:
-        raise CallbackError("verify_callback: the Authorization header is missing")
-    if key_header is None:
-        raise CallbackError("verify_callback: the x-oss-pub-key-url header is missing")
-    return signature, key_header
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        raise CallbackError("verify_callback: body must be bytes, got %s" % type(body).__name__)
+    _rsa_md5_verify(key, raw, _callback_signed_bytes(path) + body)  # bytes + any buffer is bytes
 
 
 def _callback_signed_bytes(path):
     """``unquote(path) [+ "?" + query] + "\\n"``: the decoded path, the raw query."""
-    if path.__class__ is not str and not isinstance(path, str):
+    if not isinstance(path, str):
         raise CallbackError("verify_callback: path must be a str, got %s" % type(path).__name__)
     head, sep, query = path.partition("?")
-    if "%" in head:
-        # An application's callbacks arrive on one or a few paths, and
-        # decoding one costs a tenth of a 1024-bit verification: keep a few.
-        decoded = _CALLBACK_PATHS.get(head)
-        if decoded is None:
-            import urllib.parse
+    # An application's callbacks arrive on one or a few paths, and decoding
+    # one costs a tenth of a 1024-bit verification: keep a few.
+    decoded = _CALLBACK_PATHS.get(head)
+    if decoded is None:
+        import urllib.parse
 
-            decoded = urllib.parse.unquote_to_bytes(head)
-            if len(_CALLBACK_PATHS) >= 64:
-                _CALLBACK_PATHS.clear()
-            _CALLBACK_PATHS[head] = decoded
-    else:
-        decoded = head.encode("utf-8")
+        decoded = urllib.parse.unquote_to_bytes(head)
+        if len(_CALLBACK_PATHS) >= 64:
+            _CALLBACK_PATHS.clear()
+        _CALLBACK_PATHS[head] = decoded
     return decoded + b"?" + query.encode("utf-8") + b"\n" if sep else decoded + b"\n"
 
 
@@ -4643,74 +4159,49 @@ def _base64_value(value, what):
 
 def _callback_key_url(header):
     """The HTTPS URL to fetch the key from, or a CallbackError saying why not.
-
-    Read as a browser would read it: the scheme and host are compared as the
-    exact prefix ``http(s)://gosspublic.alicdn.com/``, so user info, a port,
-    a backslash, a percent-encoded or look-alike host all fail before any
-    request is made; the rest may hold only URL path and query characters.
-    """
+    Scheme and host are the exact prefix, so user info, a port, a backslash,
+    a percent-encoded or look-alike host all fail as a browser reads them."""
     raw = _base64_value(header, "the x-oss-pub-key-url header")
     shown = _excerpt(raw, 100)
-    head = raw[:30].lower()
-    for prefix in _CALLBACK_KEY_PREFIXES:
-        if head.startswith(prefix.encode("ascii")):
-            rest = raw[len(prefix):]
-            break
-    else:
-        raise CallbackError("verify_callback: public key URL %r refused: only http(s)://%s/ is trusted"
-                            % (shown, _CALLBACK_KEY_PREFIXES[0][7:-1]))  # fmt: skip
+    if not raw[:30].lower().startswith(_CALLBACK_KEY_PREFIXES):
+        raise CallbackError("verify_callback: public key URL %r refused: only http(s)://gosspublic.alicdn.com/ "
+                            "is trusted" % (shown,))  # fmt: skip
+    rest = raw[raw.index(b"/", 8) + 1:]  # after the slash that ends the host
     if not rest or rest.translate(None, _CALLBACK_URL_SAFE):
         raise CallbackError("verify_callback: public key URL %r refused: its path is empty or has "
                             "characters a URL path cannot" % (shown,))  # fmt: skip
-    return _CALLBACK_KEY_PREFIXES[1] + rest.decode("ascii")
+    return (_CALLBACK_KEY_PREFIXES[1] + rest).decode("ascii")
 
 
-class _CallbackKeys:
-    """Public keys by ``x-oss-pub-key-url`` header and opener, thread-safe.
+_CALLBACK_KEYS: dict = {}  # (header, id(opener)) -> (opener, key), the oldest first
+_CALLBACK_KEY_LOCKS = tuple(threading.Lock() for _ in range(4))  # striped: one fetch per key at a time
+_CALLBACK_KEY_WRITE = threading.Lock()
 
-    Keys fetched through the default opener (no context, or a context
-    without an opener) are shared, so that a warm Function Compute or Lambda
-    instance verifies with the key it fetched before; keys fetched through a
-    given opener are kept for that opener alone. A hit is one dict lookup,
-    without a lock. A miss takes one of a few
-    striped locks, so that threads wanting the same key wait for one fetch
-    (single flight) while a fetch of another URL does not hold them up. At
-    most ``size`` keys are kept; the oldest goes first. Failures are not
-    kept: the next request tries again.
-    """
 
-    def __init__(self, size=_CALLBACK_KEY_CACHE, stripes=4):
-        self._size = size
-        self._keys = {}  # (header, id(opener)) -> (opener, key)
-        self._locks = [threading.Lock() for _ in range(stripes)]
-        self._write = threading.Lock()
-        self._opener = None
-
-    def _default_opener(self):
-        with self._write:
-            if self._opener is None:
-                self._opener = _default_opener()
-            return self._opener
-
-    def get(self, header, ctx):
-        opener = ctx._opener if ctx is not None else None
-        slot = (header, id(opener))
-        found = self._keys.get(slot)
+def _callback_key(header, ctx):
+    """The public key an ``x-oss-pub-key-url`` header names, cached per opener
+    (the default one's shared, so a warm Function Compute or Lambda instance
+    keeps its key). A hit takes no lock; threads missing the same key wait
+    for one fetch, and a fetch of another URL does not hold them up. The
+    oldest key goes first; failures are not kept."""
+    opener = ctx._opener if ctx is not None else None
+    slot = (header, id(opener))
+    found = _CALLBACK_KEYS.get(slot)
+    if found is not None and found[0] is opener:
+        return found[1]
+    url = _callback_key_url(header)  # refused before any request or lock
+    with _CALLBACK_KEY_LOCKS[hash(slot) % len(_CALLBACK_KEY_LOCKS)]:
+        found = _CALLBACK_KEYS.get(slot)
         if found is not None and found[0] is opener:
             return found[1]
-        url = _callback_key_url(header)  # refused before any request or lock
-        with self._locks[hash(slot) % len(self._locks)]:
-            found = self._keys.get(slot)
-            if found is not None and found[0] is opener:
-                return found[1]
-            if opener is None:  # the shared default opener, leaving the caller's context as it was
-                ctx = Context(opener=self._default_opener(), timeout=ctx.timeout if ctx is not None else None)
-            key = _callback_fetch_key(ctx, url)
-            with self._write:
-                while len(self._keys) >= self._size:
-                    del self._keys[next(iter(self._keys))]
-                self._keys[slot] = (opener, key)  # the opener is held, so its id stays its own
-        return key
+        if opener is None:  # a default opener, leaving the caller's context as it was
+            ctx = Context(timeout=ctx.timeout if ctx is not None else None)
+        key = _callback_fetch_key(ctx, url)
+        with _CALLBACK_KEY_WRITE:
+            while len(_CALLBACK_KEYS) >= _CALLBACK_KEY_CACHE:
+                del _CALLBACK_KEYS[next(iter(_CALLBACK_KEYS))]
+            _CALLBACK_KEYS[slot] = (opener, key)  # the opener is held, so its id stays its own
+    return key
 
 
 def _callback_fetch_key(ctx, url):
@@ -4730,73 +4221,57 @@ def _callback_fetch_key(ctx, url):
 
 
 class _CappedOpener:
-    """An opener whose responses end after ``limit`` bytes, so that no more
-    than that is read from the network whatever the body's size."""
+    """An opener whose responses, errors included, hold at most ``limit``
+    bytes of their body: no more is read from the network."""
 
     def __init__(self, opener, limit):
         self._opener = opener
         self._limit = limit
 
     def open(self, request, timeout=None):
+        import io
         import urllib.error
+        import urllib.response
 
         try:
             response = self._opener.open(request, timeout=timeout)
-        except urllib.error.HTTPError as exc:  # an error's body is capped too
+        except urllib.error.HTTPError as exc:
             response = exc
-        return response if response is None else _CappedResponse(response, self._limit)
-
-
-class _CappedResponse:
-    """A response's status, headers and close, and at most ``left`` bytes of its body."""
-
-    def __init__(self, response, left):
-        self._response = response
-        self._left = left
-        self.status = getattr(response, "status", None) or response.getcode()
-        self.headers = getattr(response, "headers", None)
-
-    def getcode(self):
-        return self.status
-
-    def read(self, size=-1):
-        want = self._left if size is None or size < 0 else min(size, self._left)
-        if want <= 0:
-            return b""
-        data = self._response.read(want) or b""
-        self._left -= len(data)
-        return data
-
-    def close(self):
-        close = getattr(self._response, "close", None)
-        if close is not None:
-            close()
-
-
-_CALLBACK_KEYS = _CallbackKeys()
+        if response is None:
+            return None
+        try:
+            body = response.read(self._limit) or b""
+        finally:
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()
+        status = getattr(response, "status", None) or response.getcode()
+        return urllib.response.addinfourl(io.BytesIO(body), getattr(response, "headers", None), request.full_url,
+                                          status)  # fmt: skip
 
 
 # -- PEM, DER and RSA (pure) -------------------------------------------------
 
 
+def _not_rsa(why):
+    return CallbackError("verify_callback: public key is not an RSA public key (%s)" % why)
+
+
 def _der_next(data, pos, tag, what):
-    """``(start, end)`` of the DER value with ``tag`` at ``pos``; a
-    CallbackError for a wrong tag, a bad or indefinite length, or a value
-    running past the end."""
+    """``(start, end)`` of the DER value with ``tag`` at ``pos``; a CallbackError
+    for a wrong tag, a bad or indefinite length, or a value past the end."""
     if pos + 2 > len(data) or data[pos] != tag:
-        raise CallbackError("verify_callback: public key is not an RSA public key (%s expected)" % what)
+        raise _not_rsa("%s expected" % what)
     length = data[pos + 1]
     pos += 2
-    if length & 0x80:
+    if length & 0x80:  # the long form: 1 to 4 bytes, as few as the length needs
         count = length & 0x7F
-        if not 1 <= count <= 4 or pos + count > len(data) or data[pos] == 0:
-            raise CallbackError("verify_callback: public key is not an RSA public key (bad length of %s)" % what)
         length = int.from_bytes(data[pos:pos + count], "big")
+        if not 1 <= count <= 4 or pos + count > len(data) or data[pos] == 0 or length < 0x80:
+            raise _not_rsa("bad length of %s" % what)
         pos += count
-        if length < 0x80:
-            raise CallbackError("verify_callback: public key is not an RSA public key (bad length of %s)" % what)
     if pos + length > len(data):
-        raise CallbackError("verify_callback: public key is not an RSA public key (%s is cut short)" % what)
+        raise _not_rsa("%s is cut short" % what)
     return pos, pos + length
 
 
@@ -4804,7 +4279,7 @@ def _der_integer(data, pos, what):
     """A positive DER INTEGER at ``pos`` -> ``(value, end)``."""
     start, end = _der_next(data, pos, 0x02, what)
     if start == end or data[start] & 0x80:
-        raise CallbackError("verify_callback: public key is not an RSA public key (%s is not positive)" % what)
+        raise _not_rsa("%s is not positive" % what)
     return int.from_bytes(data[start:end], "big"), end
 
 
@@ -4813,38 +4288,36 @@ def _rsa_public_key(pem):
     with rsaEncryption) or ``RSA PUBLIC KEY`` (PKCS#1); ``k`` is n's byte
     length, ``prefix`` the PKCS#1 v1.5 block before the MD5 digest."""
     text = pem.decode("ascii", "replace") if isinstance(pem, bytes) else str(pem)
-    for label in ("PUBLIC KEY", "RSA PUBLIC KEY"):
-        begin = "-----BEGIN %s-----" % label
-        start = text.find(begin)
-        if start >= 0:
-            end = text.find("-----END %s-----" % label, start)
-            if end < 0:
-                break
-            der = _base64_value("".join(text[start + len(begin):end].split()), "the public key's PEM body")
-            if label == "PUBLIC KEY":  # SEQUENCE { SEQUENCE { OID, NULL }, BIT STRING { RSAPublicKey } }
-                start, end = _der_next(der, 0, 0x30, "SubjectPublicKeyInfo")
-                alg_start, alg_end = _der_next(der, start, 0x30, "AlgorithmIdentifier")
-                oid_start, oid_end = _der_next(der, alg_start, 0x06, "algorithm OID")
-                if der[oid_start:oid_end] != _RSA_OID or der[oid_end:alg_end] not in (b"", b"\x05\x00"):
-                    raise CallbackError("verify_callback: public key is not an RSA key (another algorithm)")
-                bit_start, bit_end = _der_next(der, alg_end, 0x03, "BIT STRING")
-                if bit_start == bit_end or der[bit_start] != 0 or bit_end != end or end != len(der):
-                    raise CallbackError("verify_callback: public key is not an RSA public key (bad BIT STRING)")
-                der = der[bit_start + 1:bit_end]
-            seq_start, seq_end = _der_next(der, 0, 0x30, "RSAPublicKey")
-            n, pos = _der_integer(der, seq_start, "modulus")
-            e, pos = _der_integer(der, pos, "exponent")
-            if pos != seq_end or seq_end != len(der):
-                raise CallbackError("verify_callback: public key is not an RSA public key (extra data)")
-            k = (n.bit_length() + 7) // 8
-            if e < 3 or not e & 1 or e >= n:
-                raise CallbackError("verify_callback: public key is not an RSA public key (bad exponent)")
-            if k < len(_MD5_DIGEST_INFO) + 16 + 11:
-                raise CallbackError("verify_callback: public key of %d bits is too small for an MD5 "
-                                    "signature" % n.bit_length())  # fmt: skip
-            # The encoded block up to the digest, the same for every message.
-            return n, e, k, b"\x00\x01" + b"\xff" * (k - 37) + b"\x00" + _MD5_DIGEST_INFO
-    raise CallbackError("verify_callback: public key is not a PEM PUBLIC KEY or RSA PUBLIC KEY")
+    label = "PUBLIC KEY" if "-----BEGIN PUBLIC KEY-----" in text else "RSA PUBLIC KEY"
+    begin = "-----BEGIN %s-----" % label
+    start = text.find(begin)
+    end = text.find("-----END %s-----" % label, start)
+    if start < 0 or end < 0:
+        raise CallbackError("verify_callback: public key is not a PEM PUBLIC KEY or RSA PUBLIC KEY")
+    der = _base64_value("".join(text[start + len(begin):end].split()), "the public key's PEM body")
+    if label == "PUBLIC KEY":  # SEQUENCE { SEQUENCE { OID, NULL }, BIT STRING { RSAPublicKey } }
+        start, end = _der_next(der, 0, 0x30, "SubjectPublicKeyInfo")
+        alg_start, alg_end = _der_next(der, start, 0x30, "AlgorithmIdentifier")
+        oid_start, oid_end = _der_next(der, alg_start, 0x06, "algorithm OID")
+        if der[oid_start:oid_end] != _RSA_OID or der[oid_end:alg_end] not in (b"", b"\x05\x00"):
+            raise _not_rsa("another algorithm")
+        bit_start, bit_end = _der_next(der, alg_end, 0x03, "BIT STRING")
+        if bit_start == bit_end or der[bit_start] != 0 or bit_end != end or end != len(der):
+            raise _not_rsa("bad BIT STRING")
+        der = der[bit_start + 1:bit_end]
+    seq_start, seq_end = _der_next(der, 0, 0x30, "RSAPublicKey")
+    n, pos = _der_integer(der, seq_start, "modulus")
+    e, pos = _der_integer(der, pos, "exponent")
+    if pos != seq_end or seq_end != len(der):
+        raise _not_rsa("extra data")
+    if e < 3 or not e & 1 or e >= n:
+        raise _not_rsa("bad exponent")
+    k = (n.bit_length() + 7) // 8
+    if k < len(_MD5_DIGEST_INFO) + 16 + 11:
+        raise CallbackError("verify_callback: public key of %d bits is too small for an MD5 signature"
+                            % n.bit_length())  # fmt: skip
+    # The encoded block up to the digest, the same for every message.
+    return n, e, k, b"\x00\x01" + b"\xff" * (k - 37) + b"\x00" + _MD5_DIGEST_INFO
 
 
 def _rsa_md5_verify(key, signature, message):
@@ -4868,21 +4341,18 @@ def _rsa_md5_verify(key, signature, message):
 _ALL_SIGNER_HEADERS = frozenset().union(*_SIGNER_HEADERS.values())
 
 
-def _unsign_redirect(response, *args, **kwargs):
-    """``requests`` response hook: a redirect is followed without the signing
-    headers. requests builds the next request from a copy of this one and
-    drops only ``Authorization``, only for another host; the signature is for
-    this URL alone and the security token must not reach another host."""
+def _unsign_redirect(response):
+    """A redirect that requests follows goes without the signing headers:
+    requests drops only ``Authorization``, and only for another host."""
     if getattr(response, "is_redirect", False):
         _swap_signing_headers((response.request.headers,), _ALL_SIGNER_HEADERS)
     return response
 
 
 def _resend_skewed(signer, response, send_kwargs):
-    """On a 403 RequestTimeTooSkewed, follow OSS's clock and send the request
-    once more, as requests' own HTTPDigestAuth re-sends on a 401: a copy of
-    the prepared request, signed again, through the same connection. The copy
-    carries no such hook, so a second refusal reaches the caller as it is."""
+    """On a 403 RequestTimeTooSkewed, follow OSS's clock and send a signed
+    copy of the request once more through the same connection, as requests'
+    HTTPDigestAuth re-sends on a 401; a second refusal reaches the caller."""
     request = getattr(response, "request", None)
     if getattr(response, "status_code", None) != 403 or request is None or \
             not isinstance(request.body, (type(None), bytes, str)):  # a stream cannot be sent twice
@@ -4894,8 +4364,9 @@ def _resend_skewed(signer, response, send_kwargs):
     response.close()
     retry = request.copy()
     signer(retry)
+    # The copy keeps the caller's response hooks, not this signer's: no third send.
     retry.hooks = dict(retry.hooks, response=[hook for hook in retry.hooks.get("response", ())
-                                              if hook != signer._response_hook])  # fmt: skip
+                                              if getattr(hook, "__self__", None) is not signer])  # fmt: skip
     resent = response.connection.send(retry, **send_kwargs)
     resent.history.append(response)
     resent.request = retry
@@ -4905,23 +4376,41 @@ def _resend_skewed(signer, response, send_kwargs):
 #: Methods aiohttp sends with "Content-Type: application/octet-stream" when
 #: none is given (ClientRequest.POST_METHODS); set before signing instead.
 _AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
+_AIOHTTP_REDIRECTS = frozenset((301, 302, 303, 307, 308))  #: with a Location, aiohttp follows these
+_AIOHTTP_REDIRECTED = None  # ContextVar: (signer, origin the caller sent to) after a redirect answer
 
 
 async def _aiohttp_sign(signer, request, handler):
-    """Body of :meth:`Signer.aiohttp_middleware`."""
-    now = signer.context.clock()
-    if signer.provider.peek(now + _HEADER_HEADROOM, now) is None:
-        import asyncio
+    """Body of :meth:`Signer.aiohttp_middleware`. aiohttp runs it for each
+    redirect hop, in the same task right after the 3xx answer, and says no
+    more: that answer leaves the origin first sent to for the hop to match."""
+    global _AIOHTTP_REDIRECTED
+    if _AIOHTTP_REDIRECTED is None:
+        import contextvars
 
-        await asyncio.to_thread(signer.credentials)  # fetch or renew off the loop
+        _AIOHTTP_REDIRECTED = contextvars.ContextVar("ossign_aiohttp_redirected", default=None)
+    redirected = _AIOHTTP_REDIRECTED.get()
+    _AIOHTTP_REDIRECTED.set(None)
+    origin = _url_origin(str(request.url))
+    first = redirected[1] if redirected is not None and redirected[0] is signer else origin
     headers = request.headers
-    if request.method.upper() in _AIOHTTP_BODY_METHODS and "Content-Type" not in headers and \
-            "Content-Type" not in getattr(request, "skip_auto_headers", ()):  # fmt: skip
-        headers["Content-Type"] = "application/octet-stream"  # what aiohttp sends, so it is signed
-    signed = signer._sign(request.method, str(request.url), {str(k): v for k, v in headers.items()}, None,
-                          signer._hook_additional())[0]  # fmt: skip
-    _swap_signing_headers((headers,), _SIGNER_HEADERS[signer.version], signed.headers)
-    return await handler(request)
+    if origin != first:
+        _swap_signing_headers((headers,), _SIGNER_HEADERS[signer.version])
+    else:
+        now = signer.context.clock()
+        if signer.provider.peek(now + _HEADER_HEADROOM, now) is None:
+            import asyncio
+
+            await asyncio.to_thread(signer.credentials)  # fetch or renew off the loop
+        if request.method.upper() in _AIOHTTP_BODY_METHODS and "Content-Type" not in headers and \
+                "Content-Type" not in getattr(request, "skip_auto_headers", ()):  # fmt: skip
+            headers["Content-Type"] = "application/octet-stream"  # what aiohttp sends, so it is signed
+        signer(request)
+    response = await handler(request)
+    if getattr(response, "status", None) in _AIOHTTP_REDIRECTS and \
+            ("Location" in response.headers or "URI" in response.headers):  # fmt: skip
+        _AIOHTTP_REDIRECTED.set((signer, first))
+    return response
 
 
 def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endpoint: Optional[str] = None,
@@ -4930,22 +4419,16 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
                product: str = "oss", account_id: Optional[str] = None) -> str:  # fmt: skip
     """Build the URL of an object, quoting ``key`` once as the signers expect.
 
-    ``region`` is the plain id (``cn-hangzhou``; an ``oss-`` prefix is
-    dropped). The host is ``endpoint`` when given, else the public endpoint,
-    or ``internal`` (VPC), ``dualstack`` or ``accelerate`` ones. The bucket
-    goes into the host unless ``path_style``, the endpoint is an IP address or
-    ``localhost`` (always path-style), or the endpoint already starts with
-    ``<bucket>.``. ``cname=True`` is a custom domain bound to the bucket: the
-    host is ``endpoint`` as given, with no bucket label or path segment (sign
-    it with ``Signer(bucket, ...)`` naming the bucket). ``scheme`` defaults to
-    the endpoint's own (``http://...``), else ``https``. A key starting with
-    ``/`` is a SigningError (no OSS object key does).
-
-    ``product="oss-vectors"`` or ``"oss-tables"`` (with ``account_id``) builds
-    an OSS Vectors or OSS Tables URL: host
-    ``<bucket>-<account-id>.<region>[-internal].oss-vectors.aliyuncs.com``
-    (``oss-tables``), the path the key; a path-style URL (``path_style``, an IP
-    address or ``localhost``) keeps the bucket out of both, as the SDKs do.
+    ``region`` is the plain id (an ``oss-`` prefix is dropped). The host is
+    ``endpoint``, else the public, ``internal`` (VPC), ``dualstack`` or
+    ``accelerate`` endpoint; the bucket goes into it unless ``path_style``,
+    the endpoint is an IP address or ``localhost``, or it starts with
+    ``<bucket>.``. ``cname=True``: ``endpoint`` is a custom domain bound to
+    the bucket, used as given. ``scheme`` defaults to the endpoint's, else
+    ``https``. A key starting with ``/`` is a SigningError.
+    ``product="oss-vectors"`` or ``"oss-tables"`` with ``account_id``: host
+    ``<bucket>-<account-id>.<region>[-internal].oss-vectors.aliyuncs.com``,
+    the path the key (a path-style URL keeps the bucket out, as the SDKs do).
     """
     if not isinstance(bucket, str) or not _is_bucket_name(bucket):
         raise SigningError("invalid bucket name %r (3-63 lower-case letters, digits and '-')" % (bucket,))
@@ -5005,16 +4488,12 @@ def object_url(bucket: str, key: str = "", region: Optional[str] = None, *, endp
     except UnicodeEncodeError:
         raise SigningError("key is not valid Unicode text") from None
     name = host.lower()
-    if cname:
-        return "%s://%s/%s" % (scheme, host, path)
-    plain = name.startswith("[") or _is_plain_host(name.partition(":")[0])
-    if path_style or plain:
-        if spec is not None:
-            return "%s://%s/%s" % (scheme, host, path)
-        return "%s://%s/%s/%s" % (scheme, host, bucket, path)
-    if name.startswith(label + "."):
-        return "%s://%s/%s" % (scheme, host, path)
-    return "%s://%s.%s/%s" % (scheme, label, host, path)
+    if not cname and (path_style or name.startswith("[") or _is_plain_host(name.partition(":")[0])):
+        if spec is None:
+            path = bucket + "/" + path
+    elif not cname and not name.startswith(label + "."):
+        host = label + "." + host
+    return "%s://%s/%s" % (scheme, host, path)
 
 
 class _Redirects(dict):
@@ -5030,14 +4509,12 @@ def _make_signing_handler():
     import weakref
 
     class SigningHandler(urllib.request.BaseHandler):
-        """A urllib handler that signs every HTTP(S) request of an opener.
-
+        """A urllib handler that signs every HTTP(S) request of an opener:
         ``urllib.request.build_opener(ossign.SigningHandler(signer)).open(url)``.
-        It runs after urllib has added its own headers (Host, Content-Type,
-        Content-Length), so what is signed is what is sent. A redirect to the
-        same origin (scheme, host and port) is signed again; one anywhere else
-        (another host or port, or http after https) is sent without the
-        signing headers.
+
+        It runs after urllib adds its own headers, so what is signed is what
+        is sent. A redirect to the same origin (scheme, host and port) is
+        signed again; one anywhere else goes without the signing headers.
         """
 
         handler_order = 900  # after AbstractHTTPHandler.do_request_ (500)
@@ -5057,20 +4534,16 @@ def _make_signing_handler():
                     _swap_signing_headers((request.headers, request.unredirected_hdrs),
                                           _SIGNER_HEADERS[self.signer.version])  # fmt: skip
                     return request
-                return self.signer.sign_request(request)
-            self.signer.sign_request(request)
-            # urllib hands this dict on to every redirect of the request: it
-            # carries the origin that was signed for.
-            request.redirect_dict = _Redirects()
-            request.redirect_dict.ossign_origin = origin
-            return request
+            else:  # urllib hands this dict on to each redirect of the request
+                request.redirect_dict = _Redirects()
+                request.redirect_dict.ossign_origin = origin
+            return self.signer.sign_request(request)
 
         https_request = http_request
 
         def http_error_403(self, request, response, code, msg, headers):
-            """On RequestTimeTooSkewed, follow OSS's clock and send the
-            request once more through this handler's opener. Any other 403,
-            and a second refusal, reach the caller with the body readable."""
+            """On RequestTimeTooSkewed, follow OSS's clock and send the request
+            once more; any other 403, or a second one, reaches the caller."""
             data = request.data
             if request in self._resent or not request.has_header("Authorization") or \
                     "xml" not in (headers.get("Content-Type") or "") or \
@@ -5083,11 +4556,8 @@ def _make_signing_handler():
             if not _is_skew_error(body):
                 raise urllib.error.HTTPError(request.full_url, code, msg, headers, io.BytesIO(body))
             self.signer.correct_clock(body)
-            retry = urllib.request.Request(request.full_url, data=data, method=request.get_method(),
-                                           origin_req_host=request.origin_req_host,
-                                           unverifiable=request.unverifiable)  # fmt: skip
-            for name, value in request.headers.items():
-                retry.add_header(name, value)
+            retry = urllib.request.Request(request.full_url, data, request.headers, request.origin_req_host,
+                                           request.unverifiable, request.get_method())  # fmt: skip
             for name, value in request.unredirected_hdrs.items():
                 retry.add_unredirected_header(name, value)
             self._resent.add(retry)
@@ -5119,18 +4589,14 @@ def _build_parser():
 
     class _Parser(argparse.ArgumentParser):
         def error(self, message):
-            # A usage error is one line on stderr, exit status 2 (argparse
-            # would print the whole usage block first). Subparsers inherit this.
+            # One line on stderr, not the usage block first; subparsers inherit it.
             self.exit(_EXIT_USAGE, "%s: error: %s (see '%s --help')\n"
                       % (self.prog, " ".join(message.split()), self.prog))  # fmt: skip
 
-    env_lines = "\n".join("  %-44s %s" % pair for pair in ENVIRONMENT_VARIABLES)
-    parser = _Parser(
-        prog="ossign",
-        description="Sign Alibaba Cloud OSS requests (V1, V2, V4) with credentials from the default chain.",
-        epilog="environment variables read:\n" + env_lines,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    env_lines = "".join("\n  %-44s %s" % pair for pair in ENVIRONMENT_VARIABLES)
+    parser = _Parser(prog="ossign", epilog="environment variables read:" + env_lines,
+                     description="Sign Alibaba Cloud OSS requests (V1, V2, V4) with credentials from the default "
+                                 "chain.", formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--version", action="version", version="ossign " + __version__)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="log credential resolution to stderr (no secrets)")
@@ -5143,14 +4609,15 @@ def _build_parser():
                          help="a header to sign (repeatable)")  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
+    target = argparse.ArgumentParser(add_help=False)  # oss://BUCKET/KEY, as presign and post-policy take it
+    target.add_argument("target", metavar="oss://BUCKET/KEY")
+    target.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
+                        "prepended unless the host starts with it or is an IP address)")  # fmt: skip
+    expiry = "stays valid (default 3600, or until shortly before the credentials expire when they end sooner)"
 
-    p = sub.add_parser("presign", parents=[common, signing], help="print a presigned URL",
+    p = sub.add_parser("presign", parents=[common, signing, target], help="print a presigned URL",
                        description="Print a presigned URL for oss://BUCKET/KEY.")  # fmt: skip
-    p.add_argument("target", metavar="oss://BUCKET/KEY")
-    p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
-                   "prepended unless the host starts with it or is an IP address)")  # fmt: skip
-    p.add_argument("--expires", type=int, help="seconds the URL stays valid (default 3600, or until shortly "
-                   "before the credentials expire when they end sooner)")  # fmt: skip
+    p.add_argument("--expires", type=int, help="seconds the URL " + expiry)
     p.add_argument("--method", default="GET", help="HTTP method the URL is for (default GET)")
 
     request = argparse.ArgumentParser(add_help=False)  # METHOD URL, as sign, explain and diagnose take them
@@ -5181,18 +4648,14 @@ def _build_parser():
     p.add_argument("--error", required=True, metavar="FILE", help="file holding the error body (- for stdin)")
     p.add_argument("--expires", type=int, help="the request was a presigned URL valid this many seconds")
 
-    p = sub.add_parser("credentials", parents=[common], help="show which source gives credentials",
-                       description="Resolve the default chain; print the source, the masked key id "
-                                   "and the expiration (never the secret).")  # fmt: skip
+    sub.add_parser("credentials", parents=[common], help="show which source gives credentials",
+                   description="Resolve the default chain; print the source, the masked key id "
+                               "and the expiration (never the secret).")  # fmt: skip
 
-    p = sub.add_parser("post-policy", parents=[common, signing], help="print a browser upload form's fields",
-                       description="Print the fields of a POST policy for oss://BUCKET/KEY "
-                                   "(a KEY ending in / allows any key under it).")  # fmt: skip
-    p.add_argument("target", metavar="oss://BUCKET/KEY")
-    p.add_argument("--endpoint", help="OSS endpoint host instead of oss-REGION.aliyuncs.com (the bucket is "
-                   "prepended unless the host starts with it or is an IP address)")  # fmt: skip
-    p.add_argument("--expires", type=int, help="seconds the policy stays valid (default 3600, or until shortly "
-                   "before the credentials expire when they end sooner)")  # fmt: skip
+    p = sub.add_parser("post-policy", parents=[common, signing, target], help="print a browser upload form's "
+                       "fields", description="Print the fields of a POST policy for oss://BUCKET/KEY "
+                                             "(a KEY ending in / allows any key under it).")  # fmt: skip
+    p.add_argument("--expires", type=int, help="seconds the policy " + expiry)
     p.add_argument("--max-size", type=int, help="largest upload in bytes (content-length-range)")
     p.add_argument("--any-key", action="store_true", help="allow oss://BUCKET/ (uploads to any key in the bucket)")
     p.add_argument("--html", action="store_true", help="print a minimal HTML upload form")
@@ -5220,22 +4683,21 @@ def _cli_target(target):
     return bucket, key
 
 
+def _cli_object(args, target):
+    """(signer, URL) for oss://BUCKET/KEY, the key encoded here."""
+    bucket, key = _cli_target(target)
+    signer = _cli_signer(args, bucket, args.endpoint)
+    return signer, object_url(bucket, key, signer.region, endpoint=args.endpoint)
+
+
 def _cli_request(args):
-    """(signer, URL) for the METHOD URL of sign, explain and diagnose: the
-    URL is oss://BUCKET/KEY (the key raw, encoded here as presign does) or a
-    full URL whose path and query are already percent-encoded."""
+    """(signer, URL) for the METHOD URL of sign, explain and diagnose (see _CLI_URL_HELP)."""
     if args.url.startswith("oss://"):
-        bucket, key = _cli_target(args.url)
-        signer = _cli_signer(args, bucket, args.endpoint)
-        return signer, object_url(bucket, key, signer.region, endpoint=args.endpoint)
+        return _cli_object(args, args.url)
     if args.endpoint:
         raise SigningError("--endpoint goes with oss://BUCKET/KEY; a full URL already names its host")
     _split_url(args.url)  # a bad URL says so, rather than "V4 needs a region"
     return _cli_signer(args, args.bucket, args.url.split("://", 1)[-1]), args.url
-
-
-def _cli_context(args):
-    return Context(environ=dict(os.environ))
 
 
 def _cli_provider(args):
@@ -5244,14 +4706,14 @@ def _cli_provider(args):
 
 
 def _cli_signer(args, bucket, endpoint=None):
-    ctx = _cli_context(args)
     region = args.region
     if region is None and endpoint:
         host = endpoint.split("://", 1)[-1].split("/")[0].split(":")[0].lower()
         region = _host_plan("https", host, host, (bucket, None, "oss", None)).region
     if args.version == "v4" and not region:
         raise SigningError("V4 needs a region: pass --region (e.g. --region cn-hangzhou)")
-    return Signer(bucket, _cli_provider(args), region=region, version=args.version, context=ctx)
+    return Signer(bucket, _cli_provider(args), region=region, version=args.version,
+                  context=Context(environ=dict(os.environ)))
 
 
 def _cli_expires(args, signer, what):
@@ -5267,9 +4729,7 @@ def _cli_expires(args, signer, what):
 
 
 def _cmd_presign(args, out):
-    bucket, key = _cli_target(args.target)
-    signer = _cli_signer(args, bucket, args.endpoint)
-    url = object_url(bucket, key, signer.region, endpoint=args.endpoint)
+    signer, url = _cli_object(args, args.target)
     expires = _cli_expires(args, signer, "the URL")
     print(signer.presign(url, method=args.method, expires=expires, headers=_cli_headers(args.header)), file=out)
 
@@ -5298,14 +4758,9 @@ def _cmd_sign(args, out):
 
 
 def _cmd_explain(args, out):
+    """Signer.explain's answer for a person, the token and key id masked."""
     signer, url = _cli_request(args)
     details = signer.explain(args.method, url, _cli_headers(args.header), expires=args.expires)
-    print(_explain_text(details), file=out)
-
-
-def _explain_text(details):
-    """What Signer.explain returned, for a person: the token masked, the
-    access key id cut to its last 4 characters."""
     key_id, token = _shown_secrets(details.request)
 
     def masked(text):
@@ -5317,13 +4772,11 @@ def _explain_text(details):
              "signed headers: %s" % (", ".join(details.signed_headers) or "(none)")]  # fmt: skip
     if details.scope:
         lines.append("scope: %s" % details.scope)
-    if details.canonical_request is not None:
-        lines.append("canonical request:")
-        lines += ["  " + line for line in masked(details.canonical_request).split("\n")]
-    lines.append("string to sign:")
-    lines += ["  " + line for line in masked(details.string_to_sign).split("\n")]
+    for title, text in (("canonical request", details.canonical_request), ("string to sign", details.string_to_sign)):
+        if text is not None:  # V1 and V2 have no canonical request
+            lines += [title + ":"] + ["  " + line for line in masked(text).split("\n")]
     lines.append("signature: %s" % details.signature)
-    return "\n".join(lines)
+    print("\n".join(lines), file=out)
 
 
 def _cmd_diagnose(args, out):
@@ -5356,13 +4809,10 @@ def _cmd_diagnose(args, out):
 
 
 def _cmd_credentials(args, out):
-    ctx = _cli_context(args)
-    source, creds = _cli_provider(args)._resolve(ctx)
+    source, creds = _cli_provider(args)._resolve(Context(environ=dict(os.environ)))
     expiration = creds.expiration.strftime("%Y-%m-%dT%H:%M:%SZ") if creds.expiration else "never"
-    print("source: %s" % source, file=out)
-    print("access_key_id: %s" % _mask(creds.access_key_id), file=out)
-    print("security_token: %s" % ("yes" if creds.security_token else "no"), file=out)
-    print("expiration: %s" % expiration, file=out)
+    print("source: %s\naccess_key_id: %s\nsecurity_token: %s\nexpiration: %s"
+          % (source, _mask(creds.access_key_id), "yes" if creds.security_token else "no", expiration), file=out)
 
 
 def _cmd_post_policy(args, out):
@@ -5397,17 +4847,10 @@ def _cmd_post_policy(args, out):
           % (html.escape(policy["url"]), inputs), file=out)  # fmt: skip
 
 
-_COMMANDS = {
-    "presign": _cmd_presign,
-    "sign": _cmd_sign,
-    "credentials": _cmd_credentials,
-    "post-policy": _cmd_post_policy,
-    "explain": _cmd_explain,
-    "diagnose": _cmd_diagnose,
-}
+_COMMANDS = {"presign": _cmd_presign, "sign": _cmd_sign, "credentials": _cmd_credentials,
+             "post-policy": _cmd_post_policy, "explain": _cmd_explain, "diagnose": _cmd_diagnose}
 
-#: The library's wording of some errors, and the CLI's: CLI errors speak of
-#: options, never of Python functions or arguments.
+#: Library wording -> the CLI's: CLI errors speak of options, not of Python.
 _CLI_WORDING = (
     ("object_url needs a region or an endpoint", "oss://BUCKET/KEY needs --region or --endpoint"),
     ("post_policy needs a region or an endpoint for the form's URL", "the form's URL needs --region or --endpoint"),
@@ -5434,8 +4877,8 @@ def _cli_wording(message):
 
 
 def _discard_stdout():
-    """After a failed write, point stdout at the null device: the interpreter
-    would otherwise flush it again at exit and print a traceback."""
+    """Point stdout at the null device after a failed write, or the interpreter
+    flushes it again at exit and prints a traceback."""
     try:
         fd = sys.stdout.fileno()
         null = os.open(os.devnull, os.O_WRONLY)
@@ -5446,14 +4889,10 @@ def _discard_stdout():
 
 
 def main(argv: Optional[Iterable[str]] = None) -> int:
-    """Run the command line (``ossign --help``); returns the exit status.
-
-    0 on success, 1 for credential or signing errors, 2 for usage errors, with
-    a one-line message on stderr and no traceback.
-    """
-    parser = _build_parser()
+    """Run the command line (``ossign --help``) and return the exit status: 0, 1
+    for credential or signing errors, 2 for usage errors (one line on stderr)."""
     try:
-        args = parser.parse_args(argv)
+        args = _build_parser().parse_args(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else _EXIT_USAGE
     handler = None
