@@ -3564,18 +3564,16 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
         conds.append({"x-oss-security-token": token})
     document = json.dumps({"expiration": expiration, "conditions": conds}, separators=(",", ":"))
     policy = _b64(document.encode("utf-8")).decode("ascii")
-    secret = creds.access_key_secret
-    if signer.version == "v4":
-        key_bytes = _v4_signing_key(secret, date, region, signer.product)
+    if signer.version == "v4":  # the core's key and signature, with the policy as the string to sign
+        pads = _hmac_key(_v4_signing_key(creds.access_key_secret, date, region, signer.product), "sha256")
         form.update(auth)
         form["policy"] = policy
-        form["x-oss-signature"] = hmac.new(key_bytes, policy.encode("ascii"), hashlib.sha256).hexdigest()
+        form["x-oss-signature"] = _v4_signature(pads, policy)
     else:
         form["OSSAccessKeyId"] = creds.access_key_id
         form.update(auth)
         form["policy"] = policy
-        form["Signature"] = _b64(
-            hmac.digest(secret.encode("utf-8"), policy.encode("ascii"), "sha1")).decode("ascii")
+        form["Signature"] = _v1_signature(signer._ids(creds), policy)
     return {"url": url, "fields": form}
 
 
