@@ -691,10 +691,11 @@ class Credentials:
         # Epoch seconds for the cache's and the signer's fast comparisons.
         setter(self, "_expires_at", None if expiration is None else expiration.timestamp())
 
-    def __setattr__(self, name, *value):
+    def __setattr__(self, name, value):
         raise AttributeError("Credentials are immutable")
 
-    __delattr__ = __setattr__
+    def __delattr__(self, name):
+        raise AttributeError("Credentials are immutable")
 
     def _key(self):
         return (self.access_key_id, self.access_key_secret, self.security_token, self.expiration)
@@ -1986,8 +1987,10 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
 class ProcessCredentialProvider(_Provider):
     """Credentials printed as JSON by a command (the CLI's ``External`` mode): an argv list, or a
     string split as a POSIX shell would, run without a shell through ``Context.run_command``
-    and killed after ``timeout`` seconds (default 10). Errors show its name and the first line
-    of its stderr, never its stdout."""
+    and killed after ``timeout`` seconds (default 10). It prints ``{"mode": "AK" | "StsToken",
+    "access_key_id": ..., "access_key_secret": ..., "sts_token": ..., "expiration":
+    "2026-01-01T00:00:00Z"}``. Errors show its name and the first line of its stderr, never its
+    stdout."""
 
     _source = "process"
     _shown = (("command", lambda p: os.path.basename(p.argv[0])), "timeout")
@@ -2077,16 +2080,18 @@ class ChainCredentialProvider(_Provider):
                 creds = provider.provide(context)
             except CredentialError as exc:
                 reason = str(exc)
+                log.debug("%s: failed: %s", source, reason)  # a user provider's message need not name it
                 if exc._retry_after is not None:
                     retry_after = max(retry_after or 0.0, exc._retry_after)
             except Exception as exc:  # a user provider's bug: record and go on
                 reason = "%s: raised %s" % (source, type(exc).__name__)
+                log.debug("%s", reason)
             else:
                 if creds is not None:
                     log.debug("%s: resolved %r", source, creds)
                     return source, creds
                 reason = "%s: not configured" % source
-            log.debug("%s", reason)
+                log.debug("%s", reason)
             attempts.append(_Attempt(source, reason))
         lines = "; ".join(a.reason for a in attempts) or "no providers"
         error = CredentialError("no credentials found (tried %s)%s" % (lines, self._fixes), "chain", attempts)
@@ -3837,7 +3842,9 @@ def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
     :meth:`Signer.explain` for the same request, with which a
     ``SignatureDoesNotMatch`` report names the first line where OSS's string
     to sign or canonical request differs from ossign's and its likely cause.
-    No secret or token appears in the report.
+    ``RequestTimeTooSkewed`` gives the clock offset in seconds (the sign
+    convention of :attr:`Signer.clock_offset`), other codes their usual
+    cause. No secret or token appears in the report.
 
     Raises:
         ValueError: the body is not an OSS error document (HTML, other XML,
@@ -3982,8 +3989,10 @@ def callback(url: Union[str, Iterable[str]], body: Optional[str] = None, *, host
     Returns ``{"x-oss-callback": ..., "x-oss-callback-var": ...}`` (the second
     only with ``variables``: lower-case names starting with ``x:``, which the
     body template can use as ``${x:name}``), each base64 of the JSON OSS
-    documents. Pass it as ``headers`` to ``sign()`` or ``presign()`` (which
-    moves it into the URL), or as ``callback=`` to :meth:`Signer.post_policy`.
+    documents. ``body`` defaults to ``bucket=${bucket}&object=${object}&
+    etag=${etag}&size=${size}&mimeType=${mimeType}``. Pass the result as
+    ``headers`` to ``sign()`` or ``presign()`` (which moves it into the URL),
+    or as ``callback=`` to :meth:`Signer.post_policy`.
 
     Raises:
         SigningError: no URL or more than 5, a variable name without ``x:``
@@ -4087,10 +4096,11 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
     """Check that a request your server received is a callback signed by OSS.
 
     ``path`` is the request target as received (path and query, still
-    percent-encoded), ``headers`` a mapping (names in any case), ``body`` the
-    raw bytes. The key URL must be ``http(s)://gosspublic.alicdn.com/...``
-    (checked before any request); the key is fetched over HTTPS through
-    ``context.opener``, 16 KiB at most, and cached.
+    percent-encoded), ``headers`` a mapping (names in any case) holding
+    ``Authorization`` and ``x-oss-pub-key-url``, ``body`` the raw bytes. The
+    key URL must be ``http(s)://gosspublic.alicdn.com/...`` (checked before
+    any request); the key is fetched over HTTPS through ``context.opener``,
+    16 KiB at most, and cached. Returns ``None`` when the signature is OSS's.
 
     Raises:
         CallbackError: a header is missing or malformed, the key URL is

@@ -1853,6 +1853,17 @@ class TestFilesChain:
             ossign.ChainCredentialProvider(MyVaultProvider()).provide(ctx)
         assert [a[0] for a in excinfo.value.attempts] == ["MyVaultProvider"]
 
+    def test_chain_debug_log_names_a_failing_source_whose_message_does_not(self, ctx, caplog):
+        class MyVaultProvider:
+            def provide(self, context):
+                raise ossign.CredentialError("the vault is sealed")
+
+        caplog.set_level(logging.DEBUG, logger="ossign")
+        with pytest.raises(ossign.CredentialError):
+            ossign.ChainCredentialProvider(MyVaultProvider()).provide(ctx)
+        lines = [r.getMessage() for r in caplog.records if r.name == "ossign"]
+        assert any("MyVaultProvider" in line and "the vault is sealed" in line for line in lines), lines
+
     def test_chain_error_pickles_with_attempts(self, ctx):
         with pytest.raises(ossign.CredentialError) as excinfo:
             ossign.ChainCredentialProvider(FakeProvider(None, "only")).provide(ctx)
