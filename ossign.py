@@ -149,7 +149,7 @@ _STS_VERSION = "2015-04-01"
 #: and 5 s STS timeouts; a host without metadata service must not stall a cold start.
 _DEFAULT_TIMEOUT = 3.0
 _DEFAULT_PROCESS_TIMEOUT = 10.0  #: seconds an external credential command may run
-_MAX_READ = 1 << 20  #: most bytes read from a file or an HTTP response
+_MAX_READ = 1 << 20  #: most bytes read from a file or an HTTP response (credentials are small)
 
 _ADVISORY_REFRESH = 600  #: seconds before expiry: one caller refreshes
 _MANDATORY_REFRESH = 120  #: seconds before expiry: every caller waits
@@ -160,7 +160,7 @@ _BACKOFF_MAX = 60.0  #: most seconds between failed refreshes, Retry-After too
 _WAIT_TIMEOUTS = 4  #: a waiter waits this many context timeouts for a refresh
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
 _DEFAULT_EXPIRES = 3600  #: seconds a presigned URL or POST policy lives by default
-_EXPIRY_MARGIN = 60  #: a default expiry cut short by the credentials ends this much before them
+_EXPIRY_MARGIN = 60  #: a default expiry cut short by the credentials ends this much before (a request in flight)
 
 _V4_MAX_EXPIRES = 604800  #: 7 days, the V4 presign limit
 _V1_MAX_EXPIRES = 365 * 86400  #: V1/V2: OSS sets no limit; a typo must not make a URL that never ends
@@ -2041,6 +2041,8 @@ class ProcessCredentialProvider(_Provider):
         token = data.get("sts_token")
         if mode == "StsToken" and not token:
             raise _cred_error(source, "%s printed mode StsToken without sts_token" % what)
+        if token is not None and not isinstance(token, str):  # said here, where the command is named
+            raise _cred_error(source, "%s: sts_token is not a string" % what)
         expiration = data.get("expiration")
         if expiration is not None and not isinstance(expiration, str):
             raise _cred_error(source, "%s: expiration is not a string" % what)  # not quoted: it is stdout
@@ -2219,10 +2221,11 @@ def _seconds(value, name):
 class CredentialCache:
     """A thread-safe cache in front of a provider; itself a provider.
 
-    Inside ``advisory_refresh`` seconds before expiry one thread refreshes
-    while the others keep signing; inside ``mandatory_refresh`` seconds, or
-    once expired, callers wait for a single refresh. Share one cache between
-    signers to share the credentials.
+    Credentials without expiration are kept until :meth:`invalidate`. Inside
+    ``advisory_refresh`` seconds before expiry one thread refreshes while the
+    others keep signing (a failed refresh keeps the credentials); inside
+    ``mandatory_refresh`` seconds, or once expired, callers wait for a single
+    refresh. Share one cache between signers to share the credentials.
     """
 
     def __init__(self, provider: Any, context: Optional[Context] = None, *,
@@ -2276,8 +2279,10 @@ class CredentialCache:
         return self.get_for_signing(now, now, ctx)
 
     def get_for_signing(self, valid_until: float, now: float, context: Optional[Context] = None) -> Credentials:
-        """:meth:`get` for a caller that has read the clock already (epoch
-        seconds); ``context`` serves a refresh when the cache has none."""
+        """:meth:`get` for a caller that has read the clock already, as a signer
+        does once per signature: credentials valid until ``valid_until``,
+        judged at ``now`` (both epoch seconds). ``context`` serves a refresh
+        when the cache has none."""
         # peek()'s test written out again: the signing hot path makes one call.
         entry = self._entry  # one read: no lock on the fast path
         if entry is not None:

@@ -1666,6 +1666,14 @@ class TestFilesProcessProvider:
             ossign.ProcessCredentialProvider(["get-creds"]).provide(ossign.Context(run_command=runner))
         check_error(excinfo, "get-creds", "7")
 
+    @pytest.mark.parametrize("token", [5, False, ["t"]])
+    def test_process_non_string_sts_token_error_names_the_command_and_the_field(self, token):
+        runner = RecordingRunner(stdout=json.dumps({"mode": "AK", "access_key_id": KEY_ID, "access_key_secret": SECRET,
+                                                    "sts_token": token}).encode())  # fmt: skip
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.ProcessCredentialProvider(["get-creds"]).provide(ossign.Context(run_command=runner))
+        check_error(excinfo, "process", "get-creds", "sts_token", "not a string")
+
     def test_process_hook_timeout_is_credential_error(self):
         def runner(argv, timeout):
             raise subprocess.TimeoutExpired(argv, timeout)
