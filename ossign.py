@@ -149,7 +149,7 @@ _STS_VERSION = "2015-04-01"
 #: and 5 s STS timeouts; a host without metadata service must not stall a cold start.
 _DEFAULT_TIMEOUT = 3.0
 _DEFAULT_PROCESS_TIMEOUT = 10.0  #: seconds an external credential command may run
-_MAX_READ = 1 << 20  #: most bytes read from a file or an HTTP response
+_MAX_READ = 1 << 20  #: most bytes read from a file or an HTTP response (credentials are small)
 
 _ADVISORY_REFRESH = 600  #: seconds before expiry: one caller refreshes
 _MANDATORY_REFRESH = 120  #: seconds before expiry: every caller waits
@@ -160,7 +160,7 @@ _BACKOFF_MAX = 60.0  #: most seconds between failed refreshes, Retry-After too
 _WAIT_TIMEOUTS = 4  #: a waiter waits this many context timeouts for a refresh
 _HEADER_HEADROOM = 10  #: credentials must outlive a header signature by this
 _DEFAULT_EXPIRES = 3600  #: seconds a presigned URL or POST policy lives by default
-_EXPIRY_MARGIN = 60  #: a default expiry cut short by the credentials ends this much before them
+_EXPIRY_MARGIN = 60  #: a default expiry cut short by the credentials ends this much before (a request in flight)
 
 _V4_MAX_EXPIRES = 604800  #: 7 days, the V4 presign limit
 _V1_MAX_EXPIRES = 365 * 86400  #: V1/V2: OSS sets no limit; a typo must not make a URL that never ends
@@ -696,10 +696,11 @@ class Credentials:
         # Epoch seconds for the cache's and the signer's fast comparisons.
         setter(self, "_expires_at", None if expiration is None else expiration.timestamp())
 
-    def __setattr__(self, name, *value):
+    def __setattr__(self, name, value):
         raise AttributeError("Credentials are immutable")
 
-    __delattr__ = __setattr__
+    def __delattr__(self, name):
+        raise AttributeError("Credentials are immutable")
 
     def _key(self):
         return (self.access_key_id, self.access_key_secret, self.security_token, self.expiration)
@@ -1993,8 +1994,10 @@ class AssumeRoleWithOidcCredentialProvider(_StsProvider):
 class ProcessCredentialProvider(_Provider):
     """Credentials printed as JSON by a command (the CLI's ``External`` mode): an argv list, or a
     string split as a POSIX shell would, run without a shell through ``Context.run_command``
-    and killed after ``timeout`` seconds (default 10). Errors show its name and the first line
-    of its stderr, never its stdout."""
+    and killed after ``timeout`` seconds (default 10). It prints ``{"mode": "AK" | "StsToken",
+    "access_key_id": ..., "access_key_secret": ..., "sts_token": ..., "expiration":
+    "2026-01-01T00:00:00Z"}``. Errors show its name and the first line of its stderr, never its
+    stdout."""
 
     _source = "process"
     _shown = (("command", lambda p: os.path.basename(p.argv[0])), "timeout")
@@ -2045,6 +2048,8 @@ class ProcessCredentialProvider(_Provider):
         token = data.get("sts_token")
         if mode == "StsToken" and not token:
             raise _cred_error(source, "%s printed mode StsToken without sts_token" % what)
+        if token is not None and not isinstance(token, str):  # said here, where the command is named
+            raise _cred_error(source, "%s: sts_token is not a string" % what)
         expiration = data.get("expiration")
         if expiration is not None and not isinstance(expiration, str):
             raise _cred_error(source, "%s: expiration is not a string" % what)  # not quoted: it is stdout
@@ -2084,16 +2089,18 @@ class ChainCredentialProvider(_Provider):
                 creds = provider.provide(context)
             except CredentialError as exc:
                 reason = str(exc)
+                log.debug("%s: failed: %s", source, reason)  # a user provider's message need not name it
                 if exc._retry_after is not None:
                     retry_after = max(retry_after or 0.0, exc._retry_after)
             except Exception as exc:  # a user provider's bug: record and go on
                 reason = "%s: raised %s" % (source, type(exc).__name__)
+                log.debug("%s", reason)
             else:
                 if creds is not None:
                     log.debug("%s: resolved %r", source, creds)
                     return source, creds
                 reason = "%s: not configured" % source
-            log.debug("%s", reason)
+                log.debug("%s", reason)
             attempts.append(_Attempt(source, reason))
         lines = "; ".join(a.reason for a in attempts) or "no providers"
         error = CredentialError("no credentials found (tried %s)%s" % (lines, self._fixes), "chain", attempts)
@@ -2223,10 +2230,11 @@ def _seconds(value, name):
 class CredentialCache:
     """A thread-safe cache in front of a provider; itself a provider.
 
-    Inside ``advisory_refresh`` seconds before expiry one thread refreshes
-    while the others keep signing; inside ``mandatory_refresh`` seconds, or
-    once expired, callers wait for a single refresh. Share one cache between
-    signers to share the credentials.
+    Credentials without expiration are kept until :meth:`invalidate`. Inside
+    ``advisory_refresh`` seconds before expiry one thread refreshes while the
+    others keep signing (a failed refresh keeps the credentials); inside
+    ``mandatory_refresh`` seconds, or once expired, callers wait for a single
+    refresh. Share one cache between signers to share the credentials.
     """
 
     def __init__(self, provider: Any, context: Optional[Context] = None, *,
@@ -2280,8 +2288,10 @@ class CredentialCache:
         return self.get_for_signing(now, now, ctx)
 
     def get_for_signing(self, valid_until: float, now: float, context: Optional[Context] = None) -> Credentials:
-        """:meth:`get` for a caller that has read the clock already (epoch
-        seconds); ``context`` serves a refresh when the cache has none."""
+        """:meth:`get` for a caller that has read the clock already, as a signer
+        does once per signature: credentials valid until ``valid_until``,
+        judged at ``now`` (both epoch seconds). ``context`` serves a refresh
+        when the cache has none."""
         # peek()'s test written out again: the signing hot path makes one call.
         entry = self._entry  # one read: no lock on the fast path
         if entry is not None:
@@ -3832,7 +3842,9 @@ def diagnose(error_body: Union[bytes, str], details: Any = None) -> str:
     :meth:`Signer.explain` for the same request, with which a
     ``SignatureDoesNotMatch`` report names the first line where OSS's string
     to sign or canonical request differs from ossign's and its likely cause.
-    No secret or token appears in the report.
+    ``RequestTimeTooSkewed`` gives the clock offset in seconds (the sign
+    convention of :attr:`Signer.clock_offset`), other codes their usual
+    cause. No secret or token appears in the report.
 
     Raises:
         ValueError: the body is not an OSS error document (HTML, other XML,
@@ -3977,8 +3989,10 @@ def callback(url: Union[str, Iterable[str]], body: Optional[str] = None, *, host
     Returns ``{"x-oss-callback": ..., "x-oss-callback-var": ...}`` (the second
     only with ``variables``: lower-case names starting with ``x:``, which the
     body template can use as ``${x:name}``), each base64 of the JSON OSS
-    documents. Pass it as ``headers`` to ``sign()`` or ``presign()`` (which
-    moves it into the URL), or as ``callback=`` to :meth:`Signer.post_policy`.
+    documents. ``body`` defaults to ``bucket=${bucket}&object=${object}&
+    etag=${etag}&size=${size}&mimeType=${mimeType}``. Pass the result as
+    ``headers`` to ``sign()`` or ``presign()`` (which moves it into the URL),
+    or as ``callback=`` to :meth:`Signer.post_policy`.
 
     Raises:
         SigningError: no URL or more than 5, a variable name without ``x:``
@@ -4082,10 +4096,11 @@ def verify_callback(path: str, headers: Mapping[str, str], body: bytes, *,
     """Check that a request your server received is a callback signed by OSS.
 
     ``path`` is the request target as received (path and query, still
-    percent-encoded), ``headers`` a mapping (names in any case), ``body`` the
-    raw bytes. The key URL must be ``http(s)://gosspublic.alicdn.com/...``
-    (checked before any request); the key is fetched over HTTPS through
-    ``context.opener``, 16 KiB at most, and cached.
+    percent-encoded), ``headers`` a mapping (names in any case) holding
+    ``Authorization`` and ``x-oss-pub-key-url``, ``body`` the raw bytes. The
+    key URL must be ``http(s)://gosspublic.alicdn.com/...`` (checked before
+    any request); the key is fetched over HTTPS through ``context.opener``,
+    16 KiB at most, and cached. Returns ``None`` when the signature is OSS's.
 
     Raises:
         CallbackError: a header is missing or malformed, the key URL is

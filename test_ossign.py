@@ -1666,6 +1666,14 @@ class TestFilesProcessProvider:
             ossign.ProcessCredentialProvider(["get-creds"]).provide(ossign.Context(run_command=runner))
         check_error(excinfo, "get-creds", "7")
 
+    @pytest.mark.parametrize("token", [5, False, ["t"]])
+    def test_process_non_string_sts_token_error_names_the_command_and_the_field(self, token):
+        runner = RecordingRunner(stdout=json.dumps({"mode": "AK", "access_key_id": KEY_ID, "access_key_secret": SECRET,
+                                                    "sts_token": token}).encode())  # fmt: skip
+        with pytest.raises(ossign.CredentialError) as excinfo:
+            ossign.ProcessCredentialProvider(["get-creds"]).provide(ossign.Context(run_command=runner))
+        check_error(excinfo, "process", "get-creds", "sts_token", "not a string")
+
     def test_process_hook_timeout_is_credential_error(self):
         def runner(argv, timeout):
             raise subprocess.TimeoutExpired(argv, timeout)
@@ -1852,6 +1860,17 @@ class TestFilesChain:
         with pytest.raises(ossign.CredentialError) as excinfo:
             ossign.ChainCredentialProvider(MyVaultProvider()).provide(ctx)
         assert [a[0] for a in excinfo.value.attempts] == ["MyVaultProvider"]
+
+    def test_chain_debug_log_names_a_failing_source_whose_message_does_not(self, ctx, caplog):
+        class MyVaultProvider:
+            def provide(self, context):
+                raise ossign.CredentialError("the vault is sealed")
+
+        caplog.set_level(logging.DEBUG, logger="ossign")
+        with pytest.raises(ossign.CredentialError):
+            ossign.ChainCredentialProvider(MyVaultProvider()).provide(ctx)
+        lines = [r.getMessage() for r in caplog.records if r.name == "ossign"]
+        assert any("MyVaultProvider" in line and "the vault is sealed" in line for line in lines), lines
 
     def test_chain_error_pickles_with_attempts(self, ctx):
         with pytest.raises(ossign.CredentialError) as excinfo:
