@@ -3216,14 +3216,14 @@ class Signer:
             SigningError: the request cannot be signed as given.
             CredentialError: no credentials could be had.
         """
-        return self._sign_call(method, url, headers, expires, additional_headers)[0]
+        return self._sign(method, url, headers, expires, additional_headers)[0]
 
     def explain(self, method: str, url: str, headers: Optional[Mapping[str, str]] = None, *,
                 expires: Union[int, timedelta, None] = None,
                 additional_headers: Optional[Iterable[str]] = None) -> SigningDetails:
         """Sign exactly as :meth:`sign` would and return the
         :class:`SigningDetails` of the steps that signed it."""
-        request, steps, lowered = self._sign_call(method, url, headers, expires, additional_headers)
+        request, steps, lowered = self._sign(method, url, headers, expires, additional_headers)
         canonical_request, string_to_sign, names, scope, signature, _ = steps
         if self.version != "v4":  # the values of lines 2-4 are signed too
             names = set(names).union({"content-md5", "content-type"}.intersection(lowered))
@@ -3242,7 +3242,7 @@ class Signer:
         longest that works.
         """
         chosen = _DEFAULT_EXPIRY if expires is None else expires
-        return self._sign_call(method, url, headers, chosen, additional_headers)[0].url
+        return self._sign(method, url, headers, chosen, additional_headers)[0].url
 
     def credentials(self) -> Credentials:
         """The cached credentials the next signature would use."""
@@ -3273,7 +3273,7 @@ class Signer:
         default_type = request.data is not None and not any(k.lower() == "content-type" for k in headers)
         if default_type:
             headers["Content-type"] = "application/x-www-form-urlencoded"
-        signed = self._sign(request.get_method(), request.full_url, headers, expires, self._hook_additional())[0]
+        signed = self._sign(request.get_method(), request.full_url, headers, expires, hook=True)[0]
         # Only now that signing succeeded is the request changed.
         if default_type:
             request.add_unredirected_header("Content-type", "application/x-www-form-urlencoded")
@@ -3293,8 +3293,7 @@ class Signer:
         a 403 RequestTimeTooSkewed is sent again once, at OSS's time.
         """
         headers = request.headers
-        signed = self._sign(request.method, str(request.url), dict(headers.items()), None,
-                            self._hook_additional())[0]  # fmt: skip
+        signed = self._sign(request.method, str(request.url), dict(headers.items()), None, hook=True)[0]
         _swap_signing_headers((headers,), _SIGNER_HEADERS[self.version], signed.headers)
         hooks = getattr(request, "hooks", None)
         if isinstance(hooks, dict) and self._response_hook not in hooks.get("response", ()):
@@ -3338,36 +3337,24 @@ class Signer:
         signing headers; a RequestTimeTooSkewed is sent again once."""
         return _resend_skewed(self, _unsign_redirect(response), kwargs)
 
-    def _hook_additional(self):
-        """The hooks see headers their HTTP library added: V4 signs only the
-        names the Signer was given (API.md)."""
-        extra = self.additional_headers
-        return () if extra is None and self.version == "v4" else extra
-
-    def _sign_call(self, method, url, headers, expires, additional_headers):
-        """sign(), explain(), presign(): the call's additional headers and a
-        presigned URL's callback parameters, then :meth:`_sign`."""
-        extra = self.additional_headers if additional_headers is None else _names(additional_headers)
-        if expires is not None and headers:
-            url, headers = _callback_query(url, headers)  # a presigned URL carries the callback itself
-        return self._sign(method, url, headers, expires, extra)
-
     def _default_expires(self, now, what="a presigned URL"):
-        """``expires=None`` at clock time ``now`` -> (seconds, credentials):
+        """``expires=None`` at clock time ``now`` -> (seconds, :meth:`_credentials`):
         one hour, or until shortly before the credentials end if sooner."""
-        creds = self.provider.get_for_signing(now + _HEADER_HEADROOM, now, self.context)
-        end = creds._expires_at
+        ids = self._credentials(now + _HEADER_HEADROOM, now, False)
+        end = ids.credentials._expires_at
         if end is None or end - now - _EXPIRY_MARGIN >= _DEFAULT_EXPIRES:
-            return _DEFAULT_EXPIRES, creds
+            return _DEFAULT_EXPIRES, ids
         seconds = int(end - now - _EXPIRY_MARGIN)
         if seconds < 1:
             raise SigningError("the credentials expire at %s, too soon for %s"
                                % (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end)), what))  # fmt: skip
-        return seconds, creds
+        return seconds, ids
 
     def _credentials(self, need, now, query_mode, what="the presigned URL"):
+        """Credentials valid until ``need`` as the core takes them: a
+        _SigningCredentials, encoded once per credentials."""
         try:
-            return self.provider.get_for_signing(need, now, self.context)
+            creds = self.provider.get_for_signing(need, now, self.context)
         except _ShortCredentials as exc:
             if query_mode:
                 end = exc.expires_at
@@ -3379,6 +3366,10 @@ class Signer:
                                    % (what, need - int(now), time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end)),
                                       int(end - now), hint)) from None  # fmt: skip
             raise
+        ids = self._last_ids
+        if ids is None or ids.credentials is not creds:
+            ids = self._last_ids = _signing_credentials(creds)
+        return ids
 
     def _parse(self, url):
         """§1.2: url -> (host plan, path, query)."""
@@ -3432,19 +3423,24 @@ class Signer:
             found = self._keys[cache_key] = (key, scope, _quote(scope))
         return found
 
-    def _ids(self, creds):
-        """The credentials as the core takes them, encoded once per credentials."""
-        ids = self._last_ids
-        if ids is None or ids.credentials is not creds:
-            ids = self._last_ids = _signing_credentials(creds)
-        return ids
-
-    def _sign(self, method, url, headers, expires, additional):
-        """-> (SignedRequest, the core's steps, the headers signed)."""
+    def _sign(self, method, url, headers, expires, additional_headers=None, hook=False):
+        """-> (SignedRequest, the core's steps, the headers signed). ``hook``:
+        an HTTP library's request, whose headers include ones the library
+        added (V4 then signs only the names the Signer was given, API.md) and
+        whose callback headers stay headers."""
+        version = self.version
+        if additional_headers is not None:
+            additional = _names(additional_headers)
+        elif hook and version == "v4" and self.additional_headers is None:
+            additional = ()
+        else:
+            additional = self.additional_headers
+        query_mode = expires is not None
+        if query_mode and headers and not hook:
+            url, headers = _callback_query(url, headers)  # a presigned URL carries the callback itself
         if method.__class__ is not str or not (method.isascii() and method.isalpha()):  # §2.1 line 1
             raise SigningError("method must be an HTTP method name, got %r" % (method,))
         method = method.upper()
-        version = self.version
         plan, path, query = self._parse(url)
         if version == "v4":
             if not plan.region:
@@ -3453,16 +3449,15 @@ class Signer:
         elif plan.arn is not None:
             raise SigningError("%s requests are signed with V4 only: use Signer(..., version='v4'), not %r"
                                % (plan.arn.title, version))  # fmt: skip
-        query_mode = expires is not None
         if query_mode and expires is not _DEFAULT_EXPIRY:
             expires = _expires_seconds(expires, version)
         lowered = _lower_headers(headers, self._header_names) if headers else {}
         clock_now = self.context.clock()
         if expires is _DEFAULT_EXPIRY:
-            expires, creds = self._default_expires(clock_now)
+            expires, ids = self._default_expires(clock_now)
         else:
             need = int(clock_now) + (expires if query_mode else _HEADER_HEADROOM)
-            creds = self._credentials(need, clock_now, query_mode)
+            ids = self._credentials(need, clock_now, query_mode)
         # The signing time follows OSS's clock (clock_offset); credentials
         # expire by this machine's, which is the one the cache reads.
         offset = self.clock_offset
@@ -3479,7 +3474,6 @@ class Signer:
         resource = _resource_path(plan, path)
         pairs = _split_query(query) if query else ()
         http_date, iso_now = self._times(now)
-        ids = self._ids(creds)
         if version == "v4":
             key, scope, quoted_scope = self._signing_key(ids.secret, iso_now[:8], plan.region, plan.product)
             steps = _v4_sign(method, resource, pairs, lowered, ids, key, scope, quoted_scope, iso_now, expires,
@@ -3527,12 +3521,12 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
     url = object_url(bucket, "", region, endpoint=endpoint)
     clock_now = signer.context.clock()
     if expires is None:
-        expires, creds = signer._default_expires(clock_now, "a POST policy")
+        expires, ids = signer._default_expires(clock_now, "a POST policy")
     else:
         expires = _expires_seconds(expires, signer.version)
-        creds = signer._credentials(int(clock_now) + expires, clock_now, True, "the POST policy")
+        ids = signer._credentials(int(clock_now) + expires, clock_now, True, "the POST policy")
     now = int(clock_now + signer.clock_offset)
-    token = creds.security_token
+    token = ids.token
     expiration = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now + expires))
     form = {"key": key if key is not None else key_prefix + "${filename}"}
     conds = [{"bucket": bucket}]
@@ -3566,7 +3560,7 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
     if signer.version == "v4":
         date = time.strftime("%Y%m%d", time.gmtime(now))
         iso = _iso_basic(now)
-        credential = "%s/%s" % (creds.access_key_id, _v4_scope(date, region, signer.product))
+        credential = "%s/%s" % (ids.key_id, _v4_scope(date, region, signer.product))
         auth = {"x-oss-signature-version": _V4_ALGORITHM, "x-oss-credential": credential, "x-oss-date": iso}
         conds.extend({k: v} for k, v in auth.items())
     if token:
@@ -3575,15 +3569,15 @@ def _post_policy(signer, key, key_prefix, expires, conditions, fields, endpoint,
     document = json.dumps({"expiration": expiration, "conditions": conds}, separators=(",", ":"))
     policy = _b64(document.encode("utf-8")).decode("ascii")
     if signer.version == "v4":  # the core's key and signature, with the policy as the string to sign
-        pads = _hmac_key(_v4_signing_key(creds.access_key_secret, date, region, signer.product), "sha256")
+        pads = _hmac_key(_v4_signing_key(ids.secret, date, region, signer.product), "sha256")
         form.update(auth)
         form["policy"] = policy
         form["x-oss-signature"] = _v4_signature(pads, policy)
     else:
-        form["OSSAccessKeyId"] = creds.access_key_id
+        form["OSSAccessKeyId"] = ids.key_id
         form.update(auth)
         form["policy"] = policy
-        form["Signature"] = _v1_signature(signer._ids(creds), policy)
+        form["Signature"] = _v1_signature(ids, policy)
     return {"url": url, "fields": form}
 
 
@@ -4733,9 +4727,9 @@ def _cli_expires(args, signer, what):
     """--expires, or the default life, said on stderr when the credentials cut it short."""
     if args.expires is not None:
         return args.expires
-    seconds, creds = signer._default_expires(signer.context.clock(), what)
+    seconds, ids = signer._default_expires(signer.context.clock(), what)
     if seconds < _DEFAULT_EXPIRES:
-        end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(creds._expires_at))
+        end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ids.credentials._expires_at))
         print("ossign: note: %s expires in %d seconds, shortly before its credentials do (at %s); "
               "--expires cannot be longer" % (what, seconds, end), file=sys.stderr)  # fmt: skip
     return seconds
