@@ -2971,7 +2971,7 @@ def _signed_names(memo, step, headers, *args):
     afresh: V4 leaves such headers out (§4.4)."""
     if "" in headers.values():
         return step(headers, *args)
-    key = (step, tuple(headers), *args)
+    key = (step, tuple(headers), args)
     found = memo.get(key)
     if found is None:
         if len(memo) >= 256:
