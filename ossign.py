@@ -574,7 +574,14 @@ def _lower_headers(headers, known):
             lname = _check_header_name(name)
             if len(known) < 1024:
                 known[name] = lname
-        lowered[lname] = value if value.__class__ is str else _header_value(name, value)
+        lowered[lname] = value
+    try:
+        text = "".join(lowered.values())
+    except TypeError:  # a value that is not str: each is checked, in order
+        for name, value in items:
+            if value.__class__ is not str:
+                lowered[_check_header_name(name)] = _header_value(name, value)
+        text = "".join(lowered.values())
     if len(lowered) != len(items):  # two names that differ only in case
         seen = set()
         for name, _ in items:
@@ -582,7 +589,6 @@ def _lower_headers(headers, known):
             if lname in seen:
                 raise SigningError("header %r is given twice (names are case-insensitive)" % lname)
             seen.add(lname)
-    text = "".join(lowered.values())
     # isascii() is O(1); isprintable() is one C pass that finds line breaks,
     # NUL, ESC, DEL (and tabs, which the slow path then lets through).
     if not text.isascii() or not text.isprintable():
