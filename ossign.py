@@ -1296,7 +1296,7 @@ def _make_credentials(source, access_key_id, secret, token=None, expiration=None
         raise _cred_error(source, "security token is not a string")
     creds = Credentials(access_key_id.strip(), secret.strip(), token.strip() if token else None, expiration)
     _refuse_control(source, creds)
-    if expiration is not None and now is not None and creds._expires_at <= now:
+    if expiration is not None and now is not None and expiration.timestamp() <= now:
         raise _cred_error(source, "credentials already expired at %s" % expiration.strftime("%Y-%m-%dT%H:%M:%SZ"))
     return creds
 
@@ -2774,17 +2774,19 @@ def _expires_seconds(expires, version):
 
 #: The credentials as the core uses them: ``quoted_key_id`` and
 #: ``quoted_token`` are ``U()`` of the id and the token (for presigned URLs);
-#: ``sha1`` and ``sha256`` the :func:`_hmac_key` pads of the secret.
-_SigningCredentials = namedtuple("_SigningCredentials",
-                                 "credentials key_id secret token quoted_key_id quoted_token sha1 sha256")  # fmt: skip
+#: ``sha1`` and ``sha256`` the :func:`_hmac_key` pads of the secret;
+#: ``expires_at`` the expiration in epoch seconds, or None.
+_SigningCredentials = namedtuple("_SigningCredentials", "credentials key_id secret token quoted_key_id "
+                                 "quoted_token sha1 sha256 expires_at")  # fmt: skip
 
 
 def _signing_credentials(creds):
-    token = creds.security_token
+    token, expiration = creds.security_token, creds.expiration
     secret = creds.access_key_secret.encode()
     return _SigningCredentials(creds, creds.access_key_id, creds.access_key_secret, token,
                                _quote(creds.access_key_id), _quote(token) if token else None,
-                               _hmac_key(secret, "sha1"), _hmac_key(secret, "sha256"))  # fmt: skip
+                               _hmac_key(secret, "sha1"), _hmac_key(secret, "sha256"),
+                               None if expiration is None else expiration.timestamp())  # fmt: skip
 
 
 def _canonical_query(pairs, auth=""):
@@ -3347,7 +3349,7 @@ class Signer:
         """``expires=None`` at clock time ``now`` -> (seconds, :meth:`_credentials`):
         one hour, or until shortly before the credentials end if sooner."""
         ids = self._credentials(now + _HEADER_HEADROOM, now, False)
-        end = ids.credentials._expires_at
+        end = ids.expires_at
         if end is None or end - now - _EXPIRY_MARGIN >= _DEFAULT_EXPIRES:
             return _DEFAULT_EXPIRES, ids
         seconds = int(end - now - _EXPIRY_MARGIN)
@@ -4391,6 +4393,7 @@ def _resend_skewed(signer, response, send_kwargs):
 _AIOHTTP_BODY_METHODS = frozenset(("PATCH", "POST", "PUT"))
 _AIOHTTP_REDIRECTS = frozenset((301, 302, 303, 307, 308))  #: with a Location, aiohttp follows these
 _AIOHTTP_REDIRECTED = None  # ContextVar: (signer, origin the caller sent to) after a redirect answer
+_AIOHTTP_REDIRECTED_LOCK = threading.Lock()  # one ContextVar, also when two loops make their first call at once
 
 
 async def _aiohttp_sign(signer, request, handler):
@@ -4399,16 +4402,19 @@ async def _aiohttp_sign(signer, request, handler):
     more: that answer leaves the origin first sent to for the hop to match."""
     global _AIOHTTP_REDIRECTED
     if _AIOHTTP_REDIRECTED is None:
-        import contextvars
+        with _AIOHTTP_REDIRECTED_LOCK:
+            if _AIOHTTP_REDIRECTED is None:
+                import contextvars
 
-        _AIOHTTP_REDIRECTED = contextvars.ContextVar("ossign_aiohttp_redirected", default=None)
-    redirected = _AIOHTTP_REDIRECTED.get()
+                _AIOHTTP_REDIRECTED = contextvars.ContextVar("ossign_aiohttp_redirected", default=None)
+    redirected_by, first = _AIOHTTP_REDIRECTED.get() or (None, None)
     _AIOHTTP_REDIRECTED.set(None)
     origin = _url_origin(str(request.url))
-    first = redirected[1] if redirected is not None and redirected[0] is signer else origin
+    if redirected_by is not signer:
+        first = origin
     headers = request.headers
-    if origin != first:
-        _swap_signing_headers((headers,), _SIGNER_HEADERS[signer.version])
+    if origin != first:  # the same rule as a redirect requests follows (_unsign_redirect)
+        _swap_signing_headers((headers,), _ALL_SIGNER_HEADERS)
     else:
         now = signer.context.clock()
         if signer.provider.peek(now + _HEADER_HEADROOM, now) is None:
@@ -4735,7 +4741,7 @@ def _cli_expires(args, signer, what):
         return args.expires
     seconds, ids = signer._default_expires(signer.context.clock(), what)
     if seconds < _DEFAULT_EXPIRES:
-        end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ids.credentials._expires_at))
+        end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ids.expires_at))
         print("ossign: note: %s expires in %d seconds, shortly before its credentials do (at %s); "
               "--expires cannot be longer" % (what, seconds, end), file=sys.stderr)  # fmt: skip
     return seconds
